@@ -1,0 +1,57 @@
+"""The one place that reads configuration (environment variables prefixed ``VOC_``).
+
+Library packages never read the environment: entry points (the CLI, ``create_app``,
+jobs) call :func:`get_settings` once and pass plain values down.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the product, each overridable by ``VOC_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="VOC_", env_file=".env", extra="ignore")
+
+    # --- embeddings -------------------------------------------------------------
+    models_dir: Path = Field(Path("var/models"), description="Where built model folders live.")
+    model: str = Field(
+        "e5-small",
+        description="Built-in model name (e5-small, e5-small-fp32, use-multilingual) or a model folder path.",
+    )
+    providers: list[str] = Field(
+        default_factory=lambda: ["cpu"],
+        description="ONNX Runtime execution providers in order of preference: cpu, cuda.",
+    )
+    intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime threads per call (0 = all cores).")
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+    max_tokens: int | None = Field(
+        None, ge=16, description="Token window cap; defaults to the model manifest's max_tokens."
+    )
+
+    # --- store ------------------------------------------------------------------
+    data_dir: Path = Field(Path("data"), description="Embedded store location (Qdrant Edge).")
+    store_backend: Literal["embedded", "server"] = "embedded"
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    qdrant_shards: int = Field(1, ge=1)
+    qdrant_replication_factor: int = Field(1, ge=1)
+    qdrant_write_consistency: int = Field(1, ge=1)
+
+    # --- service ----------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    max_text_chars: int = Field(20_000, ge=1)
+    max_batch: int = Field(256, ge=1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process; tests override via ``app.dependency_overrides``."""
+    return Settings()
