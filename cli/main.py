@@ -1,0 +1,26 @@
+"""``voc``: the command line of VOC Radar. Each sub-command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import embed as embed_cmd
+from cli import evaluate as evaluate_cmd
+from cli import models as models_cmd
+from cli import serve as serve_cmd
+from cli import train as train_cmd
+
+app = typer.Typer(
+    name="voc",
+    help="VOC Radar: topics with owners, sentiment, emerging clusters and priority for customer messages.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("embed")(embed_cmd.embed)
+app.command("serve")(serve_cmd.serve)
+app.add_typer(models_cmd.app, name="models")
+app.add_typer(train_cmd.app, name="train")
+app.add_typer(evaluate_cmd.app, name="evaluate")
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
