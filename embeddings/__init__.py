@@ -1,0 +1,1 @@
+"""Text → vector: ONNX Runtime embedders behind one interface (see :mod:`embeddings.loader`)."""

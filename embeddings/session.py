@@ -1,0 +1,39 @@
+"""ONNX Runtime sessions: the only module that imports ``onnxruntime`` for serving."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from embeddings.providers import select_providers
+
+
+def available_providers() -> list[str]:
+    import onnxruntime as ort
+
+    return list(ort.get_available_providers())
+
+
+def create_session(
+    onnx_path: Path,
+    providers: Sequence[str] = ("cpu",),
+    threads: int = 0,
+    custom_ops: Sequence[str] = (),
+) -> Any:
+    """Create an inference session with the chosen providers and thread count."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    for library in custom_ops:
+        if library != "onnxruntime_extensions":
+            raise ValueError(f"unknown custom-op library {library!r}")
+        import onnxruntime_extensions
+
+        options.register_custom_ops_library(onnxruntime_extensions.get_library_path())
+    chosen = select_providers(providers, ort.get_available_providers())
+    return ort.InferenceSession(str(onnx_path), sess_options=options, providers=chosen)
