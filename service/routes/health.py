@@ -1,0 +1,22 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from service.deps import StateDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="Liveness")
+@router.get("/v1/health", summary="Liveness")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/v1/ready", summary="Readiness: the model is loaded")
+def ready(state: StateDep) -> dict[str, object]:
+    if state.embedder is None:
+        raise HTTPException(status_code=503, detail="model not loaded", headers={"Retry-After": "1"})
+    return {"status": "ready", "model": state.embedder.name, "dimension": state.embedder.dimension}
