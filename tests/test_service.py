@@ -1,0 +1,55 @@
+"""The HTTP service on a tiny model: health, readiness, embed and clear 4xx errors."""
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from core.settings import Settings
+from service.app import create_app
+
+
+@pytest.fixture(scope="module")
+def client(tiny_model_dir, tmp_path_factory):
+    settings = Settings(
+        model=str(tiny_model_dir), models_dir=tiny_model_dir.parent, data_dir=tmp_path_factory.mktemp("data"),
+        max_batch=4, max_text_chars=50,
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_health_and_ready(client):
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/v1/ready").json()
+    assert ready["status"] == "ready" and ready["dimension"] == 16
+
+
+def test_embed_returns_unit_vectors(client):
+    response = client.post("/v1/embed", json={"texts": ["курьер опоздал", "where is my refund"]})
+    assert response.status_code == 200
+    body = response.json()
+    vectors = np.array(body["vectors"])
+    assert vectors.shape == (2, body["dimension"])
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        ({"texts": ["ok", "   "]}, "texts[1]"),
+        ({"texts": []}, "texts"),
+        ({"texts": [5]}, "texts"),
+        ({"texts": ["a"] * 5}, "at most 4"),
+        ({"texts": ["x" * 51]}, "longer than 50"),
+        ({}, "texts"),
+    ],
+)
+def test_bad_input_is_a_4xx_naming_the_field(client, payload, fragment):
+    response = client.post("/v1/embed", json=payload)
+    assert response.status_code == 422
+    assert fragment in response.text
+
+
+def test_malformed_json_is_a_4xx(client):
+    response = client.post("/v1/embed", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
