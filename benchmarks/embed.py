@@ -1,0 +1,156 @@
+"""Embedding benchmark: throughput, latency, load time and RSS of each built-in model.
+
+    python -m benchmarks.embed [--quick] [--json PATH] [--models e5-small use-multilingual]
+
+Each model is measured in its own child process (clean RSS). In the same run, the
+peer a user would otherwise pick — sentence-transformers on PyTorch CPU with the same
+e5 weights (from the Hugging Face export of the fp32 folder) — is measured when the
+``train`` extra is installed, and reported as a ratio with the cosine between outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import statistics
+import time
+from pathlib import Path
+
+from benchmarks.texts import SHORT_TEXT, make_texts
+
+DEFAULT_MODELS = ["e5-small", "e5-small-fp32", "use-multilingual"]
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def _throughput(embed, texts: list[str], batch: int) -> float:
+    start = time.perf_counter()
+    for offset in range(0, len(texts), batch):
+        embed(texts[offset : offset + batch])
+    return len(texts) / (time.perf_counter() - start)
+
+
+def _latency_ms(embed, repeats: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        embed([SHORT_TEXT])
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
+
+
+def measure_model(name: str, models_dir: str, quick: bool, queue: mp.Queue) -> None:
+    from embeddings.loader import load_embedder
+
+    rss_before = _rss_mb()
+    start = time.perf_counter()
+    embedder = load_embedder(name, Path(models_dir), batch_size=32)
+    load_s = time.perf_counter() - start
+    rss_loaded = _rss_mb()
+    texts = make_texts(64 if quick else 256)
+    embedder.embed(texts[:8])  # warm-up
+    p50, p95 = _latency_ms(embedder.embed, 30 if quick else 200)
+    result = {
+        "model": name,
+        "dimension": embedder.dimension,
+        "load_s": round(load_s, 3),
+        "rss_after_load_mb": round(rss_loaded, 1),
+        "rss_model_mb": round(rss_loaded - rss_before, 1),
+        "p50_ms": round(p50, 2),
+        "p95_ms": round(p95, 2),
+        "texts_per_s_batch1": round(_throughput(embedder.embed, texts[: len(texts) // 2], 1), 1),
+        "texts_per_s_batch32": round(_throughput(embedder.embed, texts, 32), 1),
+    }
+    queue.put(result)
+
+
+def measure_peer(models_dir: str, quick: bool, queue: mp.Queue) -> None:
+    """sentence-transformers on PyTorch CPU, same e5 weights; cosine against our default."""
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        queue.put({"model": "sentence-transformers (PyTorch CPU)", "skipped": "install the 'train' extra"})
+        return
+    from models.hf_export import export_hf
+
+    from embeddings.loader import load_embedder
+
+    hf_dir = Path(models_dir) / "e5-small-hf"
+    if not (hf_dir / "config.json").is_file():
+        export_hf(Path(models_dir) / "e5-small-fp32", hf_dir)
+    start = time.perf_counter()
+    peer = SentenceTransformer(str(hf_dir), device="cpu")
+    load_s = time.perf_counter() - start
+    texts = make_texts(64 if quick else 256)
+
+    def embed(batch):
+        return peer.encode([f"query: {t}" for t in batch], batch_size=32, normalize_embeddings=True)
+
+    embed(texts[:8])
+    p50, p95 = _latency_ms(embed, 30 if quick else 100)
+    ours = load_embedder("e5-small", Path(models_dir)).embed(texts[:64])
+    cosine = (embed(texts[:64]) * ours).sum(axis=1)
+    queue.put({
+        "model": "sentence-transformers (PyTorch CPU)",
+        "load_s": round(load_s, 3),
+        "p50_ms": round(p50, 2),
+        "p95_ms": round(p95, 2),
+        "texts_per_s_batch1": round(_throughput(embed, texts[: len(texts) // 2], 1), 1),
+        "texts_per_s_batch32": round(_throughput(embed, texts, 32), 1),
+        "cosine_vs_e5_small_min": round(float(cosine.min()), 4),
+        "cosine_vs_e5_small_mean": round(float(cosine.mean()), 4),
+    })
+
+
+def _run_child(target, *args) -> dict:
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=target, args=(*args, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def print_table(rows: list[dict]) -> None:
+    columns = ["model", "load_s", "rss_after_load_mb", "p50_ms", "p95_ms", "texts_per_s_batch1",
+               "texts_per_s_batch32", "ratio_vs_peer"]
+    widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    for row in rows:
+        print("  ".join(str(row.get(c, row.get("skipped", "")) if c != "model" else row["model"]).ljust(w)
+                        for c, w in zip(columns, widths)))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer texts and repeats")
+    parser.add_argument("--json", type=Path, help="write the results as JSON to this path")
+    parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS)
+    parser.add_argument("--models-dir", default="var/models")
+    parser.add_argument("--no-peer", action="store_true", help="skip the sentence-transformers peer")
+    args = parser.parse_args(argv)
+
+    rows = [_run_child(measure_model, name, args.models_dir, args.quick) for name in args.models]
+    if not args.no_peer:
+        peer = _run_child(measure_peer, args.models_dir, args.quick)
+        rows.append(peer)
+        if "texts_per_s_batch32" in peer:
+            for row in rows[:-1]:
+                row["ratio_vs_peer"] = round(row["texts_per_s_batch32"] / peer["texts_per_s_batch32"], 2)
+    print_table(rows)
+    report = {"benchmark": "embed", "quick": args.quick, "results": rows}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    return report
+
+
+if __name__ == "__main__":
+    main()
