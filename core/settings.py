@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     max_text_chars: int = Field(20_000, ge=1)
     max_batch: int = Field(256, ge=1)
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Larger request bodies get 413.")
+    max_in_flight: int = Field(64, ge=1, description="Requests in progress before new ones get 429.")
+    request_timeout_s: float = Field(30.0, gt=0, description="Work taking longer answers 503.")
+    batch_wait_ms: float = Field(2.0, ge=0, description="How long the embed batcher waits to fill a batch.")
+    tokens: dict[str, list[Literal["ingest", "analyst", "admin"]]] = Field(
+        default_factory=dict,
+        description='Bearer tokens and their scopes, e.g. {"s3cret": ["ingest"]}. Empty = demo mode, no auth.',
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins; none by default.")
+    priority_policy: Path | None = Field(None, description="Priority policy YAML; the shipped default if unset.")
 
 
 @lru_cache(maxsize=1)

@@ -6,23 +6,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
 
 from core.errors import InvalidTextError
 from core.settings import Settings, get_settings
+from service.limits import LimitsMiddleware
+from service.metrics import LatencyMiddleware, ServiceMetrics
 from service.routes import embed, health
 from service.state import ServiceState
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    metrics = ServiceMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from embeddings.batcher import BatchingEmbedder
         from embeddings.loader import load_embedder
 
         state: ServiceState = app.state.voc
-        state.embedder = load_embedder(
+        model = load_embedder(
             settings.model,
             settings.models_dir,
             providers=settings.providers,
@@ -30,8 +36,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             batch_size=settings.embed_batch_size,
             max_tokens=settings.max_tokens,
         )
-        yield
-        state.embedder = None
+        batcher = BatchingEmbedder(
+            model, max_batch=settings.embed_batch_size, max_wait_s=settings.batch_wait_ms / 1000
+        )
+        state.embedder = batcher
+        try:
+            yield
+        finally:
+            state.embedder = None
+            batcher.close()
 
     app = FastAPI(
         title="VOC Radar",
@@ -39,12 +52,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Topics with owners, sentiment, emerging clusters and priority for customer messages.",
         lifespan=lifespan,
     )
-    app.state.voc = ServiceState(settings=settings)
+    app.state.voc = ServiceState(settings=settings, metrics=metrics)
     app.include_router(health.router)
     app.include_router(embed.router)
 
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
     @app.exception_handler(InvalidTextError)
     async def invalid_text(_: Request, error: InvalidTextError) -> JSONResponse:
+        metrics.rejected.labels("invalid_text").inc()
         return JSONResponse(status_code=422, content={"detail": str(error)})
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        metrics.rejected.labels("invalid_request").inc()
+        details = [
+            {"field": ".".join(str(p) for p in item.get("loc", ()) if p != "body"), "message": item.get("msg")}
+            for item in error.errors()
+        ]
+        summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details)
+        return JSONResponse(status_code=422, content={"detail": summary, "errors": details})
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"])
+    app.add_middleware(
+        LimitsMiddleware,
+        max_in_flight=settings.max_in_flight,
+        max_body_bytes=settings.max_body_bytes,
+        timeout_s=settings.request_timeout_s,
+        on_reject=lambda reason: metrics.rejected.labels(reason).inc(),
+    )
+    app.add_middleware(LatencyMiddleware, metrics=metrics)
     return app

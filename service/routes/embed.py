@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
+
+from service.auth import IngestScope
 from pydantic import BaseModel, Field
 
 from service.deps import EmbedderDep, SettingsDep
 
-router = APIRouter(prefix="/v1", tags=["embeddings"])
+router = APIRouter(prefix="/v1", tags=["embeddings"], dependencies=[IngestScope])
 
 
 class EmbedRequest(BaseModel):

@@ -1,0 +1,40 @@
+"""Bearer tokens with scopes (ingest, analyst, admin), configured in settings.
+
+With no tokens configured the service runs in demo mode and accepts anonymous calls.
+Once any token is configured, every protected route needs a token carrying its scope;
+``admin`` implies every scope.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+
+from fastapi import Depends, HTTPException, Request
+
+from service.deps import SettingsDep
+
+
+def require_scope(scope: str) -> Callable[..., None]:
+    def check(request: Request, settings: SettingsDep) -> None:
+        if not settings.tokens:
+            return
+        header = request.headers.get("authorization", "")
+        kind, _, token = header.partition(" ")
+        if kind.lower() != "bearer" or not token:
+            raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+        scopes = next(
+            (granted for known, granted in settings.tokens.items() if hmac.compare_digest(known, token.strip())),
+            None,
+        )
+        if scopes is None:
+            raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
+        if scope not in scopes and "admin" not in scopes:
+            raise HTTPException(403, f"this token lacks the '{scope}' scope")
+
+    return check
+
+
+IngestScope = Depends(require_scope("ingest"))
+AnalystScope = Depends(require_scope("analyst"))
+AdminScope = Depends(require_scope("admin"))

@@ -1,0 +1,101 @@
+"""Auth scopes, body limits, overload and metrics of the service."""
+
+import asyncio
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from core.settings import Settings
+from service.app import create_app
+from service.limits import LimitsMiddleware
+
+
+def make_client(tiny_model_dir, tmp_path, **overrides):
+    settings = Settings(model=str(tiny_model_dir), models_dir=tiny_model_dir.parent, data_dir=tmp_path, **overrides)
+    return TestClient(create_app(settings))
+
+
+def test_demo_mode_accepts_anonymous(tiny_model_dir, tmp_path):
+    with make_client(tiny_model_dir, tmp_path) as client:
+        assert client.post("/v1/embed", json={"texts": ["курьер"]}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer wrong"}, 401),
+        ({"Authorization": "Basic abc"}, 401),
+        ({"Authorization": "Bearer analyst-token"}, 403),
+        ({"Authorization": "Bearer ingest-token"}, 200),
+        ({"Authorization": "Bearer admin-token"}, 200),
+    ],
+)
+def test_scopes_are_enforced_when_tokens_are_configured(tiny_model_dir, tmp_path, headers, status):
+    tokens = {"ingest-token": ["ingest"], "analyst-token": ["analyst"], "admin-token": ["admin"]}
+    with make_client(tiny_model_dir, tmp_path, tokens=tokens) as client:
+        response = client.post("/v1/embed", json={"texts": ["курьер"]}, headers=headers)
+        assert response.status_code == status
+        assert client.get("/v1/health").status_code == 200  # liveness stays open
+
+
+def test_huge_body_is_413(tiny_model_dir, tmp_path):
+    with make_client(tiny_model_dir, tmp_path, max_body_bytes=2048) as client:
+        response = client.post("/v1/embed", json={"texts": ["x" * 5000]})
+        assert response.status_code == 413
+        metrics = client.get("/metrics").text
+        assert 'voc_rejected_total{reason="body_too_large"} 1.0' in metrics
+
+
+def test_overload_is_429_with_retry_after_at_once():
+    release = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    middleware = LimitsMiddleware(slow_app, max_in_flight=2, max_body_bytes=100, timeout_s=5)
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=middleware)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            first = [asyncio.create_task(client.get("/v1/embed")) for _ in range(2)]
+            await asyncio.sleep(0.05)
+            rejected = await client.get("/v1/embed")
+            release.set()
+            return rejected, await asyncio.gather(*first)
+
+    rejected, accepted = asyncio.run(scenario())
+    assert rejected.status_code == 429 and rejected.headers["retry-after"] == "1"
+    assert [r.status_code for r in accepted] == [200, 200]
+
+
+def test_slow_request_times_out_with_503():
+    async def stuck_app(scope, receive, send):
+        await asyncio.sleep(10)
+
+    middleware = LimitsMiddleware(stuck_app, max_in_flight=2, max_body_bytes=100, timeout_s=0.05)
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=middleware)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.get("/v1/embed")
+
+    response = asyncio.run(scenario())
+    assert response.status_code == 503 and "retry-after" in response.headers
+
+
+def test_metrics_record_latency_by_route(tiny_model_dir, tmp_path):
+    with make_client(tiny_model_dir, tmp_path) as client:
+        client.post("/v1/embed", json={"texts": ["курьер"]})
+        text = client.get("/metrics").text
+        assert 'voc_request_seconds_count{method="POST",route="/v1/embed",status="200"} 1.0' in text
+
+
+def test_cors_is_off_by_default(tiny_model_dir, tmp_path):
+    with make_client(tiny_model_dir, tmp_path) as client:
+        response = client.options("/v1/embed", headers={"Origin": "http://evil.example",
+                                                        "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in response.headers
