@@ -1,0 +1,1 @@
+"""One message in, one analysis out: the per-message pipeline composed of swappable stages."""
