@@ -1,0 +1,118 @@
+"""The per-message pipeline: redact → language → embed → topic → sentiment → cluster → priority."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import numpy as np
+
+from analysis.stages import (
+    ClusterMatcher,
+    LanguageDetector,
+    Redactor,
+    SentimentScorer,
+    TopicAssigner,
+)
+from core.ratings import is_nps_detractor, normalise_rating
+from embeddings.base import Embedder
+from priority.policy import PriorityPolicy, PrioritySignals, compute_priority
+
+
+@dataclass
+class IncomingMessage:
+    id: str
+    text: str
+    channel: str = "other"
+    source: str | None = None
+    created_at: datetime | None = None
+    rating: float | None = None
+    rating_scale: str | None = None
+    customer_id: str | None = None
+    customer_segment: str | None = None
+    order_id: str | None = None
+    language: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class ContactHistory(Protocol):
+    """Earlier contacts of a customer, for the repeat-contact signal."""
+
+    def count_contacts(self, customer_id: str, topic_id: str, since: datetime, until: datetime) -> int: ...
+
+
+@dataclass
+class Analyzer:
+    redactor: Redactor
+    language: LanguageDetector
+    embedder: Embedder
+    topics: TopicAssigner
+    sentiment: SentimentScorer
+    clusters: ClusterMatcher
+    policy: PriorityPolicy
+    history: ContactHistory | None = None
+    taxonomy_version: str = ""
+
+    def analyse(self, messages: Sequence[IncomingMessage]) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """Return one analysis dict per message and their vectors (rows in the same order)."""
+        now = datetime.now(UTC)
+        redactions = [self.redactor.redact(message.text) for message in messages]
+        texts = [redaction.text for redaction in redactions]
+        vectors = self.embedder.embed(texts)
+        topics = self.topics.assign(vectors, texts)
+        satisfaction = [
+            normalise_rating(m.rating, m.rating_scale) if m.rating is not None and m.rating_scale else None
+            for m in messages
+        ]
+        sentiments = self.sentiment.score(vectors, texts, satisfaction)
+        clusters = self.clusters.nearest(vectors)
+        results = []
+        for index, message in enumerate(messages):
+            created = message.created_at or now
+            topic, sentiment, cluster = topics[index], sentiments[index], clusters[index]
+            repeats = 0
+            if self.history and message.customer_id and topic.topic_id != "unknown":
+                window = timedelta(days=self.policy.repeat_window_days)
+                repeats = self.history.count_contacts(message.customer_id, topic.topic_id, created - window, created)
+            priority = compute_priority(
+                PrioritySignals(
+                    negative_probability=sentiment.probabilities.get("negative", 0.0),
+                    satisfaction=satisfaction[index],
+                    nps_detractor=is_nps_detractor(message.rating, message.rating_scale),
+                    topic_severity=topic.severity if topic.topic_id != "unknown" else None,
+                    topic_name=topic.name,
+                    repeat_contacts=repeats,
+                    segment=message.customer_segment,
+                    cluster_status=cluster.status if cluster else None,
+                ),
+                self.policy,
+            )
+            results.append({
+                "id": message.id,
+                "text": texts[index],
+                "pii_found": redactions[index].kinds,
+                "channel": message.channel,
+                "source": message.source,
+                "created_at": created.isoformat(),
+                "language": message.language or self.language.detect(texts[index]),
+                "rating": message.rating,
+                "rating_scale": message.rating_scale,
+                "customer_id": message.customer_id,
+                "customer_segment": message.customer_segment,
+                "order_id": message.order_id,
+                "metadata": message.metadata,
+                "topic": asdict(topic),
+                "sentiment": asdict(sentiment),
+                "cluster": asdict(cluster) if cluster else None,
+                "priority": {**asdict(priority), "repeat_contacts": repeats},
+                "versions": {
+                    "model": self.embedder.name,
+                    "topics": self.topics.version,
+                    "sentiment": self.sentiment.version,
+                    "taxonomy": self.taxonomy_version,
+                },
+                "analysed_at": now.isoformat(),
+            })
+        return results, vectors
