@@ -1,0 +1,5 @@
+"""A small Python client for the VOC Radar HTTP API (ticketing systems, notebooks, scripts)."""
+
+from client.http import VocClient, VocClientError
+
+__all__ = ["VocClient", "VocClientError"]
