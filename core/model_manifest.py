@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+
+from core.errors import ModelError
 
 MANIFEST_FILE = "manifest.json"
 
@@ -34,6 +36,7 @@ class ModelManifest(BaseModel):
     onnx_file: str = "model.onnx"
     weights_sha256: str
     tokenizer_file: str | None = "tokenizer.json"
+    char_map_file: str | None = Field(None, description="JSON {code point: replacement} applied before tokenizing")
     pooling: Literal["mean", "cls", "none"] = "mean"
     normalize: bool = True
     prefix: str = ""
@@ -65,3 +68,29 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def verify_folder(folder: Path, *, check_weights: bool = True) -> ModelManifest:
+    """Read a folder's manifest and check its files, refusing weights that do not match it."""
+    path = folder / MANIFEST_FILE
+    if not path.is_file():
+        raise ModelError(f"{folder} has no {MANIFEST_FILE}")
+    try:
+        manifest = ModelManifest.read(folder)
+    except (ValidationError, json.JSONDecodeError) as error:
+        raise ModelError(f"{path} is not a valid manifest: {error}") from error
+    needed = [manifest.onnx_file]
+    if manifest.kind == "token":
+        needed += [name for name in (manifest.tokenizer_file, manifest.char_map_file) if name]
+    for name in needed:
+        if not (folder / name).is_file():
+            raise ModelError(f"{folder / name} is missing (named by {path})")
+    if check_weights:
+        actual = sha256_file(folder / manifest.onnx_file)
+        if actual != manifest.weights_sha256:
+            raise ModelError(
+                f"{folder / manifest.onnx_file} does not match its manifest: sha256 {actual[:16]}… != "
+                f"{manifest.weights_sha256[:16]}…; the weights are corrupt or were replaced. "
+                "Rebuild with 'voc models build --force'."
+            )
+    return manifest

@@ -34,5 +34,6 @@ def load_embedder(
     from embeddings.token_embedder import TokenEmbedder
     from embeddings.tokenizer import TextTokenizer
 
-    tokenizer = TextTokenizer(folder / manifest.tokenizer_file)
+    char_map = folder / manifest.char_map_file if manifest.char_map_file else None
+    tokenizer = TextTokenizer(folder / manifest.tokenizer_file, char_map)
     return TokenEmbedder(session, tokenizer, manifest, batch_size=batch_size, window=max_tokens)

@@ -6,10 +6,8 @@ import json
 import logging
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from core.errors import ModelError
-from core.model_manifest import MANIFEST_FILE, ModelManifest, sha256_file
+from core.model_manifest import MANIFEST_FILE, ModelManifest, sha256_file, verify_folder
 
 logger = logging.getLogger(__name__)
 
@@ -32,24 +30,8 @@ def read_model_folder(folder: Path, *, verify: bool = True) -> tuple[ModelManife
     """Return the folder's manifest and ONNX path, refusing weights that do not match it."""
     if not (folder / MANIFEST_FILE).is_file():
         return infer_sentence_transformers_manifest(folder)
-    try:
-        manifest = ModelManifest.read(folder)
-    except (ValidationError, json.JSONDecodeError) as error:
-        raise ModelError(f"{folder / MANIFEST_FILE} is not a valid manifest: {error}") from error
-    onnx_path = folder / manifest.onnx_file
-    if not onnx_path.is_file():
-        raise ModelError(f"{onnx_path} is missing (named by {folder / MANIFEST_FILE})")
-    if manifest.tokenizer_file and manifest.kind == "token" and not (folder / manifest.tokenizer_file).is_file():
-        raise ModelError(f"{folder / manifest.tokenizer_file} is missing (named by {folder / MANIFEST_FILE})")
-    if verify:
-        actual = sha256_file(onnx_path)
-        if actual != manifest.weights_sha256:
-            raise ModelError(
-                f"{onnx_path} does not match its manifest: sha256 {actual[:16]}… != "
-                f"{manifest.weights_sha256[:16]}…; the weights are corrupt or were replaced. "
-                "Rebuild with 'voc models build --force'."
-            )
-    return manifest, onnx_path
+    manifest = verify_folder(folder, check_weights=verify)
+    return manifest, folder / manifest.onnx_file
 
 
 def infer_sentence_transformers_manifest(folder: Path) -> tuple[ModelManifest, Path]:

@@ -29,6 +29,7 @@ def create_session(
     if threads:
         options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: shape-merge notices are not actionable
     for library in custom_ops:
         if library != "onnxruntime_extensions":
             raise ValueError(f"unknown custom-op library {library!r}")

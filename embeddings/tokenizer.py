@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,8 +10,13 @@ from pathlib import Path
 class TextTokenizer:
     """Encodes texts without truncation; special tokens are added per window by the caller."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, char_map_path: Path | None = None) -> None:
         from tokenizers import Tokenizer
+
+        self._char_map: dict[int, str] | None = None
+        if char_map_path is not None:
+            mapping = json.loads(char_map_path.read_text(encoding="utf-8"))
+            self._char_map = {int(code_point): text for code_point, text in mapping.items()}
 
         self._tokenizer = Tokenizer.from_file(str(path))
         self._tokenizer.no_truncation()
@@ -32,5 +38,7 @@ class TextTokenizer:
         return [], []
 
     def content_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        if self._char_map is not None:
+            texts = [text.translate(self._char_map) for text in texts]
         encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
         return [encoding.ids for encoding in encodings]
