@@ -1,0 +1,110 @@
+"""Filters: the typed message filter, and the neutral conditions every backend translates.
+
+A condition list is a conjunction. `Match` with several values matches any of them;
+`Range` is half-open (gte ≤ value < lt).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from store.errors import InvalidFilterError
+from store.records import CREATED_TS, KEYWORD_FIELDS
+
+
+@dataclass(frozen=True)
+class Match:
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Range:
+    field: str
+    gte: float | None = None
+    lt: float | None = None
+
+
+Condition = Match | Range
+Conditions = tuple[Condition, ...]
+
+Values = str | Sequence[str] | None
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    """Which messages to search, iterate, count or delete; every field left None matches all.
+
+    Keyword fields take one value or a sequence of values (any of them). The time range
+    is half-open: created_from ≤ created_at < created_to; times without a zone are UTC.
+    """
+
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    channel: Values = None
+    source: Values = None
+    language: Values = None
+    customer_id: Values = None
+    customer_segment: Values = None
+    topic: Values = None
+    owner: Values = None
+    sentiment: Values = None
+    priority: Values = None
+    cluster_id: Values = None
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> MessageFilter:
+        """Build a filter from a mapping (such as query parameters); unknown names are refused."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InvalidFilterError(f"unknown filter fields {unknown}; known fields: {sorted(known)}")
+        return cls(**values)
+
+    def conditions(self) -> Conditions:
+        result: list[Condition] = []
+        for name in KEYWORD_FIELDS:
+            values = getattr(self, name)
+            if values is not None:
+                result.append(Match(name, _keyword_values(name, values)))
+        if self.created_from is not None or self.created_to is not None:
+            start = None if self.created_from is None else _timestamp("created_from", self.created_from)
+            end = None if self.created_to is None else _timestamp("created_to", self.created_to)
+            result.append(Range(CREATED_TS, gte=start, lt=end))
+        return tuple(result)
+
+
+def as_conditions(message_filter: MessageFilter | None) -> Conditions:
+    if message_filter is None:
+        return ()
+    if not isinstance(message_filter, MessageFilter):
+        raise InvalidFilterError(f"expected a MessageFilter, got {type(message_filter).__name__}")
+    return message_filter.conditions()
+
+
+def equality_conditions(where: Mapping[str, Any] | None, allowed: Sequence[str]) -> Conditions:
+    """Conditions for an item table (clusters, prototypes): equality on its indexed fields only."""
+    if not where:
+        return ()
+    unknown = sorted(set(where) - set(allowed))
+    if unknown:
+        raise InvalidFilterError(f"unknown filter fields {unknown}; known fields: {sorted(allowed)}")
+    return tuple(Match(name, _keyword_values(name, value)) for name, value in where.items())
+
+
+def _keyword_values(name: str, values: object) -> tuple[str, ...]:
+    items = (values,) if isinstance(values, str) else values
+    if not isinstance(items, list | tuple | set | frozenset) or not items:
+        raise InvalidFilterError(f"filter {name}: expected a string or a non-empty list of strings")
+    if not all(isinstance(item, str) for item in items):
+        raise InvalidFilterError(f"filter {name}: every value must be a string, got {values!r}")
+    return tuple(sorted(items)) if isinstance(items, set | frozenset) else tuple(items)
+
+
+def _timestamp(name: str, moment: object) -> float:
+    if not isinstance(moment, datetime):
+        raise InvalidFilterError(f"filter {name}: expected a datetime, got {type(moment).__name__}")
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).timestamp()

@@ -1,0 +1,169 @@
+"""The embedded backend: the Qdrant engine in-process (qdrant-edge), one shard per collection.
+
+Layout of the store directory: `store.lock`, and one shard folder per collection
+(`<prefix>_messages`, …) with its segments and write-ahead log. The engine leaves index
+building to its caller: `optimize()` builds the HNSW graph; until then search scans.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import qdrant_edge as qe
+
+from store.backend import Backend, Collection, IndexSpec, Point
+from store.conditions import Conditions, Match
+from store.errors import BackendError, DimensionMismatchError
+from store.lock import DirectoryLock
+
+_SCHEMA = {"keyword": qe.PayloadSchemaType.Keyword, "float": qe.PayloadSchemaType.Float}
+
+
+def to_filter(conditions: Conditions) -> qe.Filter | None:
+    if not conditions:
+        return None
+    must: list[Any] = []
+    for condition in conditions:
+        if isinstance(condition, Match):
+            values = list(condition.values)
+            match = qe.MatchValue(values[0]) if len(values) == 1 else qe.MatchAny(values)
+            must.append(qe.FieldCondition(condition.field, match=match))
+        else:
+            must.append(qe.FieldCondition(condition.field, range=qe.RangeFloat(gte=condition.gte, lt=condition.lt)))
+    return qe.Filter(must=must)
+
+
+def _point(record: Any, with_vectors: bool) -> Point:
+    vector = np.asarray(record.vector, dtype=np.float32) if with_vectors else None
+    score = getattr(record, "score", None)
+    return Point(str(record.id), dict(record.payload or {}), vector, score)
+
+
+class EdgeCollection(Collection):
+    def __init__(self, shard: qe.EdgeShard, name: str, dimension: int) -> None:
+        self._shard = shard
+        self.name = name
+        self.dimension = dimension
+
+    def _call(self, method: Any, *args: Any) -> Any:
+        try:
+            return method(*args)
+        except Exception as error:  # the engine raises plain exceptions
+            raise BackendError(f"{self.name}: {error}") from error
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[dict[str, Any]]) -> None:
+        rows = vectors.tolist()
+        points = [qe.Point(uuid.UUID(i), row, p) for i, row, p in zip(ids, rows, payloads, strict=True)]
+        self._call(self._shard.update, qe.UpdateOperation.upsert_points(points))
+
+    def retrieve(self, ids: Sequence[str], with_vectors: bool) -> list[Point]:
+        records = self._call(self._shard.retrieve, [uuid.UUID(i) for i in ids], True, with_vectors)
+        return [_point(record, with_vectors) for record in records]
+
+    def search(self, vector: np.ndarray, conditions: Conditions, limit: int, with_vectors: bool) -> list[Point]:
+        request = qe.QueryRequest(
+            query=qe.Query.Nearest(vector.tolist()),
+            limit=limit,
+            filter=to_filter(conditions),
+            with_payload=True,
+            with_vector=with_vectors,
+        )
+        return [_point(hit, with_vectors) for hit in self._call(self._shard.query, request)]
+
+    def scroll(
+        self, conditions: Conditions, page_size: int, with_vectors: bool, fields: Sequence[str] | None
+    ) -> Iterator[list[Point]]:
+        offset = None
+        flt = to_filter(conditions)
+        payload: Any = True if fields is None else list(fields)
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset, limit=page_size, filter=flt, with_payload=payload, with_vector=with_vectors
+            )
+            records, offset = self._call(self._shard.scroll, request)
+            if records:
+                yield [_point(record, with_vectors) for record in records]
+            if offset is None:
+                return
+
+    def set_payload(self, ids: Sequence[str], values: dict[str, Any]) -> None:
+        operation = qe.UpdateOperation.set_payload([uuid.UUID(i) for i in ids], values)
+        self._call(self._shard.update, operation)
+
+    def count(self, conditions: Conditions) -> int:
+        return int(self._call(self._shard.count, qe.CountRequest(exact=True, filter=to_filter(conditions))))
+
+    def facet(self, field: str, conditions: Conditions, limit: int) -> dict[Any, int]:
+        request = qe.FacetRequest(field, limit=limit, exact=True, filter=to_filter(conditions))
+        return {hit.value: hit.count for hit in self._call(self._shard.facet, request)}
+
+    def delete(self, ids: Sequence[str]) -> None:
+        operation = qe.UpdateOperation.delete_points([uuid.UUID(i) for i in ids])
+        self._call(self._shard.update, operation)
+
+    def delete_where(self, conditions: Conditions) -> None:
+        flt = to_filter(conditions)
+        if flt is None:
+            raise ValueError("delete_where needs at least one condition")
+        self._call(self._shard.update, qe.UpdateOperation.delete_points_by_filter(flt))
+
+    def index_info(self) -> dict[str, Any]:
+        info = self._call(self._shard.info)
+        return {
+            "points": info.points_count,
+            "indexed_vectors": info.indexed_vectors_count,
+            "segments": info.segments_count,
+        }
+
+    def optimize(self) -> bool:
+        return bool(self._call(self._shard.optimize))
+
+    def flush(self) -> None:
+        self._call(self._shard.flush)
+
+    def close(self) -> None:
+        self._shard.close()
+
+
+class EdgeBackend(Backend):
+    """Holds the directory lock and the open shards."""
+
+    kind = "embedded"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = DirectoryLock(self.path).acquire()
+        self._collections: list[EdgeCollection] = []
+
+    def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec]) -> Collection:
+        folder = self.path / name
+        config = qe.EdgeConfig(
+            vectors=qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine), wal_enabled=True
+        )
+        if (folder / "edge_config.json").is_file():
+            try:
+                shard = qe.EdgeShard.load(str(folder), config)
+            except Exception as error:
+                if "dim" in str(error).lower() or "incompatible" in str(error).lower():
+                    raise DimensionMismatchError(
+                        f"{folder} holds vectors of another dimension than {dimension}: {error}"
+                    ) from error
+                raise BackendError(f"cannot open {folder}: {error}") from error
+            collection = EdgeCollection(shard, name, dimension)
+        else:
+            shard = qe.EdgeShard.create(str(folder), config)
+            collection = EdgeCollection(shard, name, dimension)
+            for spec in indexes:
+                shard.update(qe.UpdateOperation.create_field_index(spec.field, _SCHEMA[spec.kind]))
+        self._collections.append(collection)
+        return collection
+
+    def close(self) -> None:
+        for collection in self._collections:
+            collection.close()
+        self._collections.clear()
+        self._lock.release()

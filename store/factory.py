@@ -1,0 +1,59 @@
+"""`open_store`: the one place that chooses the backend, from plain arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from store.store import Store
+
+
+def open_store(
+    backend: Literal["embedded", "server"] = "embedded",
+    *,
+    dimension: int,
+    path: str | Path | None = None,
+    url: str | None = None,
+    api_key: str | None = None,
+    shards: int = 1,
+    replication_factor: int = 1,
+    write_consistency: int = 1,
+    prefix: str = "voc",
+    timeout: int | None = None,
+) -> Store:
+    """Open (creating if needed) the store.
+
+    embedded: the Qdrant engine in this process, on disk under `path`; only one process
+        may open a path at a time (StoreLockedError otherwise).
+    server: a Qdrant server or cluster at `url` (with `api_key`); `shards`,
+        `replication_factor` and `write_consistency` apply when collections are created.
+        `url=":memory:"` runs qdrant-client's in-process mode instead (tests, demos).
+    """
+    if backend == "embedded":
+        if path is None:
+            raise ValueError("the embedded store needs a path (its data directory)")
+        from store.edge import EdgeBackend
+
+        engine = EdgeBackend(Path(path))
+    elif backend == "server":
+        if not url:
+            raise ValueError("the server store needs a url")
+        from qdrant_client import QdrantClient
+
+        from store.server import ServerBackend
+
+        client = (
+            QdrantClient(location=":memory:")
+            if url == ":memory:"
+            else QdrantClient(url=url, api_key=api_key, timeout=timeout)
+        )
+        engine = ServerBackend(
+            client, shards=shards, replication_factor=replication_factor, write_consistency=write_consistency
+        )
+    else:
+        raise ValueError(f"unknown store backend {backend!r}; expected 'embedded' or 'server'")
+    try:
+        return Store(engine, dimension, prefix=prefix)
+    except BaseException:
+        engine.close()
+        raise

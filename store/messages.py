@@ -1,0 +1,200 @@
+"""The messages table: every analysed message as a vector with its payload."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+
+from store.backend import Collection, IndexSpec, Point
+from store.checks import check_json, check_query, check_vectors
+from store.conditions import MessageFilter, Range, as_conditions
+from store.errors import InvalidFilterError, InvalidPayloadError, NotFoundError
+from store.records import (
+    CREATED_TS,
+    ID_KEY,
+    KEYWORD_FIELDS,
+    RESERVED_KEYS,
+    Message,
+    MessageBatch,
+    SearchHit,
+    message_from_payload,
+    message_payload,
+    point_id,
+)
+
+INDEXES = (*(IndexSpec(name, "keyword") for name in (ID_KEY, *KEYWORD_FIELDS)), IndexSpec(CREATED_TS, "float"))
+WRITE_CHUNK = 1024
+FACET_LIMIT = 100_000
+UPDATABLE = frozenset({*KEYWORD_FIELDS, "rating"})
+
+
+class MessageTable:
+    def __init__(self, collection: Collection, write_lock: threading.RLock) -> None:
+        self._collection = collection
+        self._writes = write_lock
+        self.dimension = collection.dimension
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def upsert(self, messages: Sequence[Message], vectors: object) -> int:
+        """Insert or replace messages by id; returns how many were written.
+
+        Everything is checked before the first write. Sending the same ids again replaces
+        those messages, so a retried batch never creates duplicates.
+        """
+        payloads = [message_payload(message) for message in messages]
+        array = check_vectors(vectors, len(payloads), self.dimension)
+        check_json(payloads, [message.id for message in messages])
+        ids = [point_id(message.id) for message in messages]
+        with self._writes:
+            for start in range(0, len(ids), WRITE_CHUNK):
+                stop = start + WRITE_CHUNK
+                self._collection.upsert(ids[start:stop], array[start:stop], payloads[start:stop])
+        return len(ids)
+
+    def update(self, changes: Mapping[str, Mapping[str, Any]]) -> int:
+        """Set fields on existing messages ({message id: {field: value}}); returns how many changed.
+
+        Filterable fields (topic, owner, cluster_id…) and `rating` keep their types; other
+        names are stored as extra JSON fields. Unknown ids raise NotFoundError, and nothing
+        is written when any change is refused.
+        """
+        groups: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        for message_id, values in changes.items():
+            pid = point_id(message_id)
+            clean = _check_update(message_id, values)
+            key = json.dumps(clean, sort_keys=True)
+            groups.setdefault(key, (clean, []))[1].append(pid)
+        ids = [pid for _, members in groups.values() for pid in members]
+        with self._writes:
+            found = {point.id for point in self._collection.retrieve(ids, with_vectors=False)}
+            missing = [mid for mid in changes if point_id(mid) not in found]
+            if missing:
+                raise NotFoundError(f"{len(missing)} messages are not in the store, e.g. {missing[:5]}")
+            for values, members in groups.values():
+                for start in range(0, len(members), WRITE_CHUNK):
+                    self._collection.set_payload(members[start : start + WRITE_CHUNK], values)
+        return len(ids)
+
+    def set_clusters(self, assignments: Mapping[str, str | None]) -> int:
+        """Write cluster ids back to messages ({message id: cluster id or None})."""
+        return self.update({message_id: {"cluster_id": cluster} for message_id, cluster in assignments.items()})
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Delete messages by id; returns how many existed."""
+        pids = [point_id(message_id) for message_id in ids]
+        with self._writes:
+            existing = [point.id for point in self._collection.retrieve(pids, with_vectors=False)]
+            if existing:
+                self._collection.delete(existing)
+        return len(existing)
+
+    def delete_where(self, message_filter: MessageFilter) -> int:
+        """Delete every message the filter matches (retention, erasure); returns how many.
+
+        An empty filter is refused: it would erase everything.
+        """
+        conditions = as_conditions(message_filter)
+        if not conditions:
+            raise InvalidFilterError("delete_where needs a filter with at least one field set")
+        with self._writes:
+            matched = self._collection.count(conditions)
+            if matched:
+                self._collection.delete_where(conditions)
+        return matched
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get(self, message_id: str, with_vector: bool = False) -> tuple[Message, np.ndarray | None] | None:
+        batch = self.get_many([message_id], with_vectors=with_vector)
+        if not batch.ids:
+            return None
+        return batch.messages[0], None if batch.vectors is None else batch.vectors[0]
+
+    def get_many(self, ids: Sequence[str], with_vectors: bool = False) -> MessageBatch:
+        """The messages found among `ids`, in the order asked; missing ids are left out."""
+        pids = [point_id(message_id) for message_id in ids]
+        by_id = {point.id: point for point in self._collection.retrieve(pids, with_vectors)}
+        ordered = [by_id[pid] for pid in dict.fromkeys(pids) if pid in by_id]
+        return _batch(ordered, with_vectors, self.dimension)
+
+    def search(self, vector: object, message_filter: MessageFilter | None = None, limit: int = 10) -> list[SearchHit]:
+        """The nearest messages by cosine similarity among those the filter matches."""
+        query = check_query(vector, self.dimension)
+        conditions = as_conditions(message_filter)
+        if not isinstance(limit, int) or limit < 1:
+            raise InvalidFilterError(f"limit must be a positive integer, got {limit!r}")
+        points = self._collection.search(query, conditions, limit, with_vectors=False)
+        return [SearchHit(message_from_payload(point.payload), float(point.score or 0.0)) for point in points]
+
+    def iterate(
+        self, message_filter: MessageFilter | None = None, batch_size: int = 1024, with_vectors: bool = True
+    ) -> Iterator[MessageBatch]:
+        """Every matching message, one page at a time: memory stays bounded by `batch_size`."""
+        conditions = as_conditions(message_filter)
+        for page in self._collection.scroll(conditions, batch_size, with_vectors, None):
+            yield _batch(page, with_vectors, self.dimension)
+
+    def count(self, message_filter: MessageFilter | None = None) -> int:
+        return self._collection.count(as_conditions(message_filter))
+
+    def count_contacts(self, customer_id: str, topic_id: str, since: datetime, until: datetime) -> int:
+        """Earlier contacts of a customer on a topic (the analyser's ContactHistory)."""
+        window = MessageFilter(created_from=since, created_to=until, customer_id=customer_id, topic=topic_id)
+        return self.count(window)
+
+    def counts_by_day(
+        self, field: str, start: date, end: date, message_filter: MessageFilter | None = None
+    ) -> dict[str, dict[date, int]]:
+        """Messages per value of `field` and per UTC day, for days start ≤ day < end."""
+        if field not in KEYWORD_FIELDS:
+            raise InvalidFilterError(f"cannot count by {field!r}; countable fields: {list(KEYWORD_FIELDS)}")
+        base = as_conditions(message_filter)
+        counts: dict[str, dict[date, int]] = defaultdict(dict)
+        day = start
+        while day < end:
+            begin = datetime.combine(day, time(), tzinfo=UTC).timestamp()
+            window = Range(CREATED_TS, gte=begin, lt=begin + 86_400.0)
+            hits = self._collection.facet(field, (*base, window), FACET_LIMIT)
+            if len(hits) >= FACET_LIMIT:
+                raise InvalidFilterError(f"{field} has more than {FACET_LIMIT} values on {day}; narrow the filter")
+            for value, number in hits.items():
+                counts[str(value)][day] = number
+            day += timedelta(days=1)
+        return dict(counts)
+
+
+def _check_update(message_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(values, Mapping) or not values:
+        raise InvalidPayloadError(f"message {message_id!r}: expected a non-empty mapping of fields")
+    clean = dict(values)
+    for name, value in clean.items():
+        if name in RESERVED_KEYS and name not in UPDATABLE:
+            raise InvalidPayloadError(f"message {message_id!r}: {name} cannot be changed by an update")
+        if name in KEYWORD_FIELDS and value is not None and not isinstance(value, str):
+            raise InvalidPayloadError(f"message {message_id!r}: {name} must be a string or None")
+        if (
+            name == "rating"
+            and value is not None
+            and (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value))
+        ):
+            raise InvalidPayloadError(f"message {message_id!r}: rating must be a finite number or None")
+    check_json([clean], [message_id])
+    return clean
+
+
+def _batch(points: Sequence[Point], with_vectors: bool, dimension: int) -> MessageBatch:
+    vectors = None
+    if with_vectors:
+        vectors = np.empty((len(points), dimension), dtype=np.float32)
+        for row, point in enumerate(points):
+            vectors[row] = point.vector
+    messages = [message_from_payload(point.payload) for point in points]
+    return MessageBatch([m.id for m in messages], messages, vectors)

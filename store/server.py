@@ -1,0 +1,194 @@
+"""The server backend: `qdrant-client` against a Qdrant server or cluster.
+
+Collections are named `<prefix>_<name>`. Shards, replication factor and write
+consistency are passed at creation; writes wait for the acknowledgement. The same
+class runs against qdrant-client's in-process `:memory:` mode, which the contract tests use.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from qdrant_client import QdrantClient, models
+
+from store.backend import Backend, Collection, IndexSpec, Point
+from store.conditions import Conditions, Match
+from store.errors import BackendError, DimensionMismatchError
+
+_SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT}
+
+
+def to_filter(conditions: Conditions) -> models.Filter | None:
+    if not conditions:
+        return None
+    must: list[Any] = []
+    for condition in conditions:
+        if isinstance(condition, Match):
+            values = list(condition.values)
+            match: Any = models.MatchValue(value=values[0]) if len(values) == 1 else models.MatchAny(any=values)
+            must.append(models.FieldCondition(key=condition.field, match=match))
+        else:
+            must.append(
+                models.FieldCondition(key=condition.field, range=models.Range(gte=condition.gte, lt=condition.lt))
+            )
+    return models.Filter(must=must)
+
+
+def _point(record: Any, with_vectors: bool) -> Point:
+    vector = np.asarray(record.vector, dtype=np.float32) if with_vectors else None
+    return Point(str(record.id), dict(record.payload or {}), vector, getattr(record, "score", None))
+
+
+class ServerCollection(Collection):
+    def __init__(self, client: QdrantClient, name: str, dimension: int, ordering: Any = None) -> None:
+        self._client = client
+        self.name = name
+        self.dimension = dimension
+        self._ordering = ordering
+
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as error:
+            raise BackendError(f"{self.name}: {error}") from error
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[dict[str, Any]]) -> None:
+        batch = models.Batch(ids=list(ids), vectors=vectors.tolist(), payloads=list(payloads))
+        self._call(self._client.upsert, self.name, points=batch, wait=True, ordering=self._ordering)
+
+    def retrieve(self, ids: Sequence[str], with_vectors: bool) -> list[Point]:
+        records = self._call(
+            self._client.retrieve, self.name, ids=list(ids), with_payload=True, with_vectors=with_vectors
+        )
+        return [_point(record, with_vectors) for record in records]
+
+    def search(self, vector: np.ndarray, conditions: Conditions, limit: int, with_vectors: bool) -> list[Point]:
+        response = self._call(
+            self._client.query_points,
+            self.name,
+            query=vector.tolist(),
+            query_filter=to_filter(conditions),
+            limit=limit,
+            with_payload=True,
+            with_vectors=with_vectors,
+        )
+        return [_point(hit, with_vectors) for hit in response.points]
+
+    def scroll(
+        self, conditions: Conditions, page_size: int, with_vectors: bool, fields: Sequence[str] | None
+    ) -> Iterator[list[Point]]:
+        offset = None
+        flt = to_filter(conditions)
+        payload: Any = True if fields is None else list(fields)
+        while True:
+            records, offset = self._call(
+                self._client.scroll,
+                self.name,
+                scroll_filter=flt,
+                limit=page_size,
+                offset=offset,
+                with_payload=payload,
+                with_vectors=with_vectors,
+            )
+            if records:
+                yield [_point(record, with_vectors) for record in records]
+            if offset is None:
+                return
+
+    def set_payload(self, ids: Sequence[str], values: dict[str, Any]) -> None:
+        self._call(
+            self._client.set_payload, self.name, payload=values, points=list(ids), wait=True, ordering=self._ordering
+        )
+
+    def count(self, conditions: Conditions) -> int:
+        return int(self._call(self._client.count, self.name, count_filter=to_filter(conditions), exact=True).count)
+
+    def facet(self, field: str, conditions: Conditions, limit: int) -> dict[Any, int]:
+        response = self._call(
+            self._client.facet, self.name, key=field, facet_filter=to_filter(conditions), limit=limit, exact=True
+        )
+        return {hit.value: hit.count for hit in response.hits}
+
+    def delete(self, ids: Sequence[str]) -> None:
+        self._call(
+            self._client.delete,
+            self.name,
+            points_selector=models.PointIdsList(points=list(ids)),
+            wait=True,
+            ordering=self._ordering,
+        )
+
+    def delete_where(self, conditions: Conditions) -> None:
+        flt = to_filter(conditions)
+        if flt is None:
+            raise ValueError("delete_where needs at least one condition")
+        self._call(
+            self._client.delete,
+            self.name,
+            points_selector=models.FilterSelector(filter=flt),
+            wait=True,
+            ordering=self._ordering,
+        )
+
+    def index_info(self) -> dict[str, Any]:
+        info = self._call(self._client.get_collection, self.name)
+        return {
+            "points": info.points_count,
+            "indexed_vectors": info.indexed_vectors_count,
+            "segments": info.segments_count,
+        }
+
+
+class ServerBackend(Backend):
+    """One client shared by the store's collections; settings apply when a collection is created."""
+
+    kind = "server"
+
+    def __init__(
+        self,
+        client: QdrantClient,
+        *,
+        shards: int = 1,
+        replication_factor: int = 1,
+        write_consistency: int = 1,
+        ordering: str | None = None,
+    ) -> None:
+        self._client = client
+        self.shards = shards
+        self.replication_factor = replication_factor
+        self.write_consistency = write_consistency
+        self._ordering = models.WriteOrdering(ordering) if ordering else None
+
+    def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec]) -> Collection:
+        try:
+            exists = self._client.collection_exists(name)
+            if exists:
+                params = self._client.get_collection(name).config.params.vectors
+                size = params.size if isinstance(params, models.VectorParams) else None
+                if size != dimension:
+                    raise DimensionMismatchError(
+                        f"collection {name} holds vectors of dimension {size}, not {dimension}"
+                    )
+            else:
+                self._client.create_collection(
+                    name,
+                    vectors_config=models.VectorParams(size=dimension, distance=models.Distance.COSINE),
+                    shard_number=self.shards,
+                    replication_factor=self.replication_factor,
+                    write_consistency_factor=self.write_consistency,
+                )
+                with warnings.catch_warnings():  # in-process mode says its indexes do nothing
+                    warnings.filterwarnings("ignore", "Payload indexes have no effect", UserWarning)
+                    for spec in indexes:
+                        self._client.create_payload_index(name, spec.field, _SCHEMA[spec.kind], wait=True)
+        except DimensionMismatchError:
+            raise
+        except Exception as error:
+            raise BackendError(f"cannot open collection {name}: {error}") from error
+        return ServerCollection(self._client, name, dimension, self._ordering)
+
+    def close(self) -> None:
+        self._client.close()

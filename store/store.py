@@ -1,0 +1,105 @@
+"""The store: messages, clusters and topic prototypes over one backend.
+
+`Store` is the one interface the product uses; the backend (embedded engine or Qdrant
+server) is chosen by `open_store` and hidden behind it. Writes are serialised by one
+lock, which a snapshot also takes so that it sees a single moment.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from store.backend import Backend
+from store.items import CLUSTER_FIELDS, PROTOTYPE_FIELDS, ItemTable, item_indexes
+from store.messages import INDEXES, MessageTable
+from store.snapshot import clear, read_manifest, read_parts, write_snapshot
+
+TABLES = ("messages", "clusters", "prototypes")
+
+
+class Store:
+    """Open with `store.open_store`; use as a context manager or call `close()`."""
+
+    def __init__(self, backend: Backend, dimension: int, prefix: str = "voc") -> None:
+        if isinstance(dimension, bool) or not isinstance(dimension, int) or dimension < 1:
+            raise ValueError(f"dimension must be a positive integer, got {dimension!r}")
+        self._backend = backend
+        self.dimension = dimension
+        self._writes = threading.RLock()
+        self._collections = {
+            "messages": backend.open_collection(f"{prefix}_messages", dimension, INDEXES),
+            "clusters": backend.open_collection(f"{prefix}_clusters", dimension, item_indexes(CLUSTER_FIELDS)),
+            "prototypes": backend.open_collection(f"{prefix}_prototypes", dimension, item_indexes(PROTOTYPE_FIELDS)),
+        }
+        self.messages = MessageTable(self._collections["messages"], self._writes)
+        self.clusters = ItemTable(self._collections["clusters"], self._writes, CLUSTER_FIELDS)
+        self.prototypes = ItemTable(self._collections["prototypes"], self._writes, PROTOTYPE_FIELDS)
+        self._closed = False
+
+    @property
+    def backend(self) -> str:
+        return self._backend.kind
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "dimension": self.dimension,
+            "tables": {name: c.index_info() for name, c in self._collections.items()},
+        }
+
+    def optimize(self) -> float:
+        """Build the vector indexes where the engine leaves it to us; returns the seconds spent.
+
+        The embedded engine searches by scanning until this runs; a server indexes by itself.
+        """
+        start = time.perf_counter()
+        with self._writes:
+            for collection in self._collections.values():
+                collection.optimize()
+        return time.perf_counter() - start
+
+    def flush(self) -> None:
+        with self._writes:
+            for collection in self._collections.values():
+                collection.flush()
+
+    def backup(self, destination: str | Path) -> Path:
+        """Write a snapshot folder of every table; writes wait until it is complete."""
+        with self._writes:
+            return write_snapshot(self._collections, Path(destination), self.dimension)
+
+    def restore(self, source: str | Path) -> dict[str, int]:
+        """Replace the contents of every table with a snapshot's; returns points per table.
+
+        The snapshot is checked (format, dimension, every part present) before anything is
+        deleted.
+        """
+        manifest = read_manifest(Path(source), self.dimension, set(TABLES))
+        restored: dict[str, int] = {}
+        with self._writes:
+            for table, info in manifest["tables"].items():
+                collection = self._collections[table]
+                clear(collection)
+                total = 0
+                for ids, vectors, payloads in read_parts(Path(source), table, info["parts"]):
+                    collection.upsert(ids, np.asarray(vectors, dtype=np.float32), payloads)
+                    total += len(ids)
+                restored[table] = total
+        return restored
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            with self._writes:
+                self._backend.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

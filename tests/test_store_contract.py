@@ -1,0 +1,191 @@
+"""The store contract: the same scenarios on the embedded engine and the server backend.
+
+The server backend runs against qdrant-client's in-process mode as its stand-in.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from store import Message, MessageFilter, open_store
+from tests.store_helpers import DIM, START, TOPICS, make_messages, make_vectors, unit
+
+N = 60
+
+
+def _open(kind: str, tmp_path, dimension: int = DIM, prefix: str = "voc"):
+    if kind == "embedded":
+        return open_store("embedded", path=tmp_path / "store", dimension=dimension, prefix=prefix)
+    return open_store("server", url=":memory:", dimension=dimension, prefix=prefix)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store(request, tmp_path):
+    with _open(request.param, tmp_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+def filled(store):
+    store.messages.upsert(make_messages(N), make_vectors(N))
+    return store
+
+
+def test_upsert_is_idempotent_by_id(store):
+    assert store.messages.upsert(make_messages(10), make_vectors(10)) == 10
+    assert store.messages.upsert(make_messages(10), make_vectors(10)) == 10
+    assert store.messages.count() == 10
+    changed = [Message(**{**m.__dict__, "text": "edited"}) for m in make_messages(3)]
+    store.messages.upsert(changed, make_vectors(3))
+    assert store.messages.count() == 10
+    assert store.messages.get("msg-1")[0].text == "edited"
+
+
+def test_get_round_trips_every_field(filled):
+    original = make_messages(N)[7]
+    found, vector = filled.messages.get("msg-7", with_vector=True)
+    assert found == Message(**{**original.__dict__, "created_at": original.created_at})
+    assert found.extra == {"analysis": {"confidence": 0.5, "tags": ["a", "b"]}, "order_id": "o7"}
+    np.testing.assert_allclose(vector, unit(make_vectors(1, offset=7))[0], atol=1e-5)
+    assert filled.messages.get("missing") is None
+    batch = filled.messages.get_many(["msg-3", "nope", "msg-1"])
+    assert batch.ids == ["msg-3", "msg-1"]
+
+
+def test_search_returns_nearest_with_filters(filled):
+    query = make_vectors(1, offset=12)[0]
+    hits = filled.messages.search(query, limit=3)
+    assert hits[0].message.id == "msg-12"
+    assert hits[0].score == pytest.approx(1.0, abs=1e-4)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    only_chat = filled.messages.search(query, MessageFilter(channel="chat"), limit=100)
+    assert only_chat and all(h.message.channel == "chat" for h in only_chat)
+    assert len(only_chat) == N // 3
+    window = MessageFilter(created_from=START + timedelta(hours=70), created_to=START + timedelta(hours=140))
+    in_window = filled.messages.search(query, window, limit=100)
+    assert sorted(int(h.message.id.split("-")[1]) for h in in_window) == list(range(10, 20))
+    combined = MessageFilter(topic=["billing", "login"], owner="team-0", sentiment="negative", customer_id="cust-0")
+    hits = filled.messages.search(query, combined, limit=100)
+    expected = {
+        m.id
+        for m in make_messages(N)
+        if m.topic in ("billing", "login")
+        and m.owner == "team-0"
+        and m.sentiment == "negative"
+        and m.customer_id == "cust-0"
+    }
+    assert {h.message.id for h in hits} == expected
+
+
+def test_iterate_covers_a_window_in_pages(filled):
+    window = MessageFilter(created_from=START, created_to=START + timedelta(hours=7 * 40))
+    seen, pages = [], 0
+    for batch in filled.messages.iterate(window, batch_size=7):
+        assert len(batch.ids) <= 7
+        assert batch.vectors.shape == (len(batch.ids), DIM)
+        seen.extend(batch.ids)
+        pages += 1
+    assert sorted(seen) == sorted(f"msg-{i}" for i in range(40))
+    assert pages >= 6
+    no_vectors = next(filled.messages.iterate(batch_size=5, with_vectors=False))
+    assert no_vectors.vectors is None
+
+
+def test_cluster_ids_written_back_in_batches(filled):
+    assignments = {f"msg-{i}": f"c{i % 3}" for i in range(30)}
+    assert filled.messages.set_clusters(assignments) == 30
+    assert filled.messages.count(MessageFilter(cluster_id="c1")) == 10
+    hits = filled.messages.search(make_vectors(1)[0], MessageFilter(cluster_id="c2"), limit=50)
+    assert {h.message.id for h in hits} == {f"msg-{i}" for i in range(30) if i % 3 == 2}
+    assert filled.messages.get("msg-4")[0].text == "message number 4"  # other fields kept
+    filled.messages.update({"msg-4": {"topic": "refund", "review": {"by": "ana"}}})
+    updated = filled.messages.get("msg-4")[0]
+    assert updated.topic == "refund" and updated.extra["review"] == {"by": "ana"}
+    assert updated.cluster_id == "c1"
+
+
+def test_counts_by_topic_and_day(filled):
+    counts = filled.messages.counts_by_day("topic", date(2024, 5, 1), date(2024, 5, 4))
+    expected: dict[str, dict[date, int]] = {}
+    for m in make_messages(N):
+        if m.created_day < date(2024, 5, 4):
+            expected.setdefault(m.topic, {}).setdefault(m.created_day, 0)
+            expected[m.topic][m.created_day] += 1
+    assert counts == expected
+    assert set(counts) == set(TOPICS)
+    only_email = MessageFilter(channel="email")
+    email = filled.messages.counts_by_day("channel", date(2024, 5, 1), date(2024, 5, 30), only_email)
+    assert set(email) == {"email"} and sum(email["email"].values()) == N // 3
+
+
+def test_delete_by_id_and_by_filter(filled):
+    assert filled.messages.delete(["msg-0", "msg-1", "never"]) == 2
+    assert filled.messages.get("msg-0") is None
+    erased = filled.messages.delete_where(MessageFilter(customer_id="cust-5"))
+    assert erased == N // 10
+    assert filled.messages.count(MessageFilter(customer_id="cust-5")) == 0
+    cutoff = START + timedelta(hours=7 * 30)
+    old = filled.messages.delete_where(MessageFilter(created_to=cutoff))
+    assert filled.messages.count(MessageFilter(created_to=cutoff)) == 0
+    assert filled.messages.count() == N - 2 - erased - old
+
+
+def test_contact_history_counts(filled):
+    count = filled.messages.count_contacts("cust-0", "billing", START, START + timedelta(days=30))
+    assert count == sum(1 for m in make_messages(N) if m.customer_id == "cust-0" and m.topic == "billing")
+
+
+def test_clusters_and_prototypes(store):
+    centroids = make_vectors(4, offset=100)
+    store.clusters.upsert(
+        ["c0", "c1", "c2", "c3"], centroids, [{"status": "new" if i < 2 else "stable", "size": i} for i in range(4)]
+    )
+    assert [item.id for item in store.clusters.all()] == ["c0", "c1", "c2", "c3"]
+    assert [item.id for item in store.clusters.all({"status": "new"})] == ["c0", "c1"]
+    nearest = store.clusters.search(centroids[2], limit=1)
+    assert nearest[0].id == "c2" and nearest[0].payload == {"status": "stable", "size": 2}
+    assert store.clusters.search(centroids[2], limit=1, where={"status": "new"})[0].id in {"c0", "c1"}
+    store.prototypes.upsert(["p0", "p1", "p2"], make_vectors(3, offset=200), [{"topic": t} for t in TOPICS[:3]])
+    got = store.prototypes.get(["p1"])
+    np.testing.assert_allclose(got[0].vector, unit(make_vectors(1, offset=201))[0], atol=1e-5)
+    assert store.prototypes.delete_where({"topic": "billing"}) == 1
+    assert store.prototypes.count() == 2
+    assert store.clusters.delete(["c0", "zz"]) == 1
+
+
+def test_backup_and_restore(filled, tmp_path):
+    filled.clusters.upsert(["c0"], make_vectors(1, offset=9), [{"status": "new"}])
+    snapshot = filled.backup(tmp_path / "snap")
+    filled.messages.delete(["msg-3"])
+    filled.messages.upsert(make_messages(5, offset=500), make_vectors(5, offset=500))
+    restored = filled.restore(snapshot)
+    assert restored == {"messages": N, "clusters": 1, "prototypes": 0}
+    assert filled.messages.count() == N
+    assert filled.messages.get("msg-3") is not None and filled.messages.get("msg-500") is None
+    assert filled.messages.search(make_vectors(1, offset=3)[0], limit=1)[0].message.id == "msg-3"
+
+
+def test_snapshot_moves_between_backends(tmp_path):
+    with _open("embedded", tmp_path) as embedded:
+        embedded.messages.upsert(make_messages(20), make_vectors(20))
+        snapshot = embedded.backup(tmp_path / "snap")
+    with _open("server", tmp_path) as server:
+        server.restore(snapshot)
+        assert server.messages.count() == 20
+        assert server.messages.get("msg-9")[0] == make_messages(20)[9]
+
+
+def test_reopen_keeps_data_and_checks_dimension(tmp_path):
+    with _open("embedded", tmp_path) as store:
+        store.messages.upsert(make_messages(5), make_vectors(5))
+    with _open("embedded", tmp_path) as store:
+        assert store.messages.count() == 5
+    from store import DimensionMismatchError
+
+    with pytest.raises(DimensionMismatchError):
+        _open("embedded", tmp_path, dimension=DIM * 2)
+    with _open("embedded", tmp_path) as store:  # the refused open released the lock
+        assert store.messages.count() == 5
