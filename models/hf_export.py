@@ -84,11 +84,11 @@ def export_hf(packed_path: Path, out: Path) -> Path:
     (out / "1_Pooling").mkdir(exist_ok=True)
     (out / "1_Pooling" / "config.json").write_text(json.dumps({
         "word_embedding_dimension": hidden, "pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False,
-        "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False,
+        "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False, "include_prompt": True,
     }))
     (out / "2_Normalize").mkdir(exist_ok=True)
     (out / "config_sentence_transformers.json").write_text(json.dumps({
-        "prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": "query",
+        "prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": None,
     }))
     shutil.copy(Path(__file__).with_name("licenses") / "e5-MIT.txt", out / "LICENSE")
     return out
