@@ -84,20 +84,21 @@ def _build_e5(spec: ModelSpec, source: Path, folder: Path, say: Progress) -> Mod
 
     from models.e5_format import E5File
     from models.e5_graph import build_e5_graph
-    from models.e5_tokenizer import CHAR_MAP_FILE, write_tokenizer
+    from models.e5_tokenizer import CHAR_MAP_FILE, SENTENCEPIECE_FILE, write_sentencepiece, write_tokenizer
 
     options = dict(spec.options)
     packed = E5File(source)
     say(f"{spec.name}: writing the ONNX graph ({options['weights']})")
     onnx.save(build_e5_graph(packed, **options), str(folder / "model.onnx"))
     write_tokenizer(packed.vocabulary, folder, packed.config.max_positions)
+    write_sentencepiece(packed.vocabulary, folder)
     shutil.copy(LICENSES / "e5-MIT.txt", folder / "LICENSE")
     return ModelManifest(
         name=spec.name,
         kind="token",
         dimension=packed.config.hidden,
         weights_sha256=sha256_file(folder / "model.onnx"),
-        tokenizer_file="tokenizer.json",
+        tokenizer_file=SENTENCEPIECE_FILE,
         char_map_file=CHAR_MAP_FILE,
         pooling="mean",
         normalize=True,

@@ -55,13 +55,15 @@ def build_e5_graph(
     """``weights="fp32"``: dequantised float32 everywhere. ``weights="q4"``: the file's own
     4-bit blocks kept as they are — linear layers as ``MatMulNBits`` (block 32, zero point 8)
     and the word table gathered and unpacked in-graph — so the weights are bit-exact to the
-    source and the file stays small. ``accuracy_level`` 4 lets ``MatMulNBits`` quantise
+    source and the file stays small. ``weights="q4-table"``: the word table stays 4-bit
+    (gathered and unpacked in-graph) and the linear layers are float32 — the same values
+    as ``fp32`` with a third of its size. ``accuracy_level`` 4 lets ``MatMulNBits`` quantise
     activations to int8 per row (per token), which keeps batch invariance. ``fused`` writes
     attention, skip-add + LayerNorm and bias + GELU as ONNX Runtime's fused CPU kernels."""
     from onnx import TensorProto, helper
 
-    if weights not in ("fp32", "q4"):
-        raise ValueError(f"weights must be 'fp32' or 'q4', got {weights!r}")
+    if weights not in ("fp32", "q4", "q4-table"):
+        raise ValueError(f"weights must be 'fp32', 'q4' or 'q4-table', got {weights!r}")
 
     cfg = source.config
     hidden, heads = cfg.hidden, cfg.heads
@@ -100,7 +102,7 @@ def build_e5_graph(
         return g.op("LayerNormalization", [x, scale, bias], f"{prefix}.out", axis=-1, epsilon=cfg.eps)
 
     # --- embeddings -----------------------------------------------------------------
-    if weights == "q4":
+    if weights in ("q4", "q4-table"):
         words = gather_q4_rows(g, source, cfg.vocab, hidden)
     else:
         word = g.const("emb.word", source.tensor("emb.word", (cfg.vocab, hidden)))
@@ -174,7 +176,7 @@ def build_e5_graph(
         initializer=g.initializers,
     )
     opsets = [helper.make_opsetid("", OPSET)]
-    if weights == "q4" or fused:
+    if weights != "fp32" or fused:
         opsets.append(helper.make_opsetid(MS_DOMAIN, 1))
     model = helper.make_model(graph, opset_imports=opsets, producer_name="voc-radar")
     model.ir_version = 8
