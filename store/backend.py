@@ -26,11 +26,16 @@ class IndexSpec:
 
 
 @dataclass(frozen=True)
-class Point:
-    id: str
-    payload: dict[str, Any]
-    vector: np.ndarray | None = None
-    score: float | None = None
+class Page:
+    """Points as parallel lists: UUID ids, payloads, a float32 matrix of vectors, scores."""
+
+    ids: list[str]
+    payloads: list[dict[str, Any]]
+    vectors: np.ndarray | None = None
+    scores: list[float] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 class Collection(ABC):
@@ -43,16 +48,17 @@ class Collection(ABC):
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[dict[str, Any]]) -> None: ...
 
     @abstractmethod
-    def retrieve(self, ids: Sequence[str], with_vectors: bool) -> list[Point]:
+    def retrieve(self, ids: Sequence[str], with_vectors: bool) -> Page:
         """The points that exist among `ids`, in any order."""
 
     @abstractmethod
-    def search(self, vector: np.ndarray, conditions: Conditions, limit: int, with_vectors: bool) -> list[Point]: ...
+    def search(self, vector: np.ndarray, conditions: Conditions, limit: int) -> Page:
+        """The nearest points, best first, with payloads and scores."""
 
     @abstractmethod
     def scroll(
         self, conditions: Conditions, page_size: int, with_vectors: bool, fields: Sequence[str] | None
-    ) -> Iterator[list[Point]]:
+    ) -> Iterator[Page]:
         """Pages of points matching the conditions; `fields` selects payload keys (None: all)."""
 
     @abstractmethod

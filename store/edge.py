@@ -7,20 +7,21 @@ building to its caller: `optimize()` builds the HNSW graph; until then search sc
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import qdrant_edge as qe
 
-from store.backend import Backend, Collection, IndexSpec, Point
+from store.backend import Backend, Collection, IndexSpec, Page
 from store.conditions import Conditions, Match
 from store.errors import BackendError, DimensionMismatchError
 from store.lock import DirectoryLock
 
 _SCHEMA = {"keyword": qe.PayloadSchemaType.Keyword, "float": qe.PayloadSchemaType.Float}
+_PIPELINE_CHUNK = 512  # points converted for the engine while it writes the previous chunk
 
 
 def to_filter(conditions: Conditions) -> qe.Filter | None:
@@ -37,10 +38,16 @@ def to_filter(conditions: Conditions) -> qe.Filter | None:
     return qe.Filter(must=must)
 
 
-def _point(record: Any, with_vectors: bool) -> Point:
-    vector = np.asarray(record.vector, dtype=np.float32) if with_vectors else None
-    score = getattr(record, "score", None)
-    return Point(str(record.id), dict(record.payload or {}), vector, score)
+def _page(records: Sequence[Any], with_vectors: bool, dimension: int, scored: bool = False) -> Page:
+    vectors = None
+    if with_vectors:
+        vectors = np.array([r.vector for r in records], dtype=np.float32).reshape(len(records), dimension)
+    return Page(
+        [str(r.id) for r in records],
+        [r.payload or {} for r in records],
+        vectors,
+        [r.score for r in records] if scored else None,
+    )
 
 
 class EdgeCollection(Collection):
@@ -48,6 +55,7 @@ class EdgeCollection(Collection):
         self._shard = shard
         self.name = name
         self.dimension = dimension
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"edge-{name}")
 
     def _call(self, method: Any, *args: Any) -> Any:
         try:
@@ -55,44 +63,56 @@ class EdgeCollection(Collection):
         except Exception as error:  # the engine raises plain exceptions
             raise BackendError(f"{self.name}: {error}") from error
 
+    def _update(self, operation: Any) -> None:
+        self._call(self._shard.update, operation)
+
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[dict[str, Any]]) -> None:
-        rows = vectors.tolist()
-        points = [qe.Point(uuid.UUID(i), row, p) for i, row, p in zip(ids, rows, payloads, strict=True)]
-        self._call(self._shard.update, qe.UpdateOperation.upsert_points(points))
+        # The engine writes one chunk (without the GIL) while the next one is converted.
+        pending: Future | None = None
+        try:
+            for start in range(0, len(ids), _PIPELINE_CHUNK):
+                stop = start + _PIPELINE_CHUNK
+                chunk = zip(ids[start:stop], vectors[start:stop].tolist(), payloads[start:stop], strict=True)
+                points = [qe.Point(i, row, p) for i, row, p in chunk]
+                if pending is not None:
+                    pending.result()
+                pending = self._writer.submit(self._update, qe.UpdateOperation.upsert_points(points))
+        finally:
+            if pending is not None:
+                pending.result()
 
-    def retrieve(self, ids: Sequence[str], with_vectors: bool) -> list[Point]:
-        records = self._call(self._shard.retrieve, [uuid.UUID(i) for i in ids], True, with_vectors)
-        return [_point(record, with_vectors) for record in records]
+    def retrieve(self, ids: Sequence[str], with_vectors: bool) -> Page:
+        records = self._call(self._shard.retrieve, list(ids), True, with_vectors)
+        return _page(records, with_vectors, self.dimension)
 
-    def search(self, vector: np.ndarray, conditions: Conditions, limit: int, with_vectors: bool) -> list[Point]:
+    def search(self, vector: np.ndarray, conditions: Conditions, limit: int) -> Page:
         request = qe.QueryRequest(
             query=qe.Query.Nearest(vector.tolist()),
             limit=limit,
             filter=to_filter(conditions),
             with_payload=True,
-            with_vector=with_vectors,
+            with_vector=False,
         )
-        return [_point(hit, with_vectors) for hit in self._call(self._shard.query, request)]
+        return _page(self._call(self._shard.query, request), False, self.dimension, scored=True)
 
     def scroll(
         self, conditions: Conditions, page_size: int, with_vectors: bool, fields: Sequence[str] | None
-    ) -> Iterator[list[Point]]:
+    ) -> Iterator[Page]:
         offset = None
         flt = to_filter(conditions)
-        payload: Any = True if fields is None else list(fields)
+        payload: Any = True if fields is None else (list(fields) or False)
         while True:
             request = qe.ScrollRequest(
                 offset=offset, limit=page_size, filter=flt, with_payload=payload, with_vector=with_vectors
             )
             records, offset = self._call(self._shard.scroll, request)
             if records:
-                yield [_point(record, with_vectors) for record in records]
+                yield _page(records, with_vectors, self.dimension)
             if offset is None:
                 return
 
     def set_payload(self, ids: Sequence[str], values: dict[str, Any]) -> None:
-        operation = qe.UpdateOperation.set_payload([uuid.UUID(i) for i in ids], values)
-        self._call(self._shard.update, operation)
+        self._update(qe.UpdateOperation.set_payload(list(ids), values))
 
     def count(self, conditions: Conditions) -> int:
         return int(self._call(self._shard.count, qe.CountRequest(exact=True, filter=to_filter(conditions))))
@@ -102,14 +122,13 @@ class EdgeCollection(Collection):
         return {hit.value: hit.count for hit in self._call(self._shard.facet, request)}
 
     def delete(self, ids: Sequence[str]) -> None:
-        operation = qe.UpdateOperation.delete_points([uuid.UUID(i) for i in ids])
-        self._call(self._shard.update, operation)
+        self._update(qe.UpdateOperation.delete_points(list(ids)))
 
     def delete_where(self, conditions: Conditions) -> None:
         flt = to_filter(conditions)
         if flt is None:
             raise ValueError("delete_where needs at least one condition")
-        self._call(self._shard.update, qe.UpdateOperation.delete_points_by_filter(flt))
+        self._update(qe.UpdateOperation.delete_points_by_filter(flt))
 
     def index_info(self) -> dict[str, Any]:
         info = self._call(self._shard.info)
@@ -126,6 +145,7 @@ class EdgeCollection(Collection):
         self._call(self._shard.flush)
 
     def close(self) -> None:
+        self._writer.shutdown(wait=True)
         self._shard.close()
 
 
@@ -144,21 +164,21 @@ class EdgeBackend(Backend):
         config = qe.EdgeConfig(
             vectors=qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine), wal_enabled=True
         )
-        if (folder / "edge_config.json").is_file():
-            try:
+        try:
+            if (folder / "edge_config.json").is_file():
                 shard = qe.EdgeShard.load(str(folder), config)
-            except Exception as error:
-                if "dim" in str(error).lower() or "incompatible" in str(error).lower():
-                    raise DimensionMismatchError(
-                        f"{folder} holds vectors of another dimension than {dimension}: {error}"
-                    ) from error
-                raise BackendError(f"cannot open {folder}: {error}") from error
-            collection = EdgeCollection(shard, name, dimension)
-        else:
-            shard = qe.EdgeShard.create(str(folder), config)
-            collection = EdgeCollection(shard, name, dimension)
-            for spec in indexes:
-                shard.update(qe.UpdateOperation.create_field_index(spec.field, _SCHEMA[spec.kind]))
+            else:
+                shard = qe.EdgeShard.create(str(folder), config)
+                for spec in indexes:
+                    shard.update(qe.UpdateOperation.create_field_index(spec.field, _SCHEMA[spec.kind]))
+        except Exception as error:
+            text = str(error).lower()
+            if "dim" in text or "incompatible" in text or "size" in text:
+                raise DimensionMismatchError(
+                    f"{folder} holds vectors of another dimension than {dimension}: {error}"
+                ) from error
+            raise BackendError(f"cannot open {folder}: {error}") from error
+        collection = EdgeCollection(shard, name, dimension)
         self._collections.append(collection)
         return collection
 

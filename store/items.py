@@ -11,7 +11,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from store.backend import Collection, IndexSpec
+from store.backend import Collection, IndexSpec, Page
 from store.checks import check_json, check_query, check_vectors
 from store.conditions import equality_conditions
 from store.errors import InvalidFilterError, InvalidPayloadError
@@ -54,13 +54,15 @@ class ItemTable:
     def get(self, ids: Sequence[str], with_vectors: bool = True) -> list[Item]:
         """The items found among `ids`, in the order asked."""
         pids = [point_id(item_id) for item_id in ids]
-        by_id = {point.id: point for point in self._collection.retrieve(pids, with_vectors)}
-        return [_item(by_id[pid]) for pid in dict.fromkeys(pids) if pid in by_id]
+        items = {pid: item for pid, item in zip(*_items(self._collection.retrieve(pids, with_vectors)), strict=True)}
+        return [items[pid] for pid in dict.fromkeys(pids) if pid in items]
 
     def all(self, where: Mapping[str, str] | None = None, with_vectors: bool = True) -> list[Item]:
         """Every item (matching `where`), sorted by id."""
         conditions = equality_conditions(where, self.fields)
-        items = [_item(p) for page in self._collection.scroll(conditions, 1024, with_vectors, None) for p in page]
+        items = [
+            item for page in self._collection.scroll(conditions, 1024, with_vectors, None) for item in _items(page)[1]
+        ]
         return sorted(items, key=lambda item: item.id)
 
     def search(self, vector: object, limit: int = 10, where: Mapping[str, str] | None = None) -> list[Item]:
@@ -68,7 +70,7 @@ class ItemTable:
         conditions = equality_conditions(where, self.fields)
         if not isinstance(limit, int) or limit < 1:
             raise InvalidFilterError(f"limit must be a positive integer, got {limit!r}")
-        return [_item(point) for point in self._collection.search(query, conditions, limit, with_vectors=False)]
+        return _items(self._collection.search(query, conditions, limit))[1]
 
     def count(self, where: Mapping[str, str] | None = None) -> int:
         return self._collection.count(equality_conditions(where, self.fields))
@@ -76,7 +78,7 @@ class ItemTable:
     def delete(self, ids: Sequence[str]) -> int:
         pids = [point_id(item_id) for item_id in ids]
         with self._writes:
-            existing = [point.id for point in self._collection.retrieve(pids, with_vectors=False)]
+            existing = self._collection.retrieve(pids, with_vectors=False).ids
             if existing:
                 self._collection.delete(existing)
         return len(existing)
@@ -92,7 +94,12 @@ class ItemTable:
         return matched
 
 
-def _item(point: Any) -> Item:
-    payload = dict(point.payload)
-    item_id = payload.pop(ID_KEY)
-    return Item(item_id, payload, point.vector, point.score)
+def _items(page: Page) -> tuple[list[str], list[Item]]:
+    items = []
+    for row, payload in enumerate(page.payloads):
+        rest = dict(payload)
+        item_id = rest.pop(ID_KEY)
+        vector = None if page.vectors is None else page.vectors[row]
+        score = None if page.scores is None else float(page.scores[row])
+        items.append(Item(item_id, rest, vector, score))
+    return page.ids, items

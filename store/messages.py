@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -12,15 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from store.backend import Collection, IndexSpec, Point
-from store.checks import check_json, check_query, check_vectors
+from store.backend import Collection, IndexSpec
+from store.checks import check_query, check_vectors
 from store.conditions import MessageFilter, Range, as_conditions
 from store.errors import InvalidFilterError, InvalidPayloadError, NotFoundError
 from store.records import (
     CREATED_TS,
     ID_KEY,
     KEYWORD_FIELDS,
-    RESERVED_KEYS,
     Message,
     MessageBatch,
     SearchHit,
@@ -29,10 +27,9 @@ from store.records import (
     point_id,
 )
 
-INDEXES = (*(IndexSpec(name, "keyword") for name in (ID_KEY, *KEYWORD_FIELDS)), IndexSpec(CREATED_TS, "float"))
-WRITE_CHUNK = 1024
+INDEXES = (*(IndexSpec(name, "keyword") for name in KEYWORD_FIELDS), IndexSpec(CREATED_TS, "float"))
+WRITE_CHUNK = 4096
 FACET_LIMIT = 100_000
-UPDATABLE = frozenset({*KEYWORD_FIELDS, "rating"})
 
 
 class MessageTable:
@@ -49,10 +46,9 @@ class MessageTable:
         Everything is checked before the first write. Sending the same ids again replaces
         those messages, so a retried batch never creates duplicates.
         """
+        ids = [point_id(getattr(message, "id", None)) for message in messages]
         payloads = [message_payload(message) for message in messages]
         array = check_vectors(vectors, len(payloads), self.dimension)
-        check_json(payloads, [message.id for message in messages])
-        ids = [point_id(message.id) for message in messages]
         with self._writes:
             for start in range(0, len(ids), WRITE_CHUNK):
                 stop = start + WRITE_CHUNK
@@ -62,9 +58,9 @@ class MessageTable:
     def update(self, changes: Mapping[str, Mapping[str, Any]]) -> int:
         """Set fields on existing messages ({message id: {field: value}}); returns how many changed.
 
-        Filterable fields (topic, owner, cluster_id…) and `rating` keep their types; other
-        names are stored as extra JSON fields. Unknown ids raise NotFoundError, and nothing
-        is written when any change is refused.
+        Only the keyword fields (topic, owner, cluster_id, sentiment, priority…) can change
+        this way; a message whose text or extras change is upserted again. Unknown ids raise
+        NotFoundError, and nothing is written when any change is refused.
         """
         groups: dict[str, tuple[dict[str, Any], list[str]]] = {}
         for message_id, values in changes.items():
@@ -74,7 +70,7 @@ class MessageTable:
             groups.setdefault(key, (clean, []))[1].append(pid)
         ids = [pid for _, members in groups.values() for pid in members]
         with self._writes:
-            found = {point.id for point in self._collection.retrieve(ids, with_vectors=False)}
+            found = set(self._collection.retrieve(ids, with_vectors=False).ids)
             missing = [mid for mid in changes if point_id(mid) not in found]
             if missing:
                 raise NotFoundError(f"{len(missing)} messages are not in the store, e.g. {missing[:5]}")
@@ -91,7 +87,7 @@ class MessageTable:
         """Delete messages by id; returns how many existed."""
         pids = [point_id(message_id) for message_id in ids]
         with self._writes:
-            existing = [point.id for point in self._collection.retrieve(pids, with_vectors=False)]
+            existing = self._collection.retrieve(pids, with_vectors=False).ids
             if existing:
                 self._collection.delete(existing)
         return len(existing)
@@ -120,10 +116,13 @@ class MessageTable:
 
     def get_many(self, ids: Sequence[str], with_vectors: bool = False) -> MessageBatch:
         """The messages found among `ids`, in the order asked; missing ids are left out."""
-        pids = [point_id(message_id) for message_id in ids]
-        by_id = {point.id: point for point in self._collection.retrieve(pids, with_vectors)}
-        ordered = [by_id[pid] for pid in dict.fromkeys(pids) if pid in by_id]
-        return _batch(ordered, with_vectors, self.dimension)
+        pids = list(dict.fromkeys(point_id(message_id) for message_id in ids))
+        page = self._collection.retrieve(pids, with_vectors)
+        rank = {pid: index for index, pid in enumerate(pids)}
+        order = sorted(range(len(page)), key=lambda row: rank[page.ids[row]])
+        payloads = [page.payloads[row] for row in order]
+        vectors = None if page.vectors is None else page.vectors[order]
+        return MessageBatch([p[ID_KEY] for p in payloads], payloads, vectors)
 
     def search(self, vector: object, message_filter: MessageFilter | None = None, limit: int = 10) -> list[SearchHit]:
         """The nearest messages by cosine similarity among those the filter matches."""
@@ -131,8 +130,9 @@ class MessageTable:
         conditions = as_conditions(message_filter)
         if not isinstance(limit, int) or limit < 1:
             raise InvalidFilterError(f"limit must be a positive integer, got {limit!r}")
-        points = self._collection.search(query, conditions, limit, with_vectors=False)
-        return [SearchHit(message_from_payload(point.payload), float(point.score or 0.0)) for point in points]
+        page = self._collection.search(query, conditions, limit)
+        scores = page.scores or [0.0] * len(page)
+        return [SearchHit(message_from_payload(p), float(s)) for p, s in zip(page.payloads, scores, strict=True)]
 
     def iterate(
         self, message_filter: MessageFilter | None = None, batch_size: int = 1024, with_vectors: bool = True
@@ -140,7 +140,7 @@ class MessageTable:
         """Every matching message, one page at a time: memory stays bounded by `batch_size`."""
         conditions = as_conditions(message_filter)
         for page in self._collection.scroll(conditions, batch_size, with_vectors, None):
-            yield _batch(page, with_vectors, self.dimension)
+            yield MessageBatch([p[ID_KEY] for p in page.payloads], page.payloads, page.vectors)
 
     def count(self, message_filter: MessageFilter | None = None) -> int:
         return self._collection.count(as_conditions(message_filter))
@@ -174,27 +174,11 @@ class MessageTable:
 def _check_update(message_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(values, Mapping) or not values:
         raise InvalidPayloadError(f"message {message_id!r}: expected a non-empty mapping of fields")
-    clean = dict(values)
-    for name, value in clean.items():
-        if name in RESERVED_KEYS and name not in UPDATABLE:
-            raise InvalidPayloadError(f"message {message_id!r}: {name} cannot be changed by an update")
-        if name in KEYWORD_FIELDS and value is not None and not isinstance(value, str):
+    for name, value in values.items():
+        if name not in KEYWORD_FIELDS:
+            raise InvalidPayloadError(
+                f"message {message_id!r}: {name!r} cannot be updated; updatable fields: {list(KEYWORD_FIELDS)}"
+            )
+        if value is not None and not isinstance(value, str):
             raise InvalidPayloadError(f"message {message_id!r}: {name} must be a string or None")
-        if (
-            name == "rating"
-            and value is not None
-            and (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value))
-        ):
-            raise InvalidPayloadError(f"message {message_id!r}: rating must be a finite number or None")
-    check_json([clean], [message_id])
-    return clean
-
-
-def _batch(points: Sequence[Point], with_vectors: bool, dimension: int) -> MessageBatch:
-    vectors = None
-    if with_vectors:
-        vectors = np.empty((len(points), dimension), dtype=np.float32)
-        for row, point in enumerate(points):
-            vectors[row] = point.vector
-    messages = [message_from_payload(point.payload) for point in points]
-    return MessageBatch([m.id for m in messages], messages, vectors)
+    return dict(values)

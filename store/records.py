@@ -7,10 +7,13 @@ same message twice overwrites it instead of adding a copy.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -19,9 +22,10 @@ from store.errors import InvalidIdError, InvalidPayloadError
 
 ID_NAMESPACE = uuid.UUID("6f1c3b1e-6c55-5a4b-9f0e-7a2d1c9b8e41")
 ID_KEY = "id"
+DOC_KEY = "doc"  # text, created_at, rating and extra fields, as one JSON string
 MAX_ID_LENGTH = 512
 
-# Message fields stored as keyword payload, each indexed for filters and counts.
+# Message fields stored as top-level keyword payload, for filters and counts; None is left out.
 KEYWORD_FIELDS = (
     "channel",
     "source",
@@ -35,15 +39,22 @@ KEYWORD_FIELDS = (
     "cluster_id",
 )
 CREATED_TS = "created_ts"  # float epoch seconds, indexed for time ranges
-CREATED_AT = "created_at"  # ISO 8601 text, as the caller gave it (in UTC)
-RESERVED_KEYS = frozenset({ID_KEY, "text", "rating", CREATED_TS, CREATED_AT, *KEYWORD_FIELDS})
+RESERVED_KEYS = frozenset({ID_KEY, DOC_KEY, "text", "rating", "created_at", CREATED_TS, *KEYWORD_FIELDS})
+_NAMESPACE_BYTES = ID_NAMESPACE.bytes
 
 
 def point_id(item_id: object) -> str:
-    """The point id (a UUID string) of a caller's id; the same id always gives the same point."""
+    """The point id (a UUID string) of a caller's id; the same id always gives the same point.
+
+    It is uuid5(ID_NAMESPACE, item_id), computed without building UUID objects.
+    """
     if not isinstance(item_id, str) or not item_id or len(item_id) > MAX_ID_LENGTH:
         raise InvalidIdError(f"ids must be non-empty strings of at most {MAX_ID_LENGTH} characters, got {item_id!r}")
-    return str(uuid.uuid5(ID_NAMESPACE, item_id))
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + item_id.encode("utf-8", "surrogatepass")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -85,13 +96,20 @@ class SearchHit:
     score: float
 
 
-@dataclass(frozen=True)
 class MessageBatch:
-    """One page of an iteration: ids, messages and their vectors (rows in the same order)."""
+    """One page of messages: ids and vectors (rows in the same order); messages built on first use."""
 
-    ids: list[str]
-    messages: list[Message]
-    vectors: np.ndarray | None
+    def __init__(self, ids: list[str], payloads: list[dict[str, Any]], vectors: np.ndarray | None) -> None:
+        self.ids = ids
+        self.vectors = vectors
+        self._payloads = payloads
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def messages(self) -> list[Message]:
+        return [message_from_payload(payload) for payload in self._payloads]
 
 
 @dataclass(frozen=True)
@@ -105,50 +123,55 @@ class Item:
 
 
 def message_payload(message: Message) -> dict[str, Any]:
-    """The flat payload of a message; raises InvalidPayloadError for wrong field types."""
+    """The payload of a message; raises InvalidPayloadError for wrong types or non-JSON extras."""
     if not isinstance(message, Message):
         raise InvalidPayloadError(f"expected a store.Message, got {type(message).__name__}")
-    point_id(message.id)
     if not isinstance(message.text, str):
         raise InvalidPayloadError(f"message {message.id!r}: text must be a string")
     if not isinstance(message.created_at, datetime):
         raise InvalidPayloadError(f"message {message.id!r}: created_at must be a datetime")
     created = _utc(message.created_at)
-    payload: dict[str, Any] = {
-        ID_KEY: message.id,
-        "text": message.text,
-        CREATED_AT: created.isoformat(),
-        CREATED_TS: created.timestamp(),
-    }
+    payload: dict[str, Any] = {ID_KEY: message.id, CREATED_TS: created.timestamp()}
     for name in KEYWORD_FIELDS:
         value = getattr(message, name)
-        if value is not None and not isinstance(value, str):
-            raise InvalidPayloadError(f"message {message.id!r}: {name} must be a string or None")
-        payload[name] = value
-    payload["channel"] = payload["channel"] or "other"
+        if value is not None:
+            if not isinstance(value, str):
+                raise InvalidPayloadError(f"message {message.id!r}: {name} must be a string or None")
+            payload[name] = value
     rating = message.rating
     if rating is not None:
         if isinstance(rating, bool) or not isinstance(rating, int | float) or not math.isfinite(rating):
             raise InvalidPayloadError(f"message {message.id!r}: rating must be a finite number or None")
         rating = float(rating)
-    payload["rating"] = rating
     if not isinstance(message.extra, dict):
         raise InvalidPayloadError(f"message {message.id!r}: extra must be a dict")
     clash = RESERVED_KEYS.intersection(message.extra)
     if clash:
         raise InvalidPayloadError(f"message {message.id!r}: extra may not use the field names {sorted(clash)}")
-    payload.update(message.extra)
+    doc = {"text": message.text, "created_at": created.isoformat(), "rating": rating, "extra": message.extra}
+    try:
+        payload[DOC_KEY] = json.dumps(doc, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as error:
+        raise InvalidPayloadError(f"message {message.id!r}: extra is not JSON-serialisable: {error}") from None
     return payload
 
 
 def message_from_payload(payload: dict[str, Any]) -> Message:
-    known = {name: payload.get(name) for name in KEYWORD_FIELDS}
-    extra = {key: value for key, value in payload.items() if key not in RESERVED_KEYS}
+    doc = json.loads(payload[DOC_KEY])
     return Message(
         id=payload[ID_KEY],
-        text=payload.get("text", ""),
-        created_at=datetime.fromisoformat(payload[CREATED_AT]),
-        rating=payload.get("rating"),
-        extra=extra,
-        **{**known, "channel": known["channel"] or "other"},
+        text=doc["text"],
+        created_at=datetime.fromisoformat(doc["created_at"]),
+        channel=payload.get("channel") or "other",
+        source=payload.get("source"),
+        language=payload.get("language"),
+        rating=doc["rating"],
+        customer_id=payload.get("customer_id"),
+        customer_segment=payload.get("customer_segment"),
+        topic=payload.get("topic"),
+        owner=payload.get("owner"),
+        sentiment=payload.get("sentiment"),
+        priority=payload.get("priority"),
+        cluster_id=payload.get("cluster_id"),
+        extra=doc["extra"],
     )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from store.backend import Backend, Collection, IndexSpec, Point
+from store.backend import Backend, Collection, IndexSpec, Page
 from store.conditions import Conditions, Match
 from store.errors import BackendError, DimensionMismatchError
 
@@ -37,9 +37,16 @@ def to_filter(conditions: Conditions) -> models.Filter | None:
     return models.Filter(must=must)
 
 
-def _point(record: Any, with_vectors: bool) -> Point:
-    vector = np.asarray(record.vector, dtype=np.float32) if with_vectors else None
-    return Point(str(record.id), dict(record.payload or {}), vector, getattr(record, "score", None))
+def _page(records: Sequence[Any], with_vectors: bool, dimension: int, scored: bool = False) -> Page:
+    vectors = None
+    if with_vectors:
+        vectors = np.array([r.vector for r in records], dtype=np.float32).reshape(len(records), dimension)
+    return Page(
+        [str(r.id) for r in records],
+        [r.payload or {} for r in records],
+        vectors,
+        [r.score for r in records] if scored else None,
+    )
 
 
 class ServerCollection(Collection):
@@ -59,13 +66,13 @@ class ServerCollection(Collection):
         batch = models.Batch(ids=list(ids), vectors=vectors.tolist(), payloads=list(payloads))
         self._call(self._client.upsert, self.name, points=batch, wait=True, ordering=self._ordering)
 
-    def retrieve(self, ids: Sequence[str], with_vectors: bool) -> list[Point]:
+    def retrieve(self, ids: Sequence[str], with_vectors: bool) -> Page:
         records = self._call(
             self._client.retrieve, self.name, ids=list(ids), with_payload=True, with_vectors=with_vectors
         )
-        return [_point(record, with_vectors) for record in records]
+        return _page(records, with_vectors, self.dimension)
 
-    def search(self, vector: np.ndarray, conditions: Conditions, limit: int, with_vectors: bool) -> list[Point]:
+    def search(self, vector: np.ndarray, conditions: Conditions, limit: int) -> Page:
         response = self._call(
             self._client.query_points,
             self.name,
@@ -73,16 +80,16 @@ class ServerCollection(Collection):
             query_filter=to_filter(conditions),
             limit=limit,
             with_payload=True,
-            with_vectors=with_vectors,
+            with_vectors=False,
         )
-        return [_point(hit, with_vectors) for hit in response.points]
+        return _page(response.points, False, self.dimension, scored=True)
 
     def scroll(
         self, conditions: Conditions, page_size: int, with_vectors: bool, fields: Sequence[str] | None
-    ) -> Iterator[list[Point]]:
+    ) -> Iterator[Page]:
         offset = None
         flt = to_filter(conditions)
-        payload: Any = True if fields is None else list(fields)
+        payload: Any = True if fields is None else (list(fields) or False)
         while True:
             records, offset = self._call(
                 self._client.scroll,
@@ -94,7 +101,7 @@ class ServerCollection(Collection):
                 with_vectors=with_vectors,
             )
             if records:
-                yield [_point(record, with_vectors) for record in records]
+                yield _page(records, with_vectors, self.dimension)
             if offset is None:
                 return
 

@@ -40,10 +40,10 @@ def write_snapshot(tables: Mapping[str, Collection], destination: Path, dimensio
         points = parts = 0
         for page in collection.scroll((), PAGE, True, None):
             stem = folder / f"part-{parts:05d}"
-            np.save(stem.with_suffix(".npy"), np.stack([point.vector for point in page]).astype(np.float32))
+            np.save(stem.with_suffix(".npy"), np.asarray(page.vectors, dtype=np.float32))
             with stem.with_suffix(".jsonl").open("w", encoding="utf-8") as lines:
-                for point in page:
-                    lines.write(json.dumps({"point": point.id, "payload": point.payload}) + "\n")
+                for pid, payload in zip(page.ids, page.payloads, strict=True):
+                    lines.write(json.dumps({"point": pid, "payload": payload}) + "\n")
             points += len(page)
             parts += 1
         summary[table] = {"points": points, "parts": parts}
@@ -92,5 +92,5 @@ def read_parts(source: Path, table: str, parts: int) -> Iterator[tuple[list[str]
 
 def clear(collection: Collection) -> None:
     """Delete every point of a collection, one page at a time."""
-    for page in collection.scroll((), PAGE, False, ["id"]):
-        collection.delete([point.id for point in page])
+    for page in collection.scroll((), PAGE, False, ()):
+        collection.delete(page.ids)

@@ -118,7 +118,9 @@ def test_updates_are_checked_before_any_write(store):
     with pytest.raises(InvalidPayloadError):
         store.messages.update({"msg-0": {"cluster_id": "c1"}, "msg-1": {"text": "rewritten"}})
     with pytest.raises(InvalidPayloadError):
-        store.messages.update({"msg-0": {"cluster_id": "c1"}, "msg-1": {"note": object()}})
+        store.messages.update({"msg-0": {"cluster_id": "c1"}, "msg-1": {"note": "free text"}})
+    with pytest.raises(InvalidPayloadError):
+        store.messages.update({"msg-0": {"cluster_id": "c1"}, "msg-1": {"cluster_id": 7}})
     assert store.messages.count(MessageFilter(cluster_id="c1")) == 0
 
 

@@ -101,9 +101,10 @@ def test_cluster_ids_written_back_in_batches(filled):
     hits = filled.messages.search(make_vectors(1)[0], MessageFilter(cluster_id="c2"), limit=50)
     assert {h.message.id for h in hits} == {f"msg-{i}" for i in range(30) if i % 3 == 2}
     assert filled.messages.get("msg-4")[0].text == "message number 4"  # other fields kept
-    filled.messages.update({"msg-4": {"topic": "refund", "review": {"by": "ana"}}})
+    filled.messages.update({"msg-4": {"topic": "refund", "owner": None}})
     updated = filled.messages.get("msg-4")[0]
-    assert updated.topic == "refund" and updated.extra["review"] == {"by": "ana"}
+    assert updated.topic == "refund" and updated.owner is None
+    assert updated.extra == make_messages(5)[4].extra
     assert updated.cluster_id == "c1"
 
 

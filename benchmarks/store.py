@@ -1,0 +1,220 @@
+"""Store benchmark: the embedded engine against qdrant-client's local mode, same scenario.
+
+    python -m benchmarks.store [--quick] [--json PATH] [--sizes 100000 1000000]
+
+For each size, each backend runs in its own child process (clean RSS): upsert of synthetic
+messages (384-d vectors, full payload) through the store API, filtered search p50/p95
+(channel + 30-day window, about 7% of the points) before and after the engine builds its
+vector index, the time that build takes, full iteration (vectors + payload), and peak RSS.
+Local mode builds no index, so its numbers are reported once. Ratios are embedded/local.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+DIMENSION = 384
+CHUNK = 4096
+SPAN_DAYS = 90
+TARGETS = {
+    100_000: {"upsert_per_s": 15_000, "search_p50_ms": 3.0, "iterate_s": 2.0},
+    1_000_000: {"search_p50_ms": 10.0, "rss_mb": 3 * 1024},
+}
+START = datetime(2024, 1, 1, tzinfo=UTC)
+CHANNELS = ("email", "chat", "app", "survey", "social")
+
+
+def _messages(offset: int, count: int):
+    from store import Message
+
+    step = SPAN_DAYS * 86_400 / 1_000_000
+    return [
+        Message(
+            id=f"m{i}",
+            text=f"Customer message {i}: the delivery was late and support did not answer.",
+            created_at=START + timedelta(seconds=(i * 7919 % 1_000_000) * step),
+            channel=CHANNELS[i % 5],
+            source="helpdesk",
+            language="en",
+            rating=float(i % 5),
+            customer_id=f"c{i % 50_000}",
+            customer_segment=("smb", "enterprise")[i % 2],
+            topic=f"topic-{i % 40}",
+            owner=f"team-{i % 8}",
+            sentiment=("negative", "neutral", "positive")[i % 3],
+            priority=f"P{1 + i % 4}",
+        )
+        for i in range(offset, offset + count)
+    ]
+
+
+def _vectors(offset: int, count: int):
+    import numpy as np
+
+    return np.random.default_rng(offset).standard_normal((count, DIMENSION), dtype=np.float32)
+
+
+def _search_ms(store, repeats: int) -> tuple[float, float]:
+    import numpy as np
+
+    from store import MessageFilter
+
+    rng = np.random.default_rng(7)
+    samples = []
+    for index in range(repeats):
+        begin = START + timedelta(days=int(rng.integers(0, SPAN_DAYS - 30)))
+        flt = MessageFilter(channel=CHANNELS[index % 5], created_from=begin, created_to=begin + timedelta(days=30))
+        query = rng.standard_normal(DIMENSION).astype(np.float32)
+        start = time.perf_counter()
+        store.messages.search(query, flt, limit=10)
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return round(statistics.median(samples), 2), round(samples[int(0.95 * (len(samples) - 1))], 2)
+
+
+def measure(backend: str, size: int, workdir: str, build_index: bool, queue: mp.Queue) -> None:
+    import psutil
+
+    from store import open_store
+
+    process = psutil.Process()
+    path = Path(workdir) / f"{backend}-{size}"
+    if backend == "embedded":
+        store = open_store("embedded", path=path, dimension=DIMENSION)
+    else:
+        store = open_store("server", url=":memory:", dimension=DIMENSION)
+    peak = process.memory_info().rss
+    upsert_s = 0.0
+    for offset in range(0, size, CHUNK):
+        count = min(CHUNK, size - offset)
+        messages, vectors = _messages(offset, count), _vectors(offset, count)
+        start = time.perf_counter()
+        store.messages.upsert(messages, vectors)
+        upsert_s += time.perf_counter() - start
+        peak = max(peak, process.memory_info().rss)
+    repeats = 100
+    result = {"backend": backend, "points": size, "upsert_per_s": round(size / upsert_s)}
+    result["search_p50_ms"], result["search_p95_ms"] = _search_ms(store, repeats)
+    if build_index:
+        result["search_p50_ms_before_index"] = result["search_p50_ms"]
+        result["search_p95_ms_before_index"] = result["search_p95_ms"]
+        result["index_build_s"] = round(store.optimize(), 1)
+        result["search_p50_ms"], result["search_p95_ms"] = _search_ms(store, repeats)
+    peak = max(peak, process.memory_info().rss)
+    start = time.perf_counter()
+    seen = 0
+    for batch in store.messages.iterate(batch_size=4096):
+        seen += len(batch.ids)
+        peak = max(peak, process.memory_info().rss)
+    result["iterate_s"] = round(time.perf_counter() - start, 2)
+    assert seen == size, (seen, size)
+    result["rss_peak_mb"] = round(max(peak, process.memory_info().rss) / 2**20)
+    result["index"] = store.info()["tables"]["messages"]
+    store.close()
+    shutil.rmtree(path, ignore_errors=True)
+    queue.put(result)
+
+
+def _run_child(*args) -> dict:
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=measure, args=(*args, queue))
+    child.start()
+    result = queue.get()
+    child.join()
+    return result
+
+
+def _verdicts(row: dict) -> dict:
+    targets = TARGETS.get(row["points"], {})
+    checks = {
+        "upsert_per_s": row["upsert_per_s"] >= targets.get("upsert_per_s", 0),
+        "search_p50_ms": row["search_p50_ms"] <= targets.get("search_p50_ms", float("inf")),
+        "search_p50_ms_before_index": row.get("search_p50_ms_before_index", 0)
+        <= targets.get("search_p50_ms", float("inf")),
+        "iterate_s": row["iterate_s"] <= targets.get("iterate_s", float("inf")),
+        "rss_mb": row["rss_peak_mb"] <= targets.get("rss_mb", float("inf")),
+    }
+    return {name: ok for name, ok in checks.items() if name.split("_before")[0] in targets or name in targets}
+
+
+COLUMNS = [
+    "backend",
+    "points",
+    "upsert_per_s",
+    "search_p50_ms_before_index",
+    "search_p95_ms_before_index",
+    "index_build_s",
+    "search_p50_ms",
+    "search_p95_ms",
+    "iterate_s",
+    "rss_peak_mb",
+]
+
+
+def print_table(rows: list[dict]) -> None:
+    widths = [max(len(c), *(len(str(r.get(c, "-"))) for r in rows)) for c in COLUMNS]
+    print("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True)))
+    for row in rows:
+        print("  ".join(str(row.get(c, "-")).ljust(w) for c, w in zip(COLUMNS, widths, strict=True)))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="20k points only")
+    parser.add_argument("--json", type=Path, help="write the results as JSON to this path")
+    parser.add_argument("--sizes", nargs="+", type=int, help="point counts (default 100000 1000000)")
+    parser.add_argument("--no-local", action="store_true", help="skip qdrant-client's local mode")
+    parser.add_argument("--workdir", help="where the embedded store is written (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    sizes = args.sizes or ([20_000] if args.quick else [100_000, 1_000_000])
+    workdir = args.workdir or tempfile.mkdtemp(prefix="voc-store-bench-")
+    rows, ratios = [], []
+    for size in sizes:
+        embedded = _run_child("embedded", size, workdir, True)
+        embedded["meets_targets"] = _verdicts(embedded)
+        rows.append(embedded)
+        if not args.no_local:
+            local = _run_child("local", size, workdir, False)
+            rows.append(local)
+            ratios.append(
+                {
+                    "points": size,
+                    "upsert_x": round(embedded["upsert_per_s"] / local["upsert_per_s"], 2),
+                    "search_p50_speedup_x": round(local["search_p50_ms"] / embedded["search_p50_ms"], 2),
+                    "search_p50_speedup_before_index_x": round(
+                        local["search_p50_ms"] / embedded["search_p50_ms_before_index"], 2
+                    ),
+                    "iterate_speedup_x": round(local["iterate_s"] / embedded["iterate_s"], 2),
+                    "rss_ratio": round(embedded["rss_peak_mb"] / local["rss_peak_mb"], 2),
+                }
+            )
+    print_table(rows)
+    for ratio in ratios:
+        print("embedded vs local mode:", ratio)
+    for row in rows:
+        if "meets_targets" in row:
+            print(f"targets at {row['points']}:", row["meets_targets"])
+    result = {
+        "dimension": DIMENSION,
+        "cpu_count": __import__("os").cpu_count(),
+        "rows": rows,
+        "ratios": ratios,
+        "targets": {str(k): v for k, v in TARGETS.items()},
+    }
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
