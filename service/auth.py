@@ -16,6 +16,12 @@ from service.deps import SettingsDep
 
 
 def require_scope(scope: str) -> Callable[..., None]:
+    return require_any_scope(scope)
+
+
+def require_any_scope(*wanted: str) -> Callable[..., None]:
+    """A dependency that admits a token carrying any of ``wanted`` (or ``admin``)."""
+
     def check(request: Request, settings: SettingsDep) -> None:
         if not settings.tokens:
             return
@@ -29,8 +35,8 @@ def require_scope(scope: str) -> Callable[..., None]:
         )
         if scopes is None:
             raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
-        if scope not in scopes and "admin" not in scopes:
-            raise HTTPException(403, f"this token lacks the '{scope}' scope")
+        if "admin" not in scopes and not set(wanted) & set(scopes):
+            raise HTTPException(403, f"this token lacks the scope for this route ({' or '.join(wanted)})")
 
     return check
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core.settings import Settings
 from embeddings.base import Embedder
+
+if TYPE_CHECKING:
+    from analysis.analyzer import Analyzer
+    from store import Store
 from service.metrics import ServiceMetrics
 
 
@@ -14,3 +19,5 @@ class ServiceState:
     settings: Settings
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     embedder: Embedder | None = None
+    store: Store | None = None
+    analyzer: Analyzer | None = None

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
-
-from service.auth import IngestScope
 from pydantic import BaseModel, Field
 
+from service.auth import IngestScope
 from service.deps import EmbedderDep, SettingsDep
 
 router = APIRouter(prefix="/v1", tags=["embeddings"], dependencies=[IngestScope])

@@ -1,0 +1,115 @@
+"""The routing API: analyse, store and prioritise messages; read them back; find similar ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from service.auth import require_any_scope
+from service.deps import AnalyzerDep, SettingsDep, StateDep, StoreDep
+from service.ingest import ConflictError, IngestOutcome, ingest
+from service.schemas.messages import MessageCreate
+from store import MessageFilter
+
+router = APIRouter(prefix="/v1", tags=["messages"])
+Ingest = Depends(require_any_scope("ingest"))
+Read = Depends(require_any_scope("ingest", "analyst"))
+
+
+class BatchRequest(BaseModel):
+    messages: list[dict[str, Any]] = Field(min_length=1, description="Up to 256 messages, each as in POST /v1/messages.")
+
+
+def _record_metrics(state: Any, outcomes: list[IngestOutcome]) -> None:
+    for outcome in outcomes:
+        if outcome.created:
+            analysis = outcome.analysis
+            state.metrics.messages.labels(
+                analysis["topic"]["topic_id"], analysis["topic"]["owner"] or "none",
+                analysis["sentiment"]["label"], analysis["priority"]["level"],
+            ).inc()
+
+
+@router.post("/messages", status_code=201, dependencies=[Ingest], summary="Analyse and store one message")
+def create_message(body: MessageCreate, response: Response, analyzer: AnalyzerDep, store: StoreDep,
+                   state: StateDep, replace: Annotated[bool, Query(description="Replace a stored text")] = False,
+                   ) -> dict[str, Any]:
+    (outcome,) = ingest(analyzer, store, [body], replace=replace)
+    if isinstance(outcome, ConflictError):
+        raise HTTPException(409, str(outcome))
+    _record_metrics(state, [outcome])
+    if not outcome.created:
+        response.status_code = 200
+        response.headers["Idempotent-Replay"] = "true"
+    return outcome.analysis
+
+
+@router.post("/messages:batch", dependencies=[Ingest], summary="Analyse and store up to 256 messages")
+def create_batch(request: BatchRequest, analyzer: AnalyzerDep, store: StoreDep, state: StateDep,
+                 settings: SettingsDep) -> dict[str, Any]:
+    if len(request.messages) > settings.max_batch:
+        raise HTTPException(422, f"messages: at most {settings.max_batch} per batch, got {len(request.messages)}")
+    valid: list[tuple[int, MessageCreate]] = []
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(request.messages):
+        try:
+            body = MessageCreate.model_validate(raw)
+        except ValidationError as error:
+            detail = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}" for e in error.errors())
+            errors.append({"index": index, "id": raw.get("id") if isinstance(raw, dict) else None, "detail": detail})
+            continue
+        if body.id in seen:
+            errors.append({"index": index, "id": body.id, "detail": "id: duplicate id within the batch"})
+            continue
+        seen.add(body.id)
+        valid.append((index, body))
+    if not valid:
+        state.metrics.rejected.labels("invalid_request").inc()
+        raise HTTPException(422, {"message": "no valid message in the batch", "errors": errors})
+    outcomes = ingest(analyzer, store, [body for _, body in valid])
+    results = []
+    for (index, body), outcome in zip(valid, outcomes):
+        if isinstance(outcome, ConflictError):
+            errors.append({"index": index, "id": body.id, "detail": str(outcome), "status": 409})
+        else:
+            results.append({"index": index, "created": outcome.created, "analysis": outcome.analysis})
+    _record_metrics(state, [o for o in outcomes if isinstance(o, IngestOutcome)])
+    errors.sort(key=lambda e: e["index"])
+    return {"stored": len(results), "rejected": len(errors), "results": results, "errors": errors}
+
+
+@router.get("/messages/{message_id}", dependencies=[Read], summary="A stored message's analysis")
+def get_message(message_id: str, store: StoreDep) -> dict[str, Any]:
+    found = store.messages.get(message_id)
+    if found is None:
+        raise HTTPException(404, f"message {message_id!r} is not stored")
+    return found[0].extra["analysis"]
+
+
+@router.get("/messages/{message_id}/similar", dependencies=[Read], summary="Nearest past messages")
+def similar(
+    message_id: str,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    customer_id: str | None = None,
+    topic: str | None = None,
+    channel: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Any]:
+    found = store.messages.get(message_id, with_vector=True)
+    if found is None:
+        raise HTTPException(404, f"message {message_id!r} is not stored")
+    flt = MessageFilter(created_from=since, created_to=until, customer_id=customer_id, topic=topic, channel=channel)
+    hits = store.messages.search(found[1], flt, limit=limit + 1)
+    items = [
+        {"id": hit.message.id, "similarity": round(hit.score, 4), "text": hit.message.text,
+         "created_at": hit.message.created_at.isoformat(), "topic": hit.message.topic,
+         "sentiment": hit.message.sentiment, "customer_id": hit.message.customer_id}
+        for hit in hits if hit.message.id != message_id
+    ][:limit]
+    return {"id": message_id, "similar": items}
