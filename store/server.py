@@ -18,6 +18,7 @@ from store.backend import Backend, Collection, IndexSpec, Page
 from store.conditions import Conditions, Match
 from store.errors import BackendError, DimensionMismatchError
 
+_REQUEST_POINTS = 1024  # keeps a request well below the server's 32 MB default limit
 _SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT}
 
 
@@ -63,8 +64,12 @@ class ServerCollection(Collection):
             raise BackendError(f"{self.name}: {error}") from error
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[dict[str, Any]]) -> None:
-        batch = models.Batch(ids=list(ids), vectors=vectors.tolist(), payloads=list(payloads))
-        self._call(self._client.upsert, self.name, points=batch, wait=True, ordering=self._ordering)
+        for start in range(0, len(ids), _REQUEST_POINTS):
+            stop = start + _REQUEST_POINTS
+            batch = models.Batch(
+                ids=list(ids[start:stop]), vectors=vectors[start:stop].tolist(), payloads=list(payloads[start:stop])
+            )
+            self._call(self._client.upsert, self.name, points=batch, wait=True, ordering=self._ordering)
 
     def retrieve(self, ids: Sequence[str], with_vectors: bool) -> Page:
         records = self._call(

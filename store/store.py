@@ -56,11 +56,11 @@ class Store:
         """Build the vector indexes where the engine leaves it to us; returns the seconds spent.
 
         The embedded engine searches by scanning until this runs; a server indexes by itself.
+        Reads and writes go on meanwhile: the engine swaps in the optimised segments when done.
         """
         start = time.perf_counter()
-        with self._writes:
-            for collection in self._collections.values():
-                collection.optimize()
+        for collection in self._collections.values():
+            collection.optimize()
         return time.perf_counter() - start
 
     def flush(self) -> None:
