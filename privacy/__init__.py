@@ -1,0 +1,1 @@
+"""Personal data found and removed before anything is stored, logged or embedded."""
