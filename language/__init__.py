@@ -1,0 +1,1 @@
+"""Which language a customer wrote in."""

@@ -1,0 +1,57 @@
+"""Language of short texts: ru, en, uk, kk, be or ``other``.
+
+lingua (restricted to the configured languages, loaded on first use) decides when the
+text has enough letters; very short texts fall back to the script: Cyrillic letters
+unique to Ukrainian, Kazakh or Belarusian pick that language, other Cyrillic is Russian,
+Latin is English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+DEFAULT_LANGUAGES = ("ru", "en", "uk", "kk", "be")
+UNIQUE_LETTERS = {"uk": "іїєґ", "kk": "әғқңөұүһ", "be": "ўі"}
+CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+LETTERS = re.compile(r"[^\W\d_]")
+
+
+class LanguageDetector:
+    def __init__(self, languages: Sequence[str] = DEFAULT_LANGUAGES, *, min_letters: int = 12,
+                 min_confidence: float = 0.5) -> None:
+        self.languages = tuple(languages)
+        self.min_letters = min_letters
+        self.min_confidence = min_confidence
+        self._detector: Any = None
+
+    def _lingua(self) -> Any:
+        if self._detector is None:
+            from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+            chosen = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in self.languages]
+            self._detector = LanguageDetectorBuilder.from_languages(*chosen).build()
+        return self._detector
+
+    def detect(self, text: str) -> str:
+        letters = LETTERS.findall(text)
+        if not letters:
+            return "other"
+        if len(letters) < self.min_letters:
+            return self._by_script(text)
+        values = self._lingua().compute_language_confidence_values(text)
+        if not values or values[0].value < self.min_confidence:
+            return self._by_script(text)
+        return values[0].language.iso_code_639_1.name.lower()
+
+    def _by_script(self, text: str) -> str:
+        lowered = text.lower()
+        for code, letters in UNIQUE_LETTERS.items():
+            if code in self.languages and any(letter in lowered for letter in letters):
+                return code
+        cyrillic, latin = len(CYRILLIC.findall(text)), len(LATIN.findall(text))
+        if cyrillic == latin == 0:
+            return "other"
+        return "ru" if cyrillic >= latin else "en"
