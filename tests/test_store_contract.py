@@ -190,3 +190,21 @@ def test_reopen_keeps_data_and_checks_dimension(tmp_path):
         _open("embedded", tmp_path, dimension=DIM * 2)
     with _open("embedded", tmp_path) as store:  # the refused open released the lock
         assert store.messages.count() == 5
+
+
+def test_restore_checks_the_snapshot_before_deleting(filled, tmp_path):
+    from store import SnapshotError
+
+    snapshot = filled.backup(tmp_path / "snap")
+    with pytest.raises(SnapshotError):
+        filled.backup(tmp_path / "snap")  # never overwrites
+    (snapshot / "messages" / "part-00000.npy").unlink()
+    with pytest.raises(SnapshotError, match="missing"):
+        filled.restore(snapshot)
+    with pytest.raises(SnapshotError):
+        filled.restore(tmp_path / "nowhere")
+    with _open("server", tmp_path, dimension=DIM + 1, prefix="other") as other:
+        other_snapshot = other.backup(tmp_path / "other")
+    with pytest.raises(SnapshotError, match="dimension"):
+        filled.restore(other_snapshot)
+    assert filled.messages.count() == N
