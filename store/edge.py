@@ -22,7 +22,10 @@ from store.lock import DirectoryLock
 
 # Payload indexes serve filters and counts; they add no per-value graphs to the vector index,
 # which would multiply its build time by the number of indexed values.
-_SCHEMA = {"keyword": qe.KeywordIndexParams(enable_hnsw=False), "float": qe.FloatIndexParams(enable_hnsw=False)}
+_SCHEMA: dict[str, qe.KeywordIndexParams | qe.FloatIndexParams] = {
+    "keyword": qe.KeywordIndexParams(enable_hnsw=False),
+    "float": qe.FloatIndexParams(enable_hnsw=False),
+}
 _PIPELINE_CHUNK = 512  # points converted for the engine while it writes the previous chunk
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from store.backend import Backend
 from store.store import Store
 
 
@@ -29,6 +30,7 @@ def open_store(
         `replication_factor` and `write_consistency` apply when collections are created.
         `url=":memory:"` runs qdrant-client's in-process mode instead (tests, demos).
     """
+    engine: Backend
     if backend == "embedded":
         if path is None:
             raise ValueError("the embedded store needs a path (its data directory)")
