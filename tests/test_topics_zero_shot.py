@@ -1,0 +1,43 @@
+import pytest
+
+from embeddings.loader import load_embedder
+from topics.taxonomy import load_taxonomy
+from topics.zero_shot import ZeroShotTopics
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def embedder(built_models_dir):
+    return load_embedder("e5-small", built_models_dir)
+
+
+@pytest.fixture(scope="module")
+def zero_shot(embedder):
+    return ZeroShotTopics(load_taxonomy(), embedder)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "owner"),
+    [
+        ("Курьер опоздал на три часа, безобразие", "late_delivery", "delivery"),
+        ("Списали деньги два раза за один заказ", "payment_problem", "finance"),
+        ("В приложении заказ доставлен, но я ничего не получил", "delivered_not_received", "delivery"),
+        ("My refund still hasn't arrived", "refund", "finance"),
+    ],
+)
+def test_clear_messages_get_their_topic_and_owner(zero_shot, embedder, text, topic, owner):
+    (answer,) = zero_shot.assign(embedder.embed([text]), [text])
+    assert (answer.topic_id, answer.owner) == (topic, owner)
+    assert answer.queue and answer.top[0].topic_id == topic and len(answer.top) == 3
+
+
+def test_out_of_scope_message_is_unknown_not_forced(zero_shot, embedder):
+    text = "Как поменять пароль от Wi-Fi в офисе?"
+    (answer,) = zero_shot.assign(embedder.embed([text]), [text])
+    assert answer.topic_id == "unknown" and answer.owner is None
+
+
+def test_threshold_is_calibrated_per_model(zero_shot, built_models_dir):
+    other = ZeroShotTopics(load_taxonomy(), load_embedder("use-multilingual", built_models_dir))
+    assert abs(other.threshold - zero_shot.threshold) > 0.02

@@ -1,0 +1,88 @@
+"""Zero-shot topic assignment from the taxonomy alone.
+
+Each topic is represented by the vectors of its description and example phrases. A
+message's score for a topic is its best cosine similarity to those vectors; confidence
+is a softmax over the scores with a temperature fitted to the model's cosine scale.
+
+"Unknown": a message whose best score falls below a threshold gets no topic. The
+threshold is calibrated per model on the taxonomy itself (leave-one-out: how similar
+each example is to its own topic's other phrases), never a fixed number, because
+cosine scales differ between models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from analysis.stages import TopicAssignment, TopicCandidate
+from embeddings.base import Embedder
+from topics.taxonomy import UNKNOWN, Taxonomy
+
+
+class ZeroShotTopics:
+    def __init__(self, taxonomy: Taxonomy, embedder: Embedder, *, unknown_quantile: float = 0.05,
+                 top_k: int = 3) -> None:
+        self.taxonomy = taxonomy
+        self.top_k = top_k
+        self.version = f"zero-shot:{embedder.name}:{taxonomy.label}"
+        phrases, owners = [], []
+        for index, topic in enumerate(taxonomy.topics):
+            for phrase in [topic.description, *topic.examples]:
+                if phrase.strip():
+                    phrases.append(phrase)
+                    owners.append(index)
+        self.phrase_vectors = embedder.embed(phrases)
+        self.phrase_topic = np.array(owners)
+        self.threshold, self.temperature = self._calibrate(unknown_quantile)
+
+    def scores(self, vectors: np.ndarray) -> np.ndarray:
+        """Best similarity of each message to each topic: ``[messages, topics]``."""
+        similarity = vectors @ self.phrase_vectors.T
+        result = np.full((len(vectors), len(self.taxonomy.topics)), -1.0, dtype=np.float32)
+        for topic in range(len(self.taxonomy.topics)):
+            columns = self.phrase_topic == topic
+            if columns.any():
+                result[:, topic] = similarity[:, columns].max(axis=1)
+        return result
+
+    def _calibrate(self, quantile: float) -> tuple[float, float]:
+        similarity = self.phrase_vectors @ self.phrase_vectors.T
+        np.fill_diagonal(similarity, -1.0)
+        own, spread = [], []
+        for row in range(len(similarity)):
+            same = self.phrase_topic == self.phrase_topic[row]
+            same[row] = False
+            if same.any():
+                own.append(similarity[row, same].max())
+                spread.append(similarity[row, same].max() - similarity[row, ~same].max())
+        threshold = float(np.quantile(own, quantile)) if own else 0.0
+        temperature = max(float(np.std(own)) if own else 0.05, 1e-3)
+        return threshold, temperature
+
+    def assign(self, vectors: np.ndarray, texts: Sequence[str]) -> list[TopicAssignment]:
+        scores = self.scores(vectors)
+        logits = (scores - scores.max(axis=1, keepdims=True)) / self.temperature
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        return [self._answer(scores[row], probabilities[row]) for row in range(len(vectors))]
+
+    def _answer(self, scores: np.ndarray, probabilities: np.ndarray) -> TopicAssignment:
+        order = np.argsort(-probabilities)[: self.top_k]
+        top = [TopicCandidate(self.taxonomy.topics[i].id, self.taxonomy.topics[i].name, round(float(probabilities[i]), 4))
+               for i in order]
+        best = int(order[0])
+        if scores[best] < self.threshold:
+            return TopicAssignment(UNKNOWN, "unknown", None, None, None, None,
+                                   round(float(1 - probabilities[best]), 4), top, "zero-shot")
+        return topic_assignment(self.taxonomy, self.taxonomy.topics[best].id, float(probabilities[best]), top,
+                                "zero-shot")
+
+
+def topic_assignment(taxonomy: Taxonomy, topic_id: str, confidence: float, top: list[TopicCandidate],
+                     method: str) -> TopicAssignment:
+    topic = taxonomy.topic(topic_id)
+    owner = taxonomy.owner(topic.owner)
+    return TopicAssignment(topic.id, topic.name, owner.id, owner.queue, topic.group, topic.severity,
+                           round(confidence, 4), top, method)
