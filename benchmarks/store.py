@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import shutil
 import statistics
 import tempfile
@@ -201,12 +202,14 @@ def main(argv: list[str] | None = None) -> dict:
     print_table(rows)
     for ratio in ratios:
         print("embedded vs local mode:", ratio)
+    print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()}")
     for row in rows:
         if "meets_targets" in row:
             print(f"targets at {row['points']}:", row["meets_targets"])
     result = {
         "dimension": DIMENSION,
-        "cpu_count": __import__("os").cpu_count(),
+        "cpu_count": os.cpu_count(),
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "rows": rows,
         "ratios": ratios,
         "targets": {str(k): v for k, v in TARGETS.items()},

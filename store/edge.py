@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ def to_filter(conditions: Conditions) -> qe.Filter | None:
 def _page(records: Sequence[Any], with_vectors: bool, dimension: int, scored: bool = False) -> Page:
     vectors = None
     if with_vectors:
-        vectors = np.array([r.vector for r in records], dtype=np.float32).reshape(len(records), dimension)
+        flat = chain.from_iterable(r.vector for r in records)
+        vectors = np.fromiter(flat, dtype=np.float32, count=len(records) * dimension).reshape(-1, dimension)
     return Page(
         [str(r.id) for r in records],
         [r.payload or {} for r in records],

@@ -41,6 +41,7 @@ KEYWORD_FIELDS = (
 CREATED_TS = "created_ts"  # float epoch seconds, indexed for time ranges
 RESERVED_KEYS = frozenset({ID_KEY, DOC_KEY, "text", "rating", "created_at", CREATED_TS, *KEYWORD_FIELDS})
 _NAMESPACE_BYTES = ID_NAMESPACE.bytes
+_DOC_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
 
 
 def point_id(item_id: object) -> str:
@@ -132,10 +133,11 @@ def message_payload(message: Message) -> dict[str, Any]:
         raise InvalidPayloadError(f"message {message.id!r}: created_at must be a datetime")
     created = _utc(message.created_at)
     payload: dict[str, Any] = {ID_KEY: message.id, CREATED_TS: created.timestamp()}
+    fields = message.__dict__
     for name in KEYWORD_FIELDS:
-        value = getattr(message, name)
+        value = fields[name]
         if value is not None:
-            if not isinstance(value, str):
+            if value.__class__ is not str and not isinstance(value, str):
                 raise InvalidPayloadError(f"message {message.id!r}: {name} must be a string or None")
             payload[name] = value
     rating = message.rating
@@ -150,7 +152,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         raise InvalidPayloadError(f"message {message.id!r}: extra may not use the field names {sorted(clash)}")
     doc = {"text": message.text, "created_at": created.isoformat(), "rating": rating, "extra": message.extra}
     try:
-        payload[DOC_KEY] = json.dumps(doc, allow_nan=False, ensure_ascii=False)
+        payload[DOC_KEY] = _DOC_ENCODER.encode(doc)
     except (TypeError, ValueError) as error:
         raise InvalidPayloadError(f"message {message.id!r}: extra is not JSON-serialisable: {error}") from None
     return payload
