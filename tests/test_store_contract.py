@@ -208,3 +208,14 @@ def test_restore_checks_the_snapshot_before_deleting(filled, tmp_path):
     with pytest.raises(SnapshotError, match="dimension"):
         filled.restore(other_snapshot)
     assert filled.messages.count() == N
+
+
+def test_writes_from_several_threads(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(part: int) -> int:
+        return store.messages.upsert(make_messages(25, offset=part * 25), make_vectors(25, offset=part * 25))
+
+    with ThreadPoolExecutor(4) as pool:
+        assert sum(pool.map(write, range(8))) == 200
+    assert store.messages.count() == 200

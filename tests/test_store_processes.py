@@ -81,3 +81,8 @@ def test_lock_is_released_when_its_holder_is_killed(tmp_path):
         holder.wait()
     with open_store("embedded", path=path, dimension=DIM) as store:
         assert store.messages.count() == 0
+
+
+def test_importing_the_package_loads_no_engine():
+    code = "import sys, store; assert not [m for m in sys.modules if m.startswith('qdrant')], 'engine imported'"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
