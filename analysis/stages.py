@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -60,6 +60,7 @@ class LanguageDetector(Protocol):
 
 class TopicAssigner(Protocol):
     version: str
+    taxonomy: Any
 
     def assign(self, vectors: np.ndarray, texts: Sequence[str]) -> list[TopicAssignment]: ...
 

@@ -32,8 +32,12 @@ class Settings(BaseSettings):
     intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime threads per call (0 = all cores).")
     embed_batch_size: int = Field(32, ge=1, le=1024)
     max_tokens: int | None = Field(
-        None, ge=16, description="Token window cap; defaults to the model manifest's max_tokens."
+        256, ge=16, description="Token window cap (long texts are averaged over windows of this size)."
     )
+    taxonomy: Path | None = Field(None, description="Taxonomy YAML; the shipped default if unset.")
+    topic_head: Path | None = Field(None, description="A trained topic head folder; zero-shot if unset.")
+    sentiment_head: Path | None = Field(None, description="A sentiment head folder; the shipped one if unset.")
+    rating_weight: float = Field(0.5, ge=0, le=1, description="Weight of the customer's score in sentiment.")
 
     # --- store ------------------------------------------------------------------
     data_dir: Path = Field(Path("data"), description="Embedded store location (Qdrant Edge).")

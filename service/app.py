@@ -12,9 +12,11 @@ from fastapi.responses import JSONResponse, Response
 
 from core.errors import InvalidTextError
 from core.settings import Settings, get_settings
+from store.errors import BackendError
 from service.limits import LimitsMiddleware
 from service.metrics import LatencyMiddleware, ServiceMetrics
-from service.routes import embed, health
+from service.routes import embed, health, messages, topics
+from service.store_config import open_configured_store
 from service.state import ServiceState
 
 
@@ -24,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from analysis.factory import build_analyzer
         from embeddings.batcher import BatchingEmbedder
         from embeddings.loader import load_embedder
 
@@ -40,11 +43,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             model, max_batch=settings.embed_batch_size, max_wait_s=settings.batch_wait_ms / 1000
         )
         state.embedder = batcher
+        state.store = open_configured_store(settings, model.dimension)
         try:
+            state.analyzer = build_analyzer(
+                batcher,
+                model_name=model.name,
+                taxonomy_path=settings.taxonomy,
+                sentiment_head=settings.sentiment_head,
+                priority_policy=settings.priority_policy,
+                rating_weight=settings.rating_weight,
+                history=state.store.messages,
+            )
             yield
         finally:
+            state.analyzer = None
             state.embedder = None
             batcher.close()
+            state.store.close()
+            state.store = None
 
     app = FastAPI(
         title="VOC Radar",
@@ -55,10 +71,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.voc = ServiceState(settings=settings, metrics=metrics)
     app.include_router(health.router)
     app.include_router(embed.router)
+    app.include_router(messages.router)
+    app.include_router(topics.router)
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus() -> Response:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.exception_handler(BackendError)
+    async def store_unavailable(_: Request, error: BackendError) -> JSONResponse:
+        metrics.rejected.labels("store_unavailable").inc()
+        return JSONResponse(status_code=503, content={"detail": str(error)}, headers={"Retry-After": "5"})
 
     @app.exception_handler(InvalidTextError)
     async def invalid_text(_: Request, error: InvalidTextError) -> JSONResponse:

@@ -21,3 +21,28 @@ def built_models_dir() -> Path:
     if not (BUILT_MODELS / "e5-small" / "manifest.json").is_file():
         pytest.fail(f"built-in models are missing under {BUILT_MODELS}: run 'make setup' first")
     return BUILT_MODELS
+
+
+@pytest.fixture(scope="session")
+def tiny_sentiment_head(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sentiment head for the tiny model: 'negative' along one axis, 'positive' along another."""
+    import numpy as np
+
+    from sentiment.head import LABELS, SentimentHead
+
+    coef = np.zeros((3, 16), dtype=np.float32)
+    coef[0, 0], coef[2, 1] = 8.0, 8.0
+    folder = tmp_path_factory.mktemp("heads") / "tiny"
+    return SentimentHead(coef, np.zeros(3), LABELS, "tiny").save(folder, {"name": "tiny"})
+
+
+@pytest.fixture
+def tiny_settings(tiny_model_dir, tiny_sentiment_head, tmp_path):
+    from core.settings import Settings
+
+    def make(**overrides):
+        values = dict(model=str(tiny_model_dir), models_dir=tiny_model_dir.parent, data_dir=tmp_path / "data",
+                      sentiment_head=tiny_sentiment_head)
+        return Settings(**{**values, **overrides})
+
+    return make

@@ -4,17 +4,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from core.settings import Settings
 from service.app import create_app
 
 
-@pytest.fixture(scope="module")
-def client(tiny_model_dir, tmp_path_factory):
-    settings = Settings(
-        model=str(tiny_model_dir), models_dir=tiny_model_dir.parent, data_dir=tmp_path_factory.mktemp("data"),
-        max_batch=4, max_text_chars=50,
-    )
-    with TestClient(create_app(settings)) as test_client:
+@pytest.fixture
+def client(tiny_settings):
+    with TestClient(create_app(tiny_settings(max_batch=4, max_text_chars=50))) as test_client:
         yield test_client
 
 

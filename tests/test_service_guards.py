@@ -6,18 +6,17 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from core.settings import Settings
 from service.app import create_app
 from service.limits import LimitsMiddleware
 
 
-def make_client(tiny_model_dir, tmp_path, **overrides):
-    settings = Settings(model=str(tiny_model_dir), models_dir=tiny_model_dir.parent, data_dir=tmp_path, **overrides)
-    return TestClient(create_app(settings))
+@pytest.fixture
+def make_client(tiny_settings):
+    return lambda **overrides: TestClient(create_app(tiny_settings(**overrides)))
 
 
-def test_demo_mode_accepts_anonymous(tiny_model_dir, tmp_path):
-    with make_client(tiny_model_dir, tmp_path) as client:
+def test_demo_mode_accepts_anonymous(make_client):
+    with make_client() as client:
         assert client.post("/v1/embed", json={"texts": ["курьер"]}).status_code == 200
 
 
@@ -32,16 +31,16 @@ def test_demo_mode_accepts_anonymous(tiny_model_dir, tmp_path):
         ({"Authorization": "Bearer admin-token"}, 200),
     ],
 )
-def test_scopes_are_enforced_when_tokens_are_configured(tiny_model_dir, tmp_path, headers, status):
+def test_scopes_are_enforced_when_tokens_are_configured(make_client, headers, status):
     tokens = {"ingest-token": ["ingest"], "analyst-token": ["analyst"], "admin-token": ["admin"]}
-    with make_client(tiny_model_dir, tmp_path, tokens=tokens) as client:
+    with make_client(tokens=tokens) as client:
         response = client.post("/v1/embed", json={"texts": ["курьер"]}, headers=headers)
         assert response.status_code == status
         assert client.get("/v1/health").status_code == 200  # liveness stays open
 
 
-def test_huge_body_is_413(tiny_model_dir, tmp_path):
-    with make_client(tiny_model_dir, tmp_path, max_body_bytes=2048) as client:
+def test_huge_body_is_413(make_client):
+    with make_client(max_body_bytes=2048) as client:
         response = client.post("/v1/embed", json={"texts": ["x" * 5000]})
         assert response.status_code == 413
         metrics = client.get("/metrics").text
@@ -87,15 +86,15 @@ def test_slow_request_times_out_with_503():
     assert response.status_code == 503 and "retry-after" in response.headers
 
 
-def test_metrics_record_latency_by_route(tiny_model_dir, tmp_path):
-    with make_client(tiny_model_dir, tmp_path) as client:
+def test_metrics_record_latency_by_route(make_client):
+    with make_client() as client:
         client.post("/v1/embed", json={"texts": ["курьер"]})
         text = client.get("/metrics").text
         assert 'voc_request_seconds_count{method="POST",route="/v1/embed",status="200"} 1.0' in text
 
 
-def test_cors_is_off_by_default(tiny_model_dir, tmp_path):
-    with make_client(tiny_model_dir, tmp_path) as client:
+def test_cors_is_off_by_default(make_client):
+    with make_client() as client:
         response = client.options("/v1/embed", headers={"Origin": "http://evil.example",
                                                         "Access-Control-Request-Method": "POST"})
         assert "access-control-allow-origin" not in response.headers

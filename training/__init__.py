@@ -1,0 +1,1 @@
+"""Training heads on labelled messages (topics, sentiment) from vectors and text features."""

@@ -1,0 +1,43 @@
+"""Builds the per-message pipeline from plain values (the service reads them from settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analysis.analyzer import Analyzer, ContactHistory
+from analysis.stages import ClusterMatcher, NoClusters
+from embeddings.base import Embedder
+
+
+def build_analyzer(
+    embedder: Embedder,
+    *,
+    model_name: str,
+    taxonomy_path: Path | None = None,
+    sentiment_head: Path | None = None,
+    priority_policy: Path | None = None,
+    rating_weight: float = 0.5,
+    history: ContactHistory | None = None,
+    clusters: ClusterMatcher | None = None,
+) -> Analyzer:
+    from language.detect import LanguageDetector
+    from priority.policy import load_policy
+    from privacy.redact import PiiRedactor
+    from sentiment.head import SentimentHead, shipped_head
+    from sentiment.scorer import SentimentScorer
+    from topics.taxonomy import load_taxonomy
+    from topics.zero_shot import ZeroShotTopics
+
+    taxonomy = load_taxonomy(taxonomy_path)
+    head = SentimentHead.load(sentiment_head, model_name) if sentiment_head else shipped_head(model_name)
+    return Analyzer(
+        redactor=PiiRedactor(),
+        language=LanguageDetector(),
+        embedder=embedder,
+        topics=ZeroShotTopics(taxonomy, embedder),
+        sentiment=SentimentScorer(head, rating_weight=rating_weight),
+        clusters=clusters or NoClusters(),
+        policy=load_policy(priority_policy),
+        history=history,
+        taxonomy_version=taxonomy.label,
+    )

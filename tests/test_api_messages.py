@@ -1,0 +1,144 @@
+"""The routing API on a tiny model: analysis shape, idempotency, conflicts, batches, reads."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+
+
+TAXONOMY = """
+owners:
+  - {id: delivery, name: Delivery, queue: delivery-ops}
+  - {id: finance, name: Finance, queue: finance-l2}
+topics:
+  - {id: late_delivery, names: {ru: Опоздание}, owner: delivery, severity: 3,
+     examples: ["курьер опоздал", "курьер опоздал w1", "курьер опоздал w2"]}
+  - {id: refund, names: {ru: Возврат}, owner: finance, severity: 3,
+     examples: ["where is my refund", "refund w5", "my refund w6"]}
+"""
+
+
+@pytest.fixture
+def client(tiny_settings, tmp_path):
+    taxonomy = tmp_path / "taxonomy.yaml"
+    taxonomy.write_text(TAXONOMY)
+    with TestClient(create_app(tiny_settings(max_batch=5, taxonomy=taxonomy))) as test_client:
+        yield test_client
+
+
+def message(**fields):
+    base = {"id": "m-1", "text": "курьер опоздал w1 w2", "channel": "chat", "source": "support_chat",
+            "created_at": "2026-11-20T09:15:00+03:00"}
+    return {**base, **fields}
+
+
+def test_one_call_returns_the_whole_analysis(client):
+    response = client.post("/v1/messages", json=message(rating=1, rating_scale="csat_1_5",
+                                                        customer={"id": "c-1", "segment": "vip"}))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["id"] == "m-1" and body["channel"] == "chat"
+    assert body["topic"]["topic_id"] == "late_delivery" and body["topic"]["owner"] == "delivery"
+    assert body["topic"]["queue"] == "delivery-ops" and body["topic"]["top"][0]["topic_id"] == "late_delivery"
+    assert body["sentiment"]["label"] in {"negative", "neutral", "positive"}
+    assert body["priority"]["level"] in {"P1", "P2", "P3", "P4"} and 0 <= body["priority"]["score"] <= 100
+    assert any("low rating" in r for r in body["priority"]["reasons"])
+    assert any("segment 'vip'" in r for r in body["priority"]["reasons"])
+    assert body["versions"]["model"] == "tiny" and body["versions"]["taxonomy"]
+    assert body["language"] == "ru"
+
+
+def test_pii_is_redacted_before_storage(client):
+    body = client.post("/v1/messages", json=message(text="позвоните +7 916 123-45-67 курьер")).json()
+    assert "916" not in body["text"] and body["pii_found"] == ["phone"]
+    assert "916" not in client.get("/v1/messages/m-1").text
+
+
+def test_resending_returns_the_stored_analysis_once(client):
+    first = client.post("/v1/messages", json=message())
+    again = client.post("/v1/messages", json=message())
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json() and again.headers["Idempotent-Replay"] == "true"
+    metrics = client.get("/metrics").text
+    counted = [line for line in metrics.splitlines() if line.startswith("voc_messages_total{")]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in counted) == 1.0
+
+
+def test_other_text_under_a_known_id_is_409_unless_replaced(client):
+    client.post("/v1/messages", json=message())
+    conflict = client.post("/v1/messages", json=message(text="другой текст w3"))
+    assert conflict.status_code == 409 and "replace" in conflict.json()["detail"]
+    replaced = client.post("/v1/messages?replace=true", json=message(text="другой текст w3"))
+    assert replaced.status_code == 201 and replaced.json()["text"] == "другой текст w3"
+    assert client.get("/v1/messages/m-1").json()["text"] == "другой текст w3"
+
+
+def test_get_returns_exactly_what_ingest_returned(client):
+    created = client.post("/v1/messages", json=message()).json()
+    assert client.get("/v1/messages/m-1").json() == created
+    assert client.get("/v1/messages/nope").status_code == 404
+
+
+def test_batch_stores_valid_messages_and_reports_invalid_ones_by_index(client):
+    batch = [message(id="b-1"), message(id="b-2", text="  "), message(id="b-3", channel="pigeon"),
+             message(id="b-1", text="дубль"), message(id="b-5", rating=7, rating_scale="stars_1_5")]
+    response = client.post("/v1/messages:batch", json={"messages": batch})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["stored"] == 1 and [e["index"] for e in body["errors"]] == [1, 2, 3, 4]
+    assert "text" in body["errors"][0]["detail"] and "channel" in body["errors"][1]["detail"]
+    assert "duplicate" in body["errors"][2]["detail"] and "outside" in body["errors"][3]["detail"]
+    assert client.get("/v1/messages/b-1").status_code == 200
+    assert client.get("/v1/messages/b-2").status_code == 404
+
+
+def test_batch_limits(client):
+    too_many = {"messages": [message(id=f"x-{i}") for i in range(6)]}
+    assert client.post("/v1/messages:batch", json=too_many).status_code == 422
+    nothing_valid = client.post("/v1/messages:batch", json={"messages": [{"id": "z"}]})
+    assert nothing_valid.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragment"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "   "}, "text"),
+        ({"channel": "fax"}, "channel"),
+        ({"rating": 11, "rating_scale": "nps_0_10"}, "outside"),
+        ({"rating": 3}, "together"),
+        ({"rating_scale": "ces_9"}, "rating_scale"),
+        ({"created_at": "yesterday"}, "created_at"),
+        ({"customer": {"segment": "vip"}}, "customer.id"),
+        ({"unexpected": 1}, "unexpected"),
+    ],
+)
+def test_bad_messages_are_4xx_naming_the_field_and_store_nothing(client, fields, fragment):
+    response = client.post("/v1/messages", json=message(**fields))
+    assert response.status_code == 422 and fragment in response.text
+    assert client.get("/v1/messages/m-1").status_code == 404
+
+
+def test_similar_messages_and_filters(client):
+    for i in range(4):
+        client.post("/v1/messages", json=message(id=f"s-{i}", text=f"курьер опоздал w{i}",
+                                                  customer={"id": "c-1" if i % 2 else "c-2"}))
+    similar = client.get("/v1/messages/s-0/similar?limit=2").json()
+    assert len(similar["similar"]) == 2 and all(s["id"] != "s-0" for s in similar["similar"])
+    mine = client.get("/v1/messages/s-0/similar?customer_id=c-1").json()["similar"]
+    assert {s["customer_id"] for s in mine} == {"c-1"}
+
+
+def test_repeat_contact_raises_priority(client):
+    late = {"text": "курьер опоздал w1", "customer": {"id": "c-9"}}
+    first = client.post("/v1/messages", json=message(id="r-1", **late)).json()
+    second = client.post("/v1/messages", json=message(id="r-2", created_at="2026-11-21T09:15:00+03:00", **late)).json()
+    assert first["topic"]["topic_id"] == second["topic"]["topic_id"] == "late_delivery"
+    assert (first["priority"]["repeat_contacts"], second["priority"]["repeat_contacts"]) == (0, 1)
+    assert second["priority"]["score"] > first["priority"]["score"]
+    assert any("repeat contact" in reason for reason in second["priority"]["reasons"])
+
+
+def test_topics_list_owners_and_queues(client):
+    body = client.get("/v1/topics").json()
+    assert body["taxonomy"] and all(t["owner"] and t["queue"] for t in body["topics"])
