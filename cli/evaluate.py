@@ -1,7 +1,76 @@
-"""`voc evaluate`: sub-commands."""
+"""`voc evaluate`: measure the product on a labelled file against a baseline of the same run."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="Evaluate models on labelled data.", no_args_is_help=True)
+from core.errors import VocError
+from core.settings import get_settings
+
+app = typer.Typer(help="Evaluate topics, sentiment, routing and clusters on labelled data.", no_args_is_help=True)
+
+Data = Annotated[Path, typer.Option(help="Labelled CSV or JSON-lines file.", exists=True, dir_okay=False)]
+TextCol = Annotated[str, typer.Option(help="Column with the message text.")]
+LabelCol = Annotated[str, typer.Option(help="Column with the label.")]
+Out = Annotated[Path, typer.Option(help="Folder for report.json, report.md and plots.")]
+Model = Annotated[str | None, typer.Option(help="Embedding model (default VOC_MODEL).")]
+
+
+def _run(call, **kwargs) -> None:
+    settings = get_settings()
+    try:
+        call(model=kwargs.pop("model") or settings.model, models_dir=settings.models_dir, **kwargs)
+    except VocError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+
+
+@app.command("topics")
+def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
+           owner_col: Annotated[str | None, typer.Option(help="Column with the owner, for owner accuracy.")] = None,
+           split_col: Annotated[str | None, typer.Option(help="Column with train/test.")] = None,
+           cv: Annotated[int | None, typer.Option(help="K-fold cross-validation instead of a split.")] = None,
+           taxonomy: Annotated[Path | None, typer.Option(help="Zero-shot from this taxonomy (no training).")] = None,
+           unknown_label: Annotated[str | None, typer.Option(help="Label of out-of-taxonomy rows.")] = None,
+           model: Model = None) -> None:
+    """Topic assignment: accuracy, macro-F1, per class, owner accuracy, unknown detection."""
+    from evaluation.topics_eval import evaluate_topics
+
+    if split_col and cv:
+        typer.echo("error: give --split-col or --cv, not both", err=True)
+        raise typer.Exit(2)
+    _run(evaluate_topics, data=data, text_col=text_col, label_col=label_col, out=out, owner_col=owner_col,
+         split_col=split_col, cv=cv, taxonomy=taxonomy, unknown_label=unknown_label, model=model)
+
+
+@app.command("sentiment")
+def sentiment(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
+              split_col: Annotated[str | None, typer.Option(help="Train a head on the train split.")] = None,
+              label_map: Annotated[list[str] | None, typer.Option(help="FROM=TO, e.g. pos=positive.")] = None,
+              model: Model = None) -> None:
+    """Sentiment: macro-F1, negative recall and F1 (shipped head, or one trained on the split)."""
+    from evaluation.sentiment_eval import evaluate_sentiment
+
+    mapping = {}
+    for item in label_map or []:
+        source, _, target = item.partition("=")
+        if not target:
+            typer.echo(f"error: --label-map expects FROM=TO, got {item!r}", err=True)
+            raise typer.Exit(2)
+        mapping[source] = target
+    _run(evaluate_sentiment, data=data, text_col=text_col, label_col=label_col, out=out, split_col=split_col,
+         label_map=mapping or None, model=model)
+
+
+@app.command("routing")
+def routing(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
+            positive: Annotated[str, typer.Option(help="The label that should come first in the queue.")],
+            model: Model = None) -> None:
+    """Routing: ROC-AUC of the priority order and the share of positives in the top 20%."""
+    from evaluation.sentiment_eval import evaluate_routing
+
+    _run(evaluate_routing, data=data, text_col=text_col, label_col=label_col, positive=positive, out=out,
+         model=model)

@@ -1,0 +1,61 @@
+"""What the evaluation sub-commands share: embedding a labelled file once, folds, the TF-IDF baseline."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from training.labelled import DataError
+
+
+def embed_all(texts: Sequence[str], model: str, models_dir: Path) -> tuple[np.ndarray, float, str]:
+    from embeddings.loader import load_embedder
+
+    embedder = load_embedder(model, models_dir)
+    start = time.perf_counter()
+    vectors = embedder.embed(list(texts))
+    return vectors, len(texts) / (time.perf_counter() - start), embedder.name
+
+
+def folds(labels: Sequence[str], *, split: Sequence[str] | None, cv: int | None,
+          seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index arrays: the file's own split, or stratified K folds."""
+    if split is not None:
+        split_values = np.asarray([value.strip().lower() for value in split])
+        train, test = np.where(split_values == "train")[0], np.where(split_values == "test")[0]
+        if not len(train) or not len(test):
+            raise DataError(f"the split column needs 'train' and 'test' rows; found {sorted(set(split_values))}")
+        yield train, test
+        return
+    from sklearn.model_selection import StratifiedKFold
+
+    k = cv or 5
+    counts = Counter(labels)
+    rare = [label for label, n in counts.items() if n < k]
+    grouping = np.asarray(["__rare__" if label in rare else label for label in labels])
+    yield from StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(labels)), grouping)
+
+
+def drop_rare(indices: np.ndarray, labels: np.ndarray, minimum: int = 2) -> tuple[np.ndarray, list[str]]:
+    counts = Counter(labels[indices])
+    rare = sorted(label for label, n in counts.items() if n < minimum)
+    return np.asarray([i for i in indices if labels[i] not in rare]), rare
+
+
+def tfidf_baseline(train_texts: list[str], train_labels: np.ndarray, test_texts: list[str]) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+
+    from topics.text_features import TextFeatures
+
+    features = TextFeatures().fit(train_texts)
+    model = LogisticRegression(C=20.0, max_iter=3000).fit(features.transform(train_texts), train_labels)
+    return model.predict(features.transform(test_texts))
+
+
+def majority(train_labels: np.ndarray, count: int) -> np.ndarray:
+    value = Counter(train_labels).most_common(1)[0][0]
+    return np.asarray([value] * count, dtype=object)

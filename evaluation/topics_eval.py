@@ -1,0 +1,128 @@
+"""`voc evaluate topics`: the topic head (or zero-shot) against the TF-IDF baseline on one split."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evaluation.common import drop_rare, embed_all, folds, majority, tfidf_baseline
+from evaluation.report import classification_metrics, confusion_plot, write_report
+from training.labelled import read_labelled
+
+UNKNOWN = "unknown"
+
+
+def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, owner_col: str | None = None,
+                    split_col: str | None = None, cv: int | None = None, taxonomy: Path | None = None,
+                    unknown_label: str | None = None, model: str = "e5-small",
+                    models_dir: Path = Path("var/models")) -> dict[str, Any]:
+    rows = read_labelled(data, text_col, label_col, extra_cols=tuple(c for c in (owner_col, split_col) if c))
+    texts, labels = rows.texts, np.asarray(rows.labels, dtype=object)
+    if unknown_label is not None:
+        labels = np.where(labels == unknown_label, UNKNOWN, labels)
+    vectors, embed_rate, model_name = embed_all(texts, model, models_dir)
+    if taxonomy is not None and split_col is None and cv is None:
+        return _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir)
+    predicted = np.empty(len(texts), dtype=object)
+    closed = np.empty(len(texts), dtype=object)  # the same head without the unknown answer
+    base = np.empty(len(texts), dtype=object)
+    base_majority = np.empty(len(texts), dtype=object)
+    owner_of: Counter = Counter()
+    dropped: set[str] = set()
+    seconds, tested = 0.0, np.zeros(len(texts), dtype=bool)
+    from topics.supervised import SupervisedTopics
+
+    for train, test in folds(list(labels), split=rows.extra.get(split_col) if split_col else None, cv=cv):
+        train = train[labels[train] != UNKNOWN]
+        train, rare = drop_rare(train, labels)
+        dropped.update(rare)
+        head = SupervisedTopics().fit(vectors[train], [texts[i] for i in train], labels[train])
+        start = time.perf_counter()
+        predicted[test] = head.predict(vectors[test], [texts[i] for i in test], allow_unknown=unknown_label is not None)
+        seconds += time.perf_counter() - start
+        closed[test] = head.predict(vectors[test], [texts[i] for i in test], allow_unknown=False)
+        base[test] = tfidf_baseline([texts[i] for i in train], labels[train], [texts[i] for i in test])
+        base_majority[test] = majority(labels[train], len(test))
+        tested[test] = True
+        if owner_col:
+            owner_of.update((labels[i], rows.extra[owner_col][i]) for i in train)
+    truth, predicted, closed, base, base_majority = (a[tested] for a in (labels, predicted, closed, base, base_majority))
+    metrics = classification_metrics(list(truth), list(predicted))
+    baseline = classification_metrics(list(truth), list(base))
+    metrics["throughput_texts_per_s"] = round(float(tested.sum() / max(seconds, 1e-9)), 1)
+    metrics["embedding_texts_per_s"] = round(embed_rate, 1)
+    if unknown_label is not None:
+        for section, guesses in ((metrics, predicted), (baseline, base)):
+            section.update(_unknown_metrics(truth, guesses))
+        metrics["known_accuracy_without_unknown"] = _unknown_metrics(truth, closed)["known_accuracy"]
+    if owner_col:
+        owners = _owner_map(owner_of)
+        true_owner = np.asarray(rows.extra[owner_col], dtype=object)[tested]
+        for section, guesses in ((metrics, predicted), (baseline, base)):
+            section["owner_accuracy"] = round(float(np.mean([owners.get(g) == o for g, o in zip(guesses, true_owner)])), 4)
+    out.mkdir(parents=True, exist_ok=True)
+    confusion_plot(list(truth), list(predicted), out / "confusion.png", f"topics — {model_name}")
+    report = {
+        "task": "topics", "data": str(data), "model": model_name, "method": "vectors + n-grams, stacked",
+        "n": int(tested.sum()), "protocol": f"split column {split_col}" if split_col else f"{cv or 5}-fold CV",
+        "metrics": metrics, "baseline": baseline,
+        "baseline_majority": classification_metrics(list(truth), list(base_majority)),
+        "details": {"dropped_rows": rows.dropped, "classes_dropped_from_training (fewer than 2 rows)": sorted(dropped)},
+    }
+    write_report(out, report)
+    return report
+
+
+def _unknown_metrics(truth: np.ndarray, guesses: np.ndarray) -> dict[str, float]:
+    outside = truth == UNKNOWN
+    return {
+        "unknown_recall": round(float((guesses[outside] == UNKNOWN).mean()) if outside.any() else 0.0, 4),
+        "known_accuracy": round(float((guesses[~outside] == truth[~outside]).mean()), 4),
+    }
+
+
+def _owner_map(pairs: Counter) -> dict[str, str]:
+    best: dict[str, tuple[int, str]] = {}
+    for (label, owner), count in pairs.items():
+        if count > best.get(label, (0, ""))[0]:
+            best[label] = (count, owner)
+    return {label: owner for label, (_, owner) in best.items()}
+
+
+def _zero_shot(data, texts, labels, vectors, taxonomy_path, out, model, models_dir) -> dict[str, Any]:
+    from embeddings.loader import load_embedder
+    from topics.taxonomy import load_taxonomy
+    from topics.zero_shot import ZeroShotTopics
+
+    taxonomy = load_taxonomy(taxonomy_path)
+    embedder = load_embedder(model, models_dir)
+    head = ZeroShotTopics(taxonomy, embedder)
+    predicted = np.asarray([a.topic_id for a in head.assign(vectors, texts)], dtype=object)
+    closed = np.asarray([taxonomy.topics[i].id for i in head.scores(vectors).argmax(axis=1)], dtype=object)
+    base = _tfidf_nearest_example(taxonomy, texts)
+    metrics = classification_metrics(list(labels), list(closed))
+    metrics.update(_unknown_metrics(labels, predicted))
+    out.mkdir(parents=True, exist_ok=True)
+    confusion_plot(list(labels), list(closed), out / "confusion.png", "topics — zero-shot")
+    report = {"task": "topics", "data": str(data), "model": embedder.name, "method": "zero-shot from the taxonomy",
+              "n": len(texts), "metrics": metrics, "baseline": classification_metrics(list(labels), list(base)),
+              "details": {"unknown_threshold": round(head.threshold, 4), "taxonomy": taxonomy.label}}
+    write_report(out, report)
+    return report
+
+
+def _tfidf_nearest_example(taxonomy, texts) -> np.ndarray:
+    from topics.text_features import TextFeatures
+
+    phrases, owners = [], []
+    for topic in taxonomy.topics:
+        for phrase in [topic.description, *topic.examples]:
+            phrases.append(phrase)
+            owners.append(topic.id)
+    features = TextFeatures().fit(phrases + list(texts))
+    similarity = (features.transform(list(texts)) @ features.transform(phrases).T).toarray()
+    return np.asarray(owners, dtype=object)[similarity.argmax(axis=1)]

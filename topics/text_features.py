@@ -1,0 +1,51 @@
+"""Word and character n-gram TF-IDF features, stored as plain arrays and JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+
+class TextFeatures:
+    """TF-IDF over word 1–2-grams and character 2–5-grams (within word boundaries)."""
+
+    def __init__(self, max_features: int = 200_000) -> None:
+        self.max_features = max_features
+        self.word_ = None
+        self.char_ = None
+
+    def fit(self, texts: Sequence[str]) -> TextFeatures:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.word_ = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True,
+                                     max_features=self.max_features)
+        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
+                                     lowercase=True, max_features=self.max_features)
+        self.word_.fit(texts)
+        self.char_.fit(texts)
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        return sparse.hstack([self.word_.transform(texts), self.char_.transform(texts)]).tocsr()
+
+    def save(self, folder: Path) -> None:
+        for name, vectorizer in (("word", self.word_), ("char", self.char_)):
+            vocabulary = {term: int(index) for term, index in vectorizer.vocabulary_.items()}
+            (folder / f"tfidf_{name}.json").write_text(json.dumps(vocabulary, ensure_ascii=False))
+            np.save(folder / f"tfidf_{name}_idf.npy", vectorizer.idf_)
+
+    @classmethod
+    def load(cls, folder: Path) -> TextFeatures:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        features = cls()
+        for name, kwargs in (("word", dict(ngram_range=(1, 2))), ("char", dict(analyzer="char_wb", ngram_range=(2, 5)))):
+            vocabulary = json.loads((folder / f"tfidf_{name}.json").read_text(encoding="utf-8"))
+            vectorizer = TfidfVectorizer(sublinear_tf=True, lowercase=True, vocabulary=vocabulary, **kwargs)
+            vectorizer.idf_ = np.load(folder / f"tfidf_{name}_idf.npy")
+            setattr(features, f"{name}_", vectorizer)
+        return features
