@@ -9,21 +9,7 @@ WORKDIR /app
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-COPY pyproject.toml README.md ./
-COPY core core
-COPY embeddings embeddings
-COPY models models
-COPY store store
-COPY service service
-COPY cli cli
-COPY training training
-COPY evaluation evaluation
-COPY topics topics
-COPY privacy privacy
-COPY language language
-COPY sentiment sentiment
-COPY priority priority
-COPY benchmarks benchmarks
+COPY . .
 RUN pip install . && voc models build --cache-dir /tmp/wheels && rm -rf /tmp/wheels
 
 FROM python:3.11-slim
