@@ -7,6 +7,7 @@ building to its caller: `optimize()` builds the HNSW graph; until then search sc
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain
@@ -28,6 +29,10 @@ _SCHEMA: dict[str, qe.KeywordIndexParams | qe.FloatIndexParams] = {
     "float": qe.FloatIndexParams(enable_hnsw=False),
 }
 _PIPELINE_CHUNK = 512  # points converted for the engine while it writes the previous chunk
+# The engine never flushes by itself, and only a flush lets it drop write-ahead log segments:
+# without one the log (and the replay on the next open) would grow with every write.
+_FLUSH_EVERY_POINTS = 50_000
+_FLUSH_EVERY_S = 30.0
 
 
 def to_filter(conditions: Conditions) -> qe.Filter | None:
@@ -63,6 +68,8 @@ class EdgeCollection(Collection):
         self.name = name
         self.dimension = dimension
         self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"edge-{name}")
+        self._unflushed = 0
+        self._flushed_at = time.monotonic()
 
     def _call(self, method: Any, *args: Any) -> Any:
         try:
@@ -70,8 +77,12 @@ class EdgeCollection(Collection):
         except Exception as error:  # the engine raises plain exceptions
             raise BackendError(f"{self.name}: {error}") from error
 
-    def _update(self, operation: Any) -> None:
+    def _update(self, operation: Any, points: int = 1) -> None:
+        """Apply one operation (on the writer thread, or under the store's write lock)."""
         self._call(self._shard.update, operation)
+        self._unflushed += points
+        if self._unflushed >= _FLUSH_EVERY_POINTS or time.monotonic() - self._flushed_at >= _FLUSH_EVERY_S:
+            self.flush()
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[dict[str, Any]]) -> None:
         # The engine writes one chunk (without the GIL) while the next one is converted.
@@ -83,7 +94,8 @@ class EdgeCollection(Collection):
                 points = [qe.Point(i, row, p) for i, row, p in chunk]
                 if pending is not None:
                     pending.result()
-                pending = self._writer.submit(self._update, qe.UpdateOperation.upsert_points(points))
+                operation = qe.UpdateOperation.upsert_points(points)
+                pending = self._writer.submit(self._update, operation, len(points))
         finally:
             if pending is not None:
                 pending.result()
@@ -150,9 +162,12 @@ class EdgeCollection(Collection):
 
     def flush(self) -> None:
         self._call(self._shard.flush)
+        self._unflushed = 0
+        self._flushed_at = time.monotonic()
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
+        self.flush()
         self._shard.close()
 
 
