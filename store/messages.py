@@ -70,7 +70,7 @@ class MessageTable:
             groups.setdefault(key, (clean, []))[1].append(pid)
         ids = [pid for _, members in groups.values() for pid in members]
         with self._writes:
-            found = set(self._collection.retrieve(ids, with_vectors=False).ids)
+            found = self._existing(ids)
             missing = [mid for mid in changes if point_id(mid) not in found]
             if missing:
                 raise NotFoundError(f"{len(missing)} messages are not in the store, e.g. {missing[:5]}")
@@ -87,10 +87,16 @@ class MessageTable:
         """Delete messages by id; returns how many existed."""
         pids = [point_id(message_id) for message_id in ids]
         with self._writes:
-            existing = self._collection.retrieve(pids, with_vectors=False).ids
+            existing = self._existing(pids)
             if existing:
-                self._collection.delete(existing)
+                self._collection.delete(sorted(existing))
         return len(existing)
+
+    def _existing(self, pids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(pids), WRITE_CHUNK):
+            found.update(self._collection.retrieve(pids[start : start + WRITE_CHUNK], with_vectors=False).ids)
+        return found
 
     def delete_where(self, message_filter: MessageFilter) -> int:
         """Delete every message the filter matches (retention, erasure); returns how many.
