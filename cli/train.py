@@ -1,7 +1,57 @@
-"""`voc train`: sub-commands."""
+"""`voc train`: heads trained on a company's labelled messages."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="Train models on labelled data.", no_args_is_help=True)
+from core.errors import VocError
+from core.settings import get_settings
+
+app = typer.Typer(help="Train topic and sentiment heads on labelled data.", no_args_is_help=True)
+
+
+@app.command("topics")
+def topics(
+    data: Annotated[Path, typer.Option(help="Labelled CSV or JSON-lines file.", exists=True, dir_okay=False)],
+    text_col: Annotated[str, typer.Option(help="Column with the message text.")],
+    label_col: Annotated[str, typer.Option(help="Column with the topic.")],
+    out: Annotated[Path, typer.Option(help="Folder to write the head to.")],
+    owner_col: Annotated[str | None, typer.Option(help="Column with the owner of each topic.")] = None,
+    model: Annotated[str | None, typer.Option(help="Embedding model (default VOC_MODEL).")] = None,
+) -> None:
+    """Train the supervised topic head (vectors + n-grams, stacked, with an unknown answer)."""
+    from collections import Counter
+
+    import numpy as np
+
+    from embeddings.loader import load_embedder
+    from topics.supervised import SupervisedTopics
+    from training.labelled import read_labelled
+
+    settings = get_settings()
+    try:
+        rows = read_labelled(data, text_col, label_col, extra_cols=(owner_col,) if owner_col else ())
+        counts = Counter(rows.labels)
+        keep = [i for i, label in enumerate(rows.labels) if counts[label] >= 2]
+        rare = sorted(label for label, n in counts.items() if n < 2)
+        if rare:
+            typer.echo(f"warning: dropped {len(rare)} classes with fewer than 2 examples: {rare[:10]}", err=True)
+        for reason, number in rows.dropped.items():
+            typer.echo(f"warning: dropped {number} rows ({reason})", err=True)
+        texts = [rows.texts[i] for i in keep]
+        labels = np.asarray([rows.labels[i] for i in keep], dtype=object)
+        embedder = load_embedder(model or settings.model, settings.models_dir, max_tokens=settings.max_tokens)
+        typer.echo(f"embedding {len(texts)} texts with {embedder.name} …")
+        head = SupervisedTopics().fit(embedder.embed(texts), texts, labels)
+        owners: dict[str, str] = {}
+        if owner_col:
+            for i in keep:
+                owners.setdefault(rows.labels[i], rows.extra[owner_col][i])
+        head.save(out, {"model": embedder.name, "data": str(data), "rows": len(texts), "owners": owners})
+    except VocError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"saved {out} ({len(head.classes_)} topics, unknown below {head.unknown_threshold_:.3f})")

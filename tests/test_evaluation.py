@@ -65,3 +65,27 @@ def test_cli_refuses_split_and_cv_together(labelled, tmp_path):
                                  "--label-col", "label", "--split-col", "split", "--cv", "3",
                                  "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_train_topics_saves_a_head_that_loads_and_predicts_the_same(labelled, tmp_path, tiny_model_dir, monkeypatch):
+    import numpy as np
+
+    from embeddings.loader import load_embedder
+    from topics.supervised import load_supervised
+
+    monkeypatch.setenv("VOC_MODELS_DIR", str(tiny_model_dir.parent))
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    out = tmp_path / "head"
+    result = runner.invoke(app, ["train", "topics", "--data", str(labelled), "--text-col", "text", "--label-col",
+                                 "label", "--owner-col", "owner", "--out", str(out), "--model", str(tiny_model_dir)])
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    head = load_supervised(out)
+    assert sorted(head.classes_) == ["OUT", "late", "refund"]
+    assert head.manifest_["owners"]["late"] == "delivery"
+    texts = ["курьер опоздал w9", "my refund w20"]
+    vectors = load_embedder(tiny_model_dir).embed(texts)
+    assert head.predict(vectors, texts, allow_unknown=False) == ["late", "refund"]
+    assert np.allclose(head.predict_proba(vectors, texts).sum(axis=1), 1.0)
