@@ -14,6 +14,7 @@ def build_analyzer(
     *,
     model_name: str,
     taxonomy_path: Path | None = None,
+    topic_head: Path | None = None,
     sentiment_head: Path | None = None,
     priority_policy: Path | None = None,
     rating_weight: float = 0.5,
@@ -26,7 +27,6 @@ def build_analyzer(
     from sentiment.head import SentimentHead, shipped_head
     from sentiment.scorer import SentimentScorer
     from topics.taxonomy import load_taxonomy
-    from topics.zero_shot import ZeroShotTopics
 
     taxonomy = load_taxonomy(taxonomy_path)
     head = SentimentHead.load(sentiment_head, model_name) if sentiment_head else shipped_head(model_name)
@@ -34,10 +34,20 @@ def build_analyzer(
         redactor=PiiRedactor(),
         language=LanguageDetector(),
         embedder=embedder,
-        topics=ZeroShotTopics(taxonomy, embedder),
+        topics=_topics(taxonomy, embedder, topic_head),
         sentiment=SentimentScorer(head, rating_weight=rating_weight),
         clusters=clusters or NoClusters(),
         policy=load_policy(priority_policy),
         history=history,
         taxonomy_version=taxonomy.label,
     )
+
+
+def _topics(taxonomy, embedder: Embedder, topic_head: Path | None):
+    if topic_head is None:
+    
+        return ZeroShotTopics(taxonomy, embedder)
+    from topics.supervised import load_supervised
+    from topics.trained_assigner import TrainedTopics
+
+    return TrainedTopics(load_supervised(topic_head), taxonomy)

@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 batcher,
                 model_name=model.name,
                 taxonomy_path=settings.taxonomy,
+                topic_head=settings.topic_head,
                 sentiment_head=settings.sentiment_head,
                 priority_policy=settings.priority_policy,
                 rating_weight=settings.rating_weight,

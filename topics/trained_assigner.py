@@ -1,0 +1,42 @@
+"""The supervised head as a stage of the per-message pipeline (``VOC_TOPIC_HEAD``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from analysis.stages import TopicAssignment, TopicCandidate
+from topics.supervised import UNKNOWN, SupervisedTopics
+from topics.taxonomy import Taxonomy
+from topics.zero_shot import topic_assignment
+
+
+class TrainedTopics:
+    """Answers with the trained head; owners, queues and severities come from the taxonomy."""
+
+    def __init__(self, head: SupervisedTopics, taxonomy: Taxonomy, *, top_k: int = 3) -> None:
+        known = {topic.id for topic in taxonomy.topics}
+        missing = sorted(str(c) for c in head.classes_ if c not in known)
+        if missing:
+            raise ValueError(f"the topic head knows topics the taxonomy lacks: {missing[:10]}")
+        self.head = head
+        self.taxonomy = taxonomy
+        self.top_k = top_k
+        self.version = f"trained:{getattr(head, 'manifest_', {}).get('data', 'head')}:{taxonomy.label}"
+
+    def assign(self, vectors: np.ndarray, texts: Sequence[str]) -> list[TopicAssignment]:
+        probabilities = self.head.predict_proba(vectors, texts)
+        answers = []
+        for row in probabilities:
+            order = np.argsort(-row)[: self.top_k]
+            top = [TopicCandidate(str(self.head.classes_[i]), self.taxonomy.topic(str(self.head.classes_[i])).name,
+                                  round(float(row[i]), 4)) for i in order]
+            best = int(order[0])
+            if row[best] < self.head.unknown_threshold_:
+                answers.append(TopicAssignment(UNKNOWN, "unknown", None, None, None, None,
+                                               round(float(1 - row[best]), 4), top, "trained"))
+            else:
+                answers.append(topic_assignment(self.taxonomy, str(self.head.classes_[best]), float(row[best]), top,
+                                                "trained"))
+        return answers
