@@ -45,7 +45,8 @@ def build_analyzer(
 
 def _topics(taxonomy, embedder: Embedder, topic_head: Path | None):
     if topic_head is None:
-    
+        from topics.zero_shot import ZeroShotTopics
+
         return ZeroShotTopics(taxonomy, embedder)
     from topics.supervised import load_supervised
     from topics.trained_assigner import TrainedTopics
