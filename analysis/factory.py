@@ -30,9 +30,11 @@ def build_analyzer(
 
     taxonomy = load_taxonomy(taxonomy_path)
     head = SentimentHead.load(sentiment_head, model_name) if sentiment_head else shipped_head(model_name)
+    language = LanguageDetector()
+    language.warm_up()
     return Analyzer(
         redactor=PiiRedactor(),
-        language=LanguageDetector(),
+        language=language,
         embedder=embedder,
         topics=_topics(taxonomy, embedder, topic_head),
         sentiment=SentimentScorer(head, rating_weight=rating_weight),

@@ -2,7 +2,8 @@
 
 Concurrent callers (HTTP handlers in the thread pool) each submit a few texts; a
 single worker thread gathers whatever is waiting — up to ``max_batch`` texts, waiting
-at most ``max_wait_s`` for more once it has something — and runs them through the
+at most ``max_wait_s`` for callers that have started but not yet submitted (a lone
+caller never waits) — and runs them through the
 wrapped embedder in one call. Because the embedders are batch-invariant, every caller
 gets exactly the vectors it would have got alone.
 """
@@ -28,6 +29,8 @@ class BatchingEmbedder:
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
         self._queue: queue.Queue[tuple[list[str], Future] | None] = queue.Queue()
+        self._waiting = 0  # callers between submitting and getting their vectors
+        self._lock = threading.Lock()
         self._worker = threading.Thread(target=self._loop, name="embed-batcher", daemon=True)
         self._worker.start()
 
@@ -36,8 +39,14 @@ class BatchingEmbedder:
         if not cleaned:
             return np.zeros((0, self.dimension), dtype=np.float32)
         future: Future = Future()
-        self._queue.put((cleaned, future))
-        return future.result()
+        with self._lock:
+            self._waiting += 1
+        try:
+            self._queue.put((cleaned, future))
+            return future.result()
+        finally:
+            with self._lock:
+                self._waiting -= 1
 
     def close(self) -> None:
         self._queue.put(None)
@@ -50,7 +59,8 @@ class BatchingEmbedder:
                 return
             pending = [first]
             size = len(first[0])
-            while size < self.max_batch:
+            # wait for more only while other callers are on their way; alone, run at once
+            while size < self.max_batch and len(pending) < self._waiting:
                 try:
                     item = self._queue.get(timeout=self.max_wait_s)
                 except queue.Empty:

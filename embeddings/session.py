@@ -30,6 +30,9 @@ def create_session(
         options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: shape-merge notices are not actionable
+    # Idle inference threads sleep instead of spinning, leaving the cores to the HTTP
+    # server, the store and the other pipeline stages between calls.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     for library in custom_ops:
         if library != "onnxruntime_extensions":
             raise ValueError(f"unknown custom-op library {library!r}")

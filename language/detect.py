@@ -32,8 +32,12 @@ class LanguageDetector:
             from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
             chosen = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in self.languages]
-            self._detector = LanguageDetectorBuilder.from_languages(*chosen).build()
+            self._detector = LanguageDetectorBuilder.from_languages(*chosen).with_preloaded_language_models().build()
         return self._detector
+
+    def warm_up(self) -> None:
+        """Load the language models now rather than on the first message."""
+        self._lingua()
 
     def detect(self, text: str) -> str:
         letters = LETTERS.findall(text)
