@@ -50,7 +50,7 @@ def measure_model(name: str, models_dir: str, quick: bool, queue: mp.Queue) -> N
 
     rss_before = _rss_mb()
     start = time.perf_counter()
-    embedder = load_embedder(name, Path(models_dir), batch_size=32)
+    embedder = load_embedder(name, Path(models_dir))
     load_s = time.perf_counter() - start
     rss_loaded = _rss_mb()
     texts = make_texts(64 if quick else 256)

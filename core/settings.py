@@ -30,7 +30,12 @@ class Settings(BaseSettings):
         description="ONNX Runtime execution providers in order of preference: cpu, cuda.",
     )
     intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime threads per call (0 = all cores).")
-    embed_batch_size: int = Field(32, ge=1, le=1024)
+    embed_batch_size: int | None = Field(
+        None, ge=1, le=1024,
+        description="Texts per inference run; default 4 for token models (short runs of similar length are "
+        "fastest on CPU), 32 for string models.",
+    )
+    batch_max_texts: int = Field(32, ge=1, description="Most texts the service gathers from concurrent calls.")
     max_tokens: int | None = Field(
         256, ge=16, description="Token window cap (long texts are averaged over windows of this size)."
     )

@@ -17,7 +17,7 @@ def load_embedder(
     *,
     providers: Sequence[str] = ("cpu",),
     threads: int = 0,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     max_tokens: int | None = None,
     verify: bool = True,
 ) -> Embedder:
@@ -28,7 +28,7 @@ def load_embedder(
     if manifest.kind == "string":
         from embeddings.string_embedder import StringEmbedder
 
-        return StringEmbedder(session, manifest, batch_size=batch_size)
+        return StringEmbedder(session, manifest, batch_size=batch_size or 32)
     if not manifest.tokenizer_file:
         raise ModelError(f"{folder}: a token model needs a tokenizer file")
     from embeddings.token_embedder import TokenEmbedder
@@ -36,4 +36,4 @@ def load_embedder(
 
     char_map = folder / manifest.char_map_file if manifest.char_map_file else None
     tokenizer = TextTokenizer(folder / manifest.tokenizer_file, char_map)
-    return TokenEmbedder(session, tokenizer, manifest, batch_size=batch_size, window=max_tokens)
+    return TokenEmbedder(session, tokenizer, manifest, batch_size=batch_size or 4, window=max_tokens)

@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_tokens=settings.max_tokens,
         )
         batcher = BatchingEmbedder(
-            model, max_batch=settings.embed_batch_size, max_wait_s=settings.batch_wait_ms / 1000
+            model, max_batch=settings.batch_max_texts, max_wait_s=settings.batch_wait_ms / 1000
         )
         state.embedder = batcher
         state.store = open_configured_store(settings, model.dimension)
