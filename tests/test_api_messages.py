@@ -142,3 +142,22 @@ def test_repeat_contact_raises_priority(client):
 def test_topics_list_owners_and_queues(client):
     body = client.get("/v1/topics").json()
     assert body["taxonomy"] and all(t["owner"] and t["queue"] for t in body["topics"])
+
+
+def test_overload_stores_or_refuses_every_request_and_never_fails(tiny_settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with TestClient(create_app(tiny_settings(max_in_flight=2, batch_wait_ms=20))) as overloaded:
+        def send(i):
+            return i, overloaded.post("/v1/messages", json=message(id=f"o-{i}", text=f"курьер опоздал w{i % 50}"))
+
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            results = list(pool.map(send, range(60)))
+        statuses = [response.status_code for _, response in results]
+        assert set(statuses) <= {201, 429} and 429 in statuses and 201 in statuses
+        for i, response in results:
+            stored = overloaded.get(f"/v1/messages/o-{i}")
+            if response.status_code == 201:
+                assert stored.json() == response.json()
+            else:
+                assert response.headers["retry-after"] and stored.status_code == 404
