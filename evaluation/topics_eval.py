@@ -11,7 +11,7 @@ import numpy as np
 
 from evaluation.common import drop_rare, embed_all, folds, majority, tfidf_baseline
 from evaluation.report import classification_metrics, confusion_plot, write_report
-from training.labelled import read_labelled
+from training.labelled import DataError, read_labelled
 
 UNKNOWN = "unknown"
 
@@ -27,6 +27,8 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     vectors, embed_rate, model_name = embed_all(texts, model, models_dir)
     if taxonomy is not None and split_col is None and cv is None:
         return _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir)
+    if taxonomy is not None:
+        raise DataError("--taxonomy runs zero-shot on the whole file; leave out --split-col and --cv")
     predicted = np.empty(len(texts), dtype=object)
     closed = np.empty(len(texts), dtype=object)  # the same head without the unknown answer
     base = np.empty(len(texts), dtype=object)
@@ -105,7 +107,8 @@ def _zero_shot(data, texts, labels, vectors, taxonomy_path, out, model, models_d
     closed = np.asarray([taxonomy.topics[i].id for i in head.scores(vectors).argmax(axis=1)], dtype=object)
     base = _tfidf_nearest_example(taxonomy, texts)
     metrics = classification_metrics(list(labels), list(closed))
-    metrics.update(_unknown_metrics(labels, predicted))
+    if (labels == UNKNOWN).any():
+        metrics.update(_unknown_metrics(labels, predicted))
     out.mkdir(parents=True, exist_ok=True)
     confusion_plot(list(labels), list(closed), out / "confusion.png", "topics — zero-shot")
     report = {"task": "topics", "data": str(data), "model": embedder.name, "method": "zero-shot from the taxonomy",
