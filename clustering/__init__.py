@@ -1,0 +1,1 @@
+"""Finding groups of similar messages: UMAP → HDBSCAN → outlier assignment → keywords and names."""
