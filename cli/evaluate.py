@@ -74,14 +74,3 @@ def routing(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
 
     _run(evaluate_routing, data=data, text_col=text_col, label_col=label_col, positive=positive, out=out,
          model=model)
-
-
-@app.command("clusters")
-def clusters(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
-             min_cluster_size: Annotated[int, typer.Option(help="Smallest group HDBSCAN reports.")] = 10,
-             model: Model = None) -> None:
-    """Clustering: NMI, ARI, number of clusters and noise share against labels, with a k-means baseline."""
-    from evaluation.clusters_eval import evaluate_clusters
-
-    _run(evaluate_clusters, data=data, text_col=text_col, label_col=label_col, out=out,
-         min_cluster_size=min_cluster_size, model=model)

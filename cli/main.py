@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli import clusters as clusters_cmd
 from cli import embed as embed_cmd
 from cli import evaluate as evaluate_cmd
 from cli import models as models_cmd
@@ -18,8 +19,10 @@ app = typer.Typer(
 )
 app.command("embed")(embed_cmd.embed)
 app.command("serve")(serve_cmd.serve)
+app.command("recluster")(clusters_cmd.recluster)
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(train_cmd.app, name="train")
+evaluate_cmd.app.command("clusters")(clusters_cmd.evaluate_clusters)
 app.add_typer(evaluate_cmd.app, name="evaluate")
 
 if __name__ == "__main__":  # pragma: no cover

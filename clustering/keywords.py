@@ -1,26 +1,26 @@
-"""c-TF-IDF keywords per cluster over Russian lemmas (pymorphy3) and lower-cased English words."""
+"""c-TF-IDF keywords per cluster over Russian lemmas (pymorphy3) and English stems.
+
+A cluster's messages are joined into one document; a term scores by its frequency in
+that document times log(1 + A / f), where A is the average number of terms per cluster
+and f the term's frequency over all clusters. Terms are Russian lemmas and English
+Snowball stems, stop-words removed; each stem is shown as its most frequent word form.
+Adjacent term pairs (bigrams) compete with single terms, so "card arrival" can beat
+"card".
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
-WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-STOP = set("""
-и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от меня
-еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж вам ведь там
-потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам чтоб без будто чего раз тоже
-себе под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы нее сейчас
-были куда зачем всех никогда можно при наконец два об другой хоть после над больше тот через эти нас про всего
-них какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том нельзя такой им более
-всегда конечно всю между это весь свой который мочь мой наш ваш очень здравствуйте пожалуйста спасибо добрый день
-the and for you your with this that are was were have has had not but can what all any there their they them from
-how why when where which who will would could should about into out our just than then too very also does did
-please thanks thank hello hi get got use using want need
-""".split())
+from clustering.stopwords import STOP_WORDS
+
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+CYRILLIC = re.compile(r"[а-яё]")
 
 
 @lru_cache(maxsize=1)
@@ -30,37 +30,111 @@ def _morph():
     return pymorphy3.MorphAnalyzer()
 
 
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
 @lru_cache(maxsize=200_000)
 def normal_form(word: str) -> str:
-    if re.match(r"[а-яё]", word):
-        return _morph().parse(word)[0].normal_form
-    return word[:-1] if word.endswith("s") and len(word) > 4 else word
+    """Lemma of a Russian word, Snowball stem of any other (lower-case input)."""
+    if CYRILLIC.search(word):
+        return _morph().parse(word)[0].normal_form.replace("ё", "е")
+    return _stemmer().stemWord(word.replace("’", "'").split("'")[0])
+
+
+def tokens(text: str) -> list[tuple[str, str]]:
+    """(term, word as written) pairs of a text, stop-words and words under 3 letters dropped."""
+    out = []
+    for word in WORD.findall(text.lower()):
+        if len(word) < 3 or word in STOP_WORDS:
+            continue
+        term = normal_form(word)
+        if term not in STOP_WORDS and len(term) > 1:
+            out.append((term, word if not CYRILLIC.search(word) else term))
+    return out
 
 
 def terms(text: str) -> list[str]:
-    words = (normal_form(w) for w in WORD.findall(text.lower()))
-    return [w for w in words if w not in STOP and len(w) > 2]
+    return [term for term, _ in tokens(text)]
 
 
-def ctfidf_keywords(texts: Sequence[str], labels: np.ndarray, top: int = 8) -> dict[int, list[str]]:
-    """Top terms of each cluster by c-TF-IDF: term frequency in the class × log(1 + A / f(term))."""
-    from sklearn.feature_extraction.text import CountVectorizer
+class ClassKeywords:
+    """Fit on texts and cluster labels (−1 ignored); ``keywords_[cluster]`` lists the top words."""
 
-    clusters = sorted(int(c) for c in set(labels.tolist()) if c >= 0)
-    if not clusters:
-        return {}
-    documents = [" ".join(" ".join(terms(texts[i])) for i in np.where(labels == c)[0]) for c in clusters]
-    vectorizer = CountVectorizer(token_pattern=r"\S+", min_df=1)
-    counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)
-    if counts.size == 0:
-        return {c: [] for c in clusters}
-    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    average = counts.sum() / len(clusters)
-    idf = np.log(1 + average / np.maximum(counts.sum(axis=0), 1))
-    scores = tf * idf
-    vocabulary = np.asarray(vectorizer.get_feature_names_out())
-    keywords = {}
-    for row, cluster in enumerate(clusters):
-        order = [j for j in np.argsort(-scores[row])[:top] if scores[row, j] > 0]
-        keywords[cluster] = [str(vocabulary[j]) for j in order]
-    return keywords
+    def __init__(self, top: int = 10, bigrams: bool = True, max_texts_per_cluster: int = 2000,
+                 random_state: int = 42) -> None:
+        self.top = top
+        self.bigrams = bigrams
+        self.max_texts_per_cluster = max_texts_per_cluster
+        self.random_state = random_state
+
+    def fit(self, texts: Sequence[str | None], labels: np.ndarray) -> ClassKeywords:
+        rng = np.random.default_rng(self.random_state)
+        clusters = sorted(int(c) for c in np.unique(labels) if c >= 0)
+        counts: list[Counter[str]] = []
+        shown: dict[str, Counter[str]] = {}
+        for cluster in clusters:
+            rows = [i for i in np.where(labels == cluster)[0] if texts[i]]
+            if len(rows) > self.max_texts_per_cluster:
+                rows = sorted(rng.choice(rows, self.max_texts_per_cluster, replace=False).tolist())
+            bag: Counter[str] = Counter()
+            for row in rows:
+                pairs = tokens(texts[row] or "")
+                for term, word in pairs:
+                    shown.setdefault(term, Counter())[word] += 1
+                bag.update(term for term, _ in pairs)
+                if self.bigrams:
+                    bag.update(f"{a[0]} {b[0]}" for a, b in zip(pairs, pairs[1:], strict=False) if a[0] != b[0])
+            counts.append(bag)
+        self.keywords_ = self._score(clusters, counts, shown)
+        return self
+
+    def _score(self, clusters: list[int], counts: list[Counter[str]],
+               shown: dict[str, Counter[str]]) -> dict[int, list[str]]:
+        if not clusters:
+            return {}
+        vocabulary = sorted(set().union(*counts))
+        if not vocabulary:
+            return {cluster: [] for cluster in clusters}
+        column = {term: j for j, term in enumerate(vocabulary)}
+        matrix = np.zeros((len(clusters), len(vocabulary)), dtype=np.float64)
+        for row, bag in enumerate(counts):
+            for term, number in bag.items():
+                # a bigram must recur to count: one message's chance pair is no keyword
+                if " " not in term or number >= 3:
+                    matrix[row, column[term]] = number
+        tf = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+        average = matrix.sum() / len(clusters)
+        idf = np.log(1 + average / np.maximum(matrix.sum(axis=0), 1))
+        scores = tf * idf
+        self.scores_ = scores
+
+        def display(term: str) -> str:
+            return " ".join(shown[part].most_common(1)[0][0] if part in shown else part for part in term.split(" "))
+
+        keywords: dict[int, list[str]] = {}
+        for row, cluster in enumerate(clusters):
+            order = [j for j in np.argsort(-scores[row], kind="stable")[: self.top] if scores[row, j] > 0]
+            keywords[cluster] = [display(vocabulary[j]) for j in order]
+        return keywords
+
+
+def short_name(keywords: Sequence[str], words: int = 3) -> str:
+    """A short name: the first phrase among the top keywords, then further words not yet named.
+
+    ["long", "long take", "long transfer"] → "long take / transfer".
+    """
+    phrase = next((k for k in keywords[:words] if " " in k), None)
+    chosen = [phrase] if phrase else []
+    used = set(phrase.split(" ")) if phrase else set()
+    for keyword in keywords:
+        if len(used) >= words:
+            break
+        fresh = [part for part in keyword.split(" ") if part not in used]
+        if fresh:
+            chosen.append(" ".join(fresh))
+            used.update(fresh)
+    return " / ".join(chosen)

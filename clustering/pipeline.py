@@ -1,92 +1,110 @@
-"""The clustering pipeline: reduce → cluster → assign outliers → describe each cluster.
+"""The clustering pipeline: reduce → cluster → centroid rule → keywords, representatives, names.
 
-Fitting runs on at most ``max_fit`` messages (a random sample above that); every other
-message, and every noise point, joins the nearest cluster centroid when its cosine
-similarity reaches the threshold. The threshold is derived from the data (the
-``outlier_quantile`` of member-to-centroid similarities), never fixed, because cosine
-scales differ between models. New messages between runs use the same rule.
+Fitting runs on at most ``max_fit`` messages (a random sample above that, or the rows the
+caller picks); every other message, and every noise point, then joins the nearest
+centroid when it is similar enough (see `clustering.centroids`). New messages between
+runs go through `predict`, the same rule.
+
+    pipeline = ClusterPipeline(min_cluster_size=10).fit(vectors, texts)
+    pipeline.labels_, pipeline.names_[0], pipeline.predict(new_vectors)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from clustering.keywords import ctfidf_keywords
+from clustering.centroids import CentroidModel, calibrate_threshold, centroids_of
+from clustering.keywords import ClassKeywords, short_name
 from clustering.stages import HdbscanClusterer, UmapReducer
 
 
-@dataclass
-class Clustering:
-    labels: np.ndarray  # cluster index per message, −1 = noise
-    centroids: np.ndarray  # unit vectors, one row per cluster
-    threshold: float  # similarity needed to join a cluster
-    keywords: dict[int, list[str]] = field(default_factory=dict)
-    representatives: dict[int, list[int]] = field(default_factory=dict)  # message indices nearest the centroid
-    names: dict[int, str] = field(default_factory=dict)
-    noise_before_assignment: float = 0.0
-
-    @property
-    def noise_share(self) -> float:
-        return float((self.labels < 0).mean()) if len(self.labels) else 0.0
-
-    def nearest(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(cluster index or −1, similarity) of each vector by the centroid rule."""
-        if not len(self.centroids):
-            return np.full(len(vectors), -1), np.zeros(len(vectors))
-        similarity = vectors @ self.centroids.T
-        best = similarity.argmax(axis=1)
-        score = similarity[np.arange(len(vectors)), best]
-        return np.where(score >= self.threshold, best, -1), score
-
-
-def centroids_of(vectors: np.ndarray, labels: np.ndarray, clusters: int) -> np.ndarray:
-    rows = np.zeros((clusters, vectors.shape[1]), dtype=np.float32)
-    for cluster in range(clusters):
-        members = vectors[labels == cluster]
-        if len(members):
-            mean = members.mean(axis=0)
-            rows[cluster] = mean / max(np.linalg.norm(mean), 1e-12)
-    return rows
-
-
 class ClusterPipeline:
-    def __init__(self, reducer=None, clusterer=None, *, max_fit: int = 50_000, outlier_quantile: float = 0.05,
+    """Stages are passed in (any object with fit/transform, fit/labels_, fit/keywords_); None
+    means the default: UMAP (5-d, cosine) → HDBSCAN (``min_cluster_size``) → c-TF-IDF."""
+
+    def __init__(self, reducer=None, clusterer=None, keywords=None, *, min_cluster_size: int = 10,
+                 min_samples: int | None = 5, max_fit: int = 50_000, outlier_quantile: float = 0.05,
                  representatives: int = 5, random_state: int = 42) -> None:
-        self.reducer = reducer or UmapReducer(random_state=random_state)
-        self.clusterer = clusterer or HdbscanClusterer()
+        self.reducer = reducer
+        self.clusterer = clusterer
+        self.keywords = keywords
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
         self.max_fit = max_fit
         self.outlier_quantile = outlier_quantile
         self.representatives = representatives
         self.random_state = random_state
 
-    def fit(self, vectors: np.ndarray, texts: Sequence[str]) -> Clustering:
+    def fit(self, vectors: np.ndarray, texts: Sequence[str | None] | None = None,
+            sample: np.ndarray | None = None) -> ClusterPipeline:
+        """Cluster ``vectors`` (unit rows). ``texts`` (None where unknown) feed keywords and
+        representatives; ``sample`` chooses the rows to fit on instead of a random sample."""
+        vectors = np.asarray(vectors, dtype=np.float32)
         count = len(vectors)
-        fit_rows = np.arange(count)
-        if count > self.max_fit:
-            fit_rows = np.sort(np.random.default_rng(self.random_state).choice(count, self.max_fit, replace=False))
-        fit_labels = self.clusterer.fit_predict(self.reducer.fit_transform(vectors[fit_rows]))
-        clusters = int(fit_labels.max()) + 1 if len(fit_labels) else 0
-        labels = np.full(count, -1)
-        labels[fit_rows] = fit_labels
-        noise_before = float((fit_labels < 0).mean()) if len(fit_labels) else 0.0
-        centroids = centroids_of(vectors, labels, clusters)
-        member = labels >= 0
-        own = (vectors[member] * centroids[labels[member]]).sum(axis=1) if member.any() else np.zeros(0)
-        threshold = float(np.quantile(own, self.outlier_quantile)) if len(own) else 1.0
-        result = Clustering(labels, centroids, threshold, noise_before_assignment=noise_before)
+        texts = texts if texts is not None else [None] * count
+        if len(texts) != count:
+            raise ValueError(f"expected {count} texts (one per vector), got {len(texts)}")
+        rows = self._fit_rows(count, sample)
+        self.reducer_ = self.reducer if self.reducer is not None else UmapReducer(random_state=self.random_state)
+        self.clusterer_ = self.clusterer if self.clusterer is not None else HdbscanClusterer(
+            self.min_cluster_size, self.min_samples)
+        fitted = _contiguous(self.clusterer_.fit(self.reducer_.fit_transform(vectors[rows])).labels_)
+        self.n_clusters_ = int(fitted.max()) + 1 if len(fitted) else 0
+        labels = np.full(count, -1, dtype=np.int64)
+        labels[rows] = fitted
+        self.fit_rows_ = rows
+        self.noise_before_assignment_ = float((fitted < 0).mean()) if len(fitted) else 0.0
+
+        centroids = centroids_of(vectors, labels, self.n_clusters_)
+        self.threshold_ = calibrate_threshold(vectors, labels, centroids, self.outlier_quantile)
         unassigned = np.where(labels < 0)[0]
-        if len(unassigned):
-            nearest, _ = result.nearest(vectors[unassigned])
-            labels[unassigned] = nearest
-        result.centroids = centroids_of(vectors, labels, clusters)
-        result.keywords = ctfidf_keywords(texts, labels)
-        for cluster in range(clusters):
-            members = np.where(labels == cluster)[0]
-            closeness = vectors[members] @ result.centroids[cluster]
-            result.representatives[cluster] = members[np.argsort(-closeness)[: self.representatives]].tolist()
-            words = result.keywords.get(cluster, [])
-            result.names[cluster] = " / ".join(words[:3]) if words else f"cluster {cluster}"
-        return result
+        labels[unassigned] = CentroidModel(centroids, self.threshold_).nearest(vectors[unassigned])[0]
+        self.labels_ = labels
+        self.centroid_model_ = CentroidModel(centroids_of(vectors, labels, self.n_clusters_), self.threshold_)
+        self.sizes_ = np.bincount(labels[labels >= 0], minlength=self.n_clusters_)
+        self.noise_share_ = float((labels < 0).mean()) if count else 0.0
+        self._describe(vectors, texts)
+        return self
+
+    def predict(self, vectors: np.ndarray) -> np.ndarray:
+        """Cluster index of each vector by the centroid rule (−1 = none close enough)."""
+        return self.centroid_model_.nearest(np.asarray(vectors, dtype=np.float32))[0]
+
+    @property
+    def centroids_(self) -> np.ndarray:
+        return self.centroid_model_.centroids
+
+    def _fit_rows(self, count: int, sample: np.ndarray | None) -> np.ndarray:
+        if sample is not None:
+            return np.unique(np.asarray(sample, dtype=np.int64))
+        if count <= self.max_fit:
+            return np.arange(count)
+        rng = np.random.default_rng(self.random_state)
+        return np.sort(rng.choice(count, self.max_fit, replace=False))
+
+    def _describe(self, vectors: np.ndarray, texts: Sequence[str | None]) -> None:
+        keywords = self.keywords if self.keywords is not None else ClassKeywords(random_state=self.random_state)
+        self.keywords_ = keywords.fit(texts, self.labels_).keywords_
+        has_text = np.asarray([bool(t) for t in texts])
+        self.representatives_: dict[int, list[int]] = {}
+        self.names_: dict[int, str] = {}
+        for cluster in range(self.n_clusters_):
+            members = np.where((self.labels_ == cluster) & has_text)[0]
+            closeness = vectors[members] @ self.centroids_[cluster]
+            nearest = np.argsort(-closeness, kind="stable")[: self.representatives]
+            self.representatives_[cluster] = members[nearest].tolist()
+            words = self.keywords_.get(cluster, [])
+            self.names_[cluster] = short_name(words) if words else f"cluster {cluster}"
+
+
+def _contiguous(labels: np.ndarray) -> np.ndarray:
+    """Cluster labels renumbered 0 … k−1 in order of first appearance; −1 stays."""
+    labels = np.asarray(labels, dtype=np.int64)
+    out = np.full(len(labels), -1, dtype=np.int64)
+    seen: dict[int, int] = {}
+    for row, label in enumerate(labels.tolist()):
+        if label >= 0:
+            out[row] = seen.setdefault(label, len(seen))
+    return out

@@ -1,4 +1,9 @@
-"""The swappable stages of the clustering pipeline (sklearn-style: parameters in __init__, work in fit)."""
+"""The swappable stages: reducers (fit/transform) and clusterers (fit → labels_).
+
+Parameters are stored in ``__init__`` under their own names; all work happens in ``fit``.
+The do-nothing stand-ins (`NoReduction`, `GivenLabels`) make a stage skippable in small
+windows and tests.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import numpy as np
 
 
 class UmapReducer:
-    """UMAP to a few dimensions (cosine), deterministic with ``random_state``."""
+    """UMAP with the cosine metric to a few dimensions; deterministic with ``random_state``."""
 
     def __init__(self, n_components: int = 5, n_neighbors: int = 15, min_dist: float = 0.0,
                  random_state: int = 42) -> None:
@@ -15,34 +20,77 @@ class UmapReducer:
         self.min_dist = min_dist
         self.random_state = random_state
 
+    def fit(self, vectors: np.ndarray) -> UmapReducer:
+        self.embedding_ = self._fit(vectors)
+        return self
+
     def fit_transform(self, vectors: np.ndarray) -> np.ndarray:
+        self.embedding_ = self._fit(vectors)
+        return self.embedding_
+
+    def transform(self, vectors: np.ndarray) -> np.ndarray:
+        return self.model_.transform(vectors)
+
+    def _fit(self, vectors: np.ndarray) -> np.ndarray:
         import umap
 
-        neighbours = min(self.n_neighbors, max(2, len(vectors) - 1))
-        self.model_ = umap.UMAP(n_components=self.n_components, n_neighbors=neighbours, min_dist=self.min_dist,
-                                metric="cosine", random_state=self.random_state, low_memory=True)
-        return self.model_.fit_transform(vectors)
+        count = len(vectors)
+        components = min(self.n_components, max(1, count - 2))
+        self.model_ = umap.UMAP(
+            n_components=components, n_neighbors=min(self.n_neighbors, max(2, count - 1)),
+            min_dist=self.min_dist, metric="cosine", random_state=self.random_state, low_memory=True,
+            init="spectral" if count > components + 1 else "random",
+        )
+        return np.asarray(self.model_.fit_transform(vectors), dtype=np.float32)
 
 
 class NoReduction:
-    """Clusters the vectors as they are (small windows, tests)."""
+    """Passes the vectors through unchanged."""
+
+    def fit(self, vectors: np.ndarray) -> NoReduction:
+        return self
 
     def fit_transform(self, vectors: np.ndarray) -> np.ndarray:
         return vectors
 
+    def transform(self, vectors: np.ndarray) -> np.ndarray:
+        return vectors
+
 
 class HdbscanClusterer:
-    """HDBSCAN labels (−1 = noise)."""
+    """HDBSCAN; ``labels_`` holds one cluster index per point, −1 for noise."""
 
     def __init__(self, min_cluster_size: int = 10, min_samples: int | None = 5,
-                 selection_method: str = "eom") -> None:
+                 cluster_selection_method: str = "eom", cluster_selection_epsilon: float = 0.0) -> None:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
-        self.selection_method = selection_method
+        self.cluster_selection_method = cluster_selection_method
+        self.cluster_selection_epsilon = cluster_selection_epsilon
 
-    def fit_predict(self, points: np.ndarray) -> np.ndarray:
+    def fit(self, points: np.ndarray) -> HdbscanClusterer:
+        if len(points) < max(self.min_cluster_size, 2):
+            self.labels_ = np.full(len(points), -1, dtype=np.int64)
+            return self
         import hdbscan
 
-        model = hdbscan.HDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=self.min_samples,
-                                cluster_selection_method=self.selection_method, core_dist_n_jobs=1)
-        return model.fit_predict(points)
+        model = hdbscan.HDBSCAN(
+            min_cluster_size=self.min_cluster_size, min_samples=self.min_samples,
+            cluster_selection_method=self.cluster_selection_method,
+            cluster_selection_epsilon=self.cluster_selection_epsilon, core_dist_n_jobs=1,
+        )
+        self.labels_ = np.asarray(model.fit_predict(points), dtype=np.int64)
+        return self
+
+
+class GivenLabels:
+    """Uses labels given in advance (known groups, tests); −1 marks noise."""
+
+    def __init__(self, labels: np.ndarray) -> None:
+        self.labels = labels
+
+    def fit(self, points: np.ndarray) -> GivenLabels:
+        labels = np.asarray(self.labels, dtype=np.int64)
+        if len(labels) != len(points):
+            raise ValueError(f"expected {len(points)} labels, got {len(labels)}")
+        self.labels_ = labels
+        return self

@@ -1,0 +1,171 @@
+"""Cluster commands: `voc evaluate clusters` (quality against gold labels) and `voc recluster`.
+
+Both functions are typer commands as they stand (register with ``app.command(...)``) and
+plain functions for Python callers; each returns what it reports.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from core.errors import VocError
+
+MinClusterSize = Annotated[int, typer.Option(help="Smallest group HDBSCAN reports.")]
+MinSamples = Annotated[int, typer.Option(help="HDBSCAN min_samples (higher = more conservative).")]
+OutlierQuantile = Annotated[float, typer.Option(
+    help="The similarity threshold is this quantile of members' similarity to their centroid; lower lets more noise "
+         "join a cluster.")]
+MaxFit = Annotated[int, typer.Option(help="Fit on a sample of this many messages; assign the rest by centroid.")]
+ModelName = Annotated[str, typer.Option(help="Embedding model: built-in name or model folder.")]
+ModelsDir = Annotated[Path, typer.Option(help="Where built model folders live.")]
+
+
+def evaluate_clusters(
+    data: Annotated[Path, typer.Option(help="Labelled CSV or JSON-lines file.", exists=True, dir_okay=False)],
+    text_col: Annotated[str, typer.Option(help="Column with the message text.")],
+    label_col: Annotated[str, typer.Option(help="Column with the gold label.")],
+    out: Annotated[Path, typer.Option(help="Folder for report.json and report.md.")],
+    model: ModelName = "e5-small",
+    models_dir: ModelsDir = Path("var/models"),
+    min_cluster_size: MinClusterSize = 10,
+    min_samples: MinSamples = 5,
+    outlier_quantile: OutlierQuantile = 0.02,
+    max_fit: MaxFit = 50_000,
+    random_state: Annotated[int, typer.Option(help="Seed of UMAP and of the fit sample.")] = 42,
+) -> dict[str, Any]:
+    """Cluster a labelled file with the production pipeline: NMI, ARI, clusters, noise share, and k-means."""
+    from sklearn.cluster import KMeans
+
+    from clustering import ClusterPipeline
+    from evaluation.common import embed_all
+    from evaluation.report import write_report
+    from training.labelled import read_labelled
+
+    try:
+        rows = read_labelled(data, text_col, label_col)
+        vectors, texts_per_second, model_name = embed_all(rows.texts, model, models_dir)
+    except VocError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    gold = np.asarray(rows.labels)
+    start = time.perf_counter()
+    pipeline = ClusterPipeline(min_cluster_size=min_cluster_size, min_samples=min_samples, max_fit=max_fit,
+                               outlier_quantile=outlier_quantile, random_state=random_state).fit(vectors, rows.texts)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    kmeans = KMeans(n_clusters=len(set(rows.labels)), n_init=4, random_state=random_state).fit_predict(vectors)
+    kmeans_seconds = time.perf_counter() - start
+    found = pipeline.labels_
+    clustered = found >= 0
+    metrics = {
+        **_scores(gold, found),
+        "n_clusters": int(pipeline.n_clusters_),
+        "noise_share": round(pipeline.noise_share_, 4),
+        "noise_before_assignment": round(pipeline.noise_before_assignment_, 4),
+        **{f"{k}_non_noise": v for k, v in _scores(gold[clustered], found[clustered]).items()},
+        "seconds": round(seconds, 1),
+        "n_labels": len(set(rows.labels)),
+    }
+    baseline = {**_scores(gold, kmeans), "n_clusters": len(set(rows.labels)), "noise_share": 0.0,
+                "seconds": round(kmeans_seconds, 1)}
+    examples = {pipeline.names_[c]: [rows.texts[i] for i in pipeline.representatives_[c][:2]]
+                for c in np.argsort(-pipeline.sizes_)[:10].tolist()}
+    report = {
+        "task": "clusters", "data": str(data), "model": model_name, "n": len(rows.texts), "metrics": metrics,
+        "baseline": baseline,
+        "details": {
+            "pipeline": f"UMAP(5-d, cosine) → HDBSCAN(min_cluster_size={min_cluster_size}, "
+                        f"min_samples={min_samples}) → nearest centroid above the similarity threshold",
+            "baseline": "k-means on the same vectors with k = the number of gold labels (unknown in production)",
+            "noise": "noise_share counts the messages no cluster took, after outlier assignment; "
+                     "nmi and ari count them as one group of their own",
+            "similarity_threshold": round(pipeline.threshold_, 4),
+            "embedding_texts_per_second": round(texts_per_second, 1),
+            "largest_clusters": examples,
+        },
+    }
+    write_report(out, report)
+    return report
+
+
+def _scores(gold: np.ndarray, found: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    if not len(gold):
+        return {"nmi": 0.0, "ari": 0.0}
+    return {"nmi": round(float(normalized_mutual_info_score(gold, found)), 4),
+            "ari": round(float(adjusted_rand_score(gold, found)), 4)}
+
+
+def recluster(
+    since: Annotated[str, typer.Option(help="Window start: a span back from --until (30d, 12h) or a date/time.")] = (
+        "30d"),
+    until: Annotated[str, typer.Option(help="Window end (excluded): 'now' or a date/time (UTC if no zone).")] = "now",
+    data_dir: Annotated[Path, typer.Option(help="Data folder: the embedded store lives in DATA_DIR/store, "
+                                                "run state in DATA_DIR/clusters.")] = Path("data"),
+    models_dir: ModelsDir = Path("var/models"),
+    model: ModelName = "e5-small",
+    store_backend: Annotated[str, typer.Option(help="embedded or server.")] = "embedded",
+    qdrant_url: Annotated[str | None, typer.Option(help="Qdrant server URL (server backend).")] = None,
+    qdrant_api_key: Annotated[str | None, typer.Option(help="Qdrant API key (server backend).")] = None,
+    min_cluster_size: MinClusterSize = 10,
+    min_samples: MinSamples = 5,
+    outlier_quantile: OutlierQuantile = 0.02,
+    max_fit: MaxFit = 50_000,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the run report here.")] = None,
+) -> dict[str, Any]:
+    """Re-cluster the messages of a window, keep cluster ids stable, and put the new run in force."""
+    import json
+
+    from embeddings.model_folder import read_model_folder, resolve_model_folder
+    from jobs import ReclusterSettings, run_recluster
+    from store import open_store
+
+    try:
+        start, end = parse_window(since, until)
+        manifest, _ = read_model_folder(resolve_model_folder(model, models_dir), verify=False)
+        settings = ReclusterSettings(min_cluster_size=min_cluster_size, min_samples=min_samples,
+                                     outlier_quantile=outlier_quantile, max_fit=max_fit)
+        store_args: dict[str, Any] = ({"path": data_dir / "store"} if store_backend == "embedded"
+                                      else {"url": qdrant_url, "api_key": qdrant_api_key})
+        with open_store(store_backend, dimension=manifest.dimension, **store_args) as store:  # type: ignore[arg-type]
+            report = run_recluster(store, data_dir / "clusters", start, end, settings,
+                                   log=lambda line: typer.echo(line, err=True))
+    except (VocError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    summary = {k: report[k] for k in ("run_id", "messages", "clusters", "noise_share", "stability", "seconds")}
+    typer.echo(" ".join(f"{k}={v}" for k, v in summary.items()))
+    typer.echo(f"statuses: {report['statuses']}; new ids: {len(report['new_ids'])}; merges: "
+               f"{len(report['merges'])}; splits: {len(report['splits'])}")
+    if json_out:
+        json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return report
+
+
+def parse_window(since: str, until: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """(start, end) from "30d" / "12h" / an ISO date or time, and "now" / an ISO date or time."""
+    now = now or datetime.now(UTC)
+    end = now if until.strip().lower() == "now" else _moment(until)
+    text = since.strip().lower()
+    if text[:-1].isdigit() and text[-1:] in ("d", "h"):
+        start = end - timedelta(**{"days" if text.endswith("d") else "hours": int(text[:-1])})
+    else:
+        start = _moment(since)
+    if start >= end:
+        raise ValueError(f"the window is empty: {start.isoformat()} is not before {end.isoformat()}")
+    return start, end
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"expected 'now', a span like 30d or 12h, or an ISO date/time; got {text!r}") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

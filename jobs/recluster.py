@@ -1,0 +1,233 @@
+"""The re-clustering run over a window of the store: cluster, keep ids, describe, write.
+
+Order of writes, so that a run that stops anywhere leaves the previous run in force:
+1. the new run's cluster items (under ids ``<run>:<cluster>``, unseen until step 3),
+2. the run folder: manifest, centroids, every message's assignment,
+3. ``current.json`` replaced in one rename: the new run is in force,
+4. messages' cluster ids written back (only those that changed), then ``applied`` set;
+   a run stopped here is finished by the next one,
+5. the cluster items and folders of older runs removed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from clustering import CentroidModel, ClusterPipeline
+from clustering.centroids import centroids_of
+from clustering.debt import GroupStats, debt_ranking
+from clustering.matching import keep_previous, match_clusters, stability
+from clustering.profiles import cluster_profiles
+from clustering.trends import growth, is_emerging, status
+from core.errors import VocError
+from jobs.state import (
+    RunState,
+    item_id,
+    read_assignments,
+    read_current,
+    run_dir,
+    write_assignments,
+    write_current,
+)
+from jobs.window import Window, read_window
+
+WRITE_CHUNK = 2048
+
+
+class ReclusterError(VocError):
+    """A run that cannot go ahead (empty window, too few messages); nothing was changed."""
+
+
+@dataclass
+class ReclusterSettings:
+    min_cluster_size: int = 10
+    min_samples: int = 5
+    outlier_quantile: float = 0.02
+    max_fit: int = 50_000
+    random_state: int = 42
+    min_overlap: float = 0.3
+    stickiness: float = 0.25
+    recent_days: int = 7
+    baseline_days: int = 28
+    min_recent: int = 10
+    keep_runs: int = 2
+
+
+def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
+                  settings: ReclusterSettings | None = None, pipeline: ClusterPipeline | None = None,
+                  log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    """Cluster the messages created in [since, until) and put the result in force; returns the report."""
+    settings = settings or ReclusterSettings()
+    started = time.perf_counter()
+    previous = read_current(state_dir)
+    if previous is not None and not previous.applied:
+        log(f"finishing the write-back of {previous.run_id}")
+        _apply(store, state_dir, previous)
+    window = read_window(store, since, until, max_fit=settings.max_fit,
+                         progress=lambda done, total: log(f"read {done}/{total} messages"))
+    if len(window.ids) < max(settings.min_cluster_size, 2):
+        raise ReclusterError(
+            f"{len(window.ids)} messages with vectors between {since.isoformat()} and {until.isoformat()} "
+            f"({window.without_vectors} without); at least {settings.min_cluster_size} are needed. "
+            "The previous run stays in force.")
+    log(f"clustering {len(window.ids)} messages (fit on {len(window.sample)})")
+    pipeline = pipeline or ClusterPipeline(
+        min_cluster_size=settings.min_cluster_size, min_samples=settings.min_samples,
+        outlier_quantile=settings.outlier_quantile, random_state=settings.random_state)
+    pipeline.fit(window.vectors, window.texts, sample=window.sample)
+
+    sequence = previous.sequence + 1 if previous else 1
+    run_id = f"r{sequence}"
+    matching = _match(store, previous, window, pipeline, sequence, settings)
+    ids = matching.ids
+    position = {cluster: j for j, cluster in enumerate(ids)}
+    previous_index = np.asarray([position.get(c, -1) if c else -1 for c in window.previous], dtype=np.int64)
+    labels = keep_previous(window.vectors, pipeline.labels_, previous_index, pipeline.centroids_,
+                           pipeline.threshold_, settings.stickiness)
+    centroids = centroids_of(window.vectors, labels, len(ids))
+    assigned = [ids[label] if label >= 0 else None for label in labels.tolist()]
+    prev_window = _in_previous_window(window, previous)
+    kept = stability([window.previous[i] for i in prev_window], [assigned[i] for i in prev_window])
+
+    today = until.astimezone(UTC).date() if until.tzinfo else until.date()
+    profiles = cluster_profiles(labels, window.facts, len(ids))
+    payloads = []
+    for index, profile in enumerate(profiles):
+        daily = {date.fromisoformat(d): n for d, n in profile["daily_counts"].items()}
+        trend = growth(daily, today, recent_days=settings.recent_days, baseline_days=settings.baseline_days,
+                       min_recent=settings.min_recent)
+        first = date.fromisoformat(profile["first_seen"][:10]) if profile["first_seen"] else None
+        minted = previous is not None and ids[index] in matching.minted
+        cluster_status = status(trend, minted=minted, first_seen=first if first and first > since.date() else None,
+                                today=today, recent_days=settings.recent_days)
+        payloads.append({
+            "cluster_id": ids[index], "run_id": run_id, "name": pipeline.names_[index],
+            "keywords": pipeline.keywords_.get(index, []),
+            "examples": [window.texts[i] for i in pipeline.representatives_[index]],
+            "example_ids": [window.ids[i] for i in pipeline.representatives_[index]],
+            **profile, "status": cluster_status, "emerging": is_emerging(cluster_status),
+            "growth": trend.as_dict(), "window": [since.isoformat(), until.isoformat()],
+        })
+    if ids:
+        store.clusters.upsert([item_id(run_id, c) for c in ids], centroids, payloads)
+
+    folder = run_dir(state_dir, run_id)
+    CentroidModel(centroids, pipeline.threshold_).save(folder, {"run_id": run_id, "cluster_ids": ids})
+    write_assignments(folder, zip(window.ids, assigned, strict=True))
+    report = {
+        "run_id": run_id, "since": since.isoformat(), "until": until.isoformat(), "messages": len(window.ids),
+        "without_vectors": window.without_vectors, "fitted_on": len(window.sample),
+        "clusters": len(ids), "noise_share": round(float((labels < 0).mean()), 4),
+        "kept_in_previous_cluster": int((labels != pipeline.labels_).sum()),
+        "noise_before_assignment": round(pipeline.noise_before_assignment_, 4),
+        "threshold": round(pipeline.threshold_, 4),
+        "stability": None if kept is None else round(kept, 4), "compared_messages": len(prev_window),
+        "kept_ids": len(matching.matched), "new_ids": matching.minted, "gone_ids": matching.gone,
+        "merges": matching.merges, "splits": matching.splits,
+        "statuses": {s: sum(p["status"] == s for p in payloads) for s in ("new", "growing", "stable", "fading")},
+        "debt": debt_ranking([_debt_stats(p) for p in payloads], total_contacts=len(window.ids))[:20],
+        "settings": asdict(settings),
+    }
+    (folder / "report.json").write_text(_json(report), encoding="utf-8")
+    state = RunState(run_id, sequence, since.isoformat(), until.isoformat(), pipeline.threshold_,
+                     int(store.dimension), ids, applied=False, finished_at=datetime.now(UTC).isoformat())
+    write_current(state_dir, state)
+    log(f"{run_id} in force: {len(ids)} clusters; writing cluster ids to messages")
+    report["changed_messages"] = _apply(store, state_dir, state, before=dict(zip(window.ids, window.previous,
+                                                                                  strict=True)))
+    _clean(store, state_dir, state, settings.keep_runs)
+    report["seconds"] = round(time.perf_counter() - started, 2)
+    (folder / "report.json").write_text(_json(report), encoding="utf-8")
+    return report
+
+
+def _debt_stats(payload: dict[str, Any]) -> GroupStats:
+    return GroupStats(payload["cluster_id"], payload["name"], payload["size"], payload["repeat_contacts"],
+                      payload["negative"], payload["mean_rating"], payload["growth"]["ratio"],
+                      kind="cluster" if payload["mapping"] == "mapped" else "unmapped")
+
+
+def _match(store, previous: RunState | None, window: Window, pipeline: ClusterPipeline, sequence: int,
+           settings: ReclusterSettings):
+    counter = itertools.count(1)
+    mint = lambda: f"c{sequence}-{next(counter)}"  # noqa: E731
+    prev_ids: list[str] = []
+    prev_centroids = np.zeros((0, pipeline.centroids_.shape[1]), dtype=np.float32)
+    if previous is not None:
+        items = store.clusters.get([item_id(previous.run_id, c) for c in previous.cluster_ids], with_vectors=True)
+        prev_ids = [item.payload["cluster_id"] for item in items]
+        if items:
+            prev_centroids = np.vstack([item.vector for item in items]).astype(np.float32)
+    index = {cluster: i for i, cluster in enumerate(prev_ids)}
+    prev_labels = np.asarray([index.get(c, -1) if c else -1 for c in window.previous], dtype=np.int64)
+    return match_clusters(prev_ids, prev_centroids, pipeline.centroids_, prev_labels, pipeline.labels_, mint,
+                          centroid_threshold=pipeline.threshold_, min_overlap=settings.min_overlap)
+
+
+def _in_previous_window(window: Window, previous: RunState | None) -> list[int]:
+    if previous is None:
+        return []
+    start = datetime.fromisoformat(previous.since).timestamp()
+    end = datetime.fromisoformat(previous.until).timestamp()
+    ts = window.facts.created_ts
+    return np.where((ts >= start) & (ts < end))[0].tolist()
+
+
+def _apply(store, state_dir: Path, state: RunState, before: dict[str, str | None] | None = None) -> int:
+    """Write the run's cluster ids to messages (only changes when ``before`` is known)."""
+    changes: dict[str, str | None] = {}
+    written = 0
+    for message_id, cluster_id in read_assignments(run_dir(state_dir, state.run_id)):
+        if before is not None and before.get(message_id) == cluster_id:
+            continue
+        changes[message_id] = cluster_id
+        if len(changes) >= WRITE_CHUNK:
+            written += _write(store, changes)
+            changes = {}
+    written += _write(store, changes)
+    state.applied = True
+    write_current(state_dir, state)
+    return written
+
+
+def _write(store, changes: dict[str, str | None]) -> int:
+    if not changes:
+        return 0
+    from store import NotFoundError
+
+    try:
+        return store.messages.set_clusters(changes)
+    except NotFoundError:  # some were deleted meanwhile (retention, erasure): write the rest one by one
+        written = 0
+        for message_id, cluster_id in changes.items():
+            try:
+                written += store.messages.set_clusters({message_id: cluster_id})
+            except NotFoundError:
+                continue
+        return written
+
+
+def _clean(store, state_dir: Path, state: RunState, keep_runs: int) -> None:
+    stale = [item.id for item in store.clusters.all(with_vectors=False) if item.payload.get("run_id") != state.run_id]
+    if stale:
+        store.clusters.delete(stale)
+    runs = sorted((p for p in (state_dir / "runs").iterdir() if p.is_dir() and p.name[1:].isdigit()),
+                  key=lambda p: int(p.name[1:]))
+    for folder in runs[:-keep_runs] if keep_runs > 0 else runs:
+        for file in folder.iterdir():
+            file.unlink()
+        folder.rmdir()
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
