@@ -17,12 +17,14 @@ TextCol = Annotated[str, typer.Option(help="Column with the message text.")]
 LabelCol = Annotated[str, typer.Option(help="Column with the label.")]
 Out = Annotated[Path, typer.Option(help="Folder for report.json, report.md and plots.")]
 Model = Annotated[str | None, typer.Option(help="Embedding model (default VOC_MODEL).")]
+Cache = Annotated[Path | None, typer.Option(help="Keep message vectors here and reuse them in later runs.")]
 
 
 def _run(call, **kwargs) -> None:
     settings = get_settings()
     try:
-        call(model=kwargs.pop("model") or settings.model, models_dir=settings.models_dir, **kwargs)
+        call(model=kwargs.pop("model") or settings.model, models_dir=settings.models_dir,
+             cache_dir=kwargs.pop("cache"), **kwargs)
     except VocError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
@@ -35,7 +37,7 @@ def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
            cv: Annotated[int | None, typer.Option(help="K-fold cross-validation instead of a split.")] = None,
            taxonomy: Annotated[Path | None, typer.Option(help="Zero-shot from this taxonomy (no training).")] = None,
            unknown_label: Annotated[str | None, typer.Option(help="Label of out-of-taxonomy rows.")] = None,
-           model: Model = None) -> None:
+           model: Model = None, cache: Cache = None) -> None:
     """Topic assignment: accuracy, macro-F1, per class, owner accuracy, unknown detection."""
     from evaluation.topics_eval import evaluate_topics
 
@@ -43,14 +45,14 @@ def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
         typer.echo("error: give --split-col or --cv, not both", err=True)
         raise typer.Exit(2)
     _run(evaluate_topics, data=data, text_col=text_col, label_col=label_col, out=out, owner_col=owner_col,
-         split_col=split_col, cv=cv, taxonomy=taxonomy, unknown_label=unknown_label, model=model)
+         split_col=split_col, cv=cv, taxonomy=taxonomy, unknown_label=unknown_label, model=model, cache=cache)
 
 
 @app.command("sentiment")
 def sentiment(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
               split_col: Annotated[str | None, typer.Option(help="Train a head on the train split.")] = None,
               label_map: Annotated[list[str] | None, typer.Option(help="FROM=TO, e.g. pos=positive.")] = None,
-              model: Model = None) -> None:
+              model: Model = None, cache: Cache = None) -> None:
     """Sentiment: macro-F1, negative recall and F1 (shipped head, or one trained on the split)."""
     from evaluation.sentiment_eval import evaluate_sentiment
 
@@ -62,15 +64,15 @@ def sentiment(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
             raise typer.Exit(2)
         mapping[source] = target
     _run(evaluate_sentiment, data=data, text_col=text_col, label_col=label_col, out=out, split_col=split_col,
-         label_map=mapping or None, model=model)
+         label_map=mapping or None, model=model, cache=cache)
 
 
 @app.command("routing")
 def routing(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
             positive: Annotated[str, typer.Option(help="The label that should come first in the queue.")],
-            model: Model = None) -> None:
+            model: Model = None, cache: Cache = None) -> None:
     """Routing: ROC-AUC of the priority order and the share of positives in the top 20%."""
     from evaluation.sentiment_eval import evaluate_routing
 
     _run(evaluate_routing, data=data, text_col=text_col, label_col=label_col, positive=positive, out=out,
-         model=model)
+         model=model, cache=cache)

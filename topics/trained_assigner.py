@@ -27,13 +27,14 @@ class TrainedTopics:
 
     def assign(self, vectors: np.ndarray, texts: Sequence[str]) -> list[TopicAssignment]:
         probabilities = self.head.predict_proba(vectors, texts)
+        unknown = self.head.unknown_mask(vectors, probabilities)
         answers = []
-        for row in probabilities:
+        for row, is_unknown in zip(probabilities, unknown):
             order = np.argsort(-row)[: self.top_k]
             top = [TopicCandidate(str(self.head.classes_[i]), self.taxonomy.topic(str(self.head.classes_[i])).name,
                                   round(float(row[i]), 4)) for i in order]
             best = int(order[0])
-            if row[best] < self.head.unknown_threshold_:
+            if is_unknown:
                 answers.append(TopicAssignment(UNKNOWN, "unknown", None, None, None, None,
                                                round(float(1 - row[best]), 4), top, "trained"))
             else:
