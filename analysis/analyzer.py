@@ -102,7 +102,7 @@ class Analyzer:
                 "customer_id": message.customer_id,
                 "customer_segment": message.customer_segment,
                 "order_id": message.order_id,
-                "metadata": message.metadata,
+                "metadata": _redact_values(message.metadata, self.redactor),
                 "topic": asdict(topic),
                 "sentiment": asdict(sentiment),
                 "cluster": asdict(cluster) if cluster else None,
@@ -116,3 +116,15 @@ class Analyzer:
                 "analysed_at": now.isoformat(),
             })
         return results, vectors
+
+
+def _redact_values(value: Any, redactor: Redactor) -> Any:
+    """The caller's free-form metadata with personal data removed from every string in it (keys too)."""
+    if isinstance(value, str):
+        return redactor.redact(value).text
+    if isinstance(value, dict):
+        return {_redact_values(k, redactor) if isinstance(k, str) else k: _redact_values(v, redactor)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_values(item, redactor) for item in value]
+    return value

@@ -14,6 +14,7 @@ from core.errors import InvalidTextError
 from core.settings import Settings, get_settings
 from store.errors import BackendError
 from service.limits import LimitsMiddleware
+from service.log_privacy import install_log_redaction, redact
 from service.metrics import LatencyMiddleware, ServiceMetrics
 from service.routes import embed, health, messages, topics
 from service.store_config import open_configured_store
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from embeddings.batcher import BatchingEmbedder
         from embeddings.loader import load_embedder
 
+        install_log_redaction()  # after the server has configured its loggers
         state: ServiceState = app.state.voc
         model = load_embedder(
             settings.model,
@@ -93,7 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         metrics.rejected.labels("invalid_request").inc()
         details = [
-            {"field": ".".join(str(p) for p in item.get("loc", ()) if p != "body"), "message": item.get("msg")}
+            {"field": redact(".".join(str(p) for p in item.get("loc", ()) if p != "body")),
+             "message": redact(str(item.get("msg")))}
             for item in error.errors()
         ]
         summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details)

@@ -37,7 +37,8 @@ def test_multi_stage_and_models_built_in_the_build_stage():
     steps = instructions(DOCKERFILE)
     stages = [rest for keyword, rest in steps if keyword == "FROM"]
     assert len(stages) >= 2
-    build_runs = " ".join(rest for keyword, rest in steps[: steps.index(final_stage(DOCKERFILE)[0])] if keyword == "RUN")
+    build_stage = steps[: steps.index(final_stage(DOCKERFILE)[0])]
+    build_runs = " ".join(rest for keyword, rest in build_stage if keyword == "RUN")
     assert "voc models build e5-small" in build_runs
     assert "voc models verify" in build_runs
     runtime = final_stage(DOCKERFILE)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from service.auth import require_any_scope
 from service.deps import AnalyzerDep, SettingsDep, StateDep, StoreDep
 from service.ingest import ConflictError, IngestOutcome, ingest
+from service.log_privacy import redact
 from service.schemas.messages import MessageCreate
 from store import MessageFilter
 
@@ -59,7 +60,8 @@ def create_batch(request: BatchRequest, analyzer: AnalyzerDep, store: StoreDep, 
         try:
             body = MessageCreate.model_validate(raw)
         except ValidationError as error:
-            detail = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}" for e in error.errors())
+            detail = redact("; ".join(f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}"
+                                      for e in error.errors()))
             errors.append({"index": index, "id": raw.get("id") if isinstance(raw, dict) else None, "detail": detail})
             continue
         if body.id in seen:
@@ -86,7 +88,7 @@ def create_batch(request: BatchRequest, analyzer: AnalyzerDep, store: StoreDep, 
 def get_message(message_id: str, store: StoreDep) -> dict[str, Any]:
     found = store.messages.get(message_id)
     if found is None:
-        raise HTTPException(404, f"message {message_id!r} is not stored")
+        raise HTTPException(404, f"message {redact(message_id)!r} is not stored")
     return found[0].extra["analysis"]
 
 
@@ -103,7 +105,7 @@ def similar(
 ) -> dict[str, Any]:
     found = store.messages.get(message_id, with_vector=True)
     if found is None:
-        raise HTTPException(404, f"message {message_id!r} is not stored")
+        raise HTTPException(404, f"message {redact(message_id)!r} is not stored")
     flt = MessageFilter(created_from=since, created_to=until, customer_id=customer_id, topic=topic, channel=channel)
     hits = store.messages.search(found[1], flt, limit=limit + 1)
     items = [
