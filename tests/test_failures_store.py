@@ -1,0 +1,101 @@
+"""The Qdrant server unreachable: 503 with Retry-After (the service's real exception mapping over
+qdrant-client's real connection error), nothing half-stored, and recovery once it is back.
+
+The server side is qdrant-client's in-process mode; the outage swaps in a client pointed at a
+closed port, so each call fails inside qdrant-client exactly as it would against a dead server.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from fastapi.testclient import TestClient
+from qdrant_client import QdrantClient
+
+import service.app as service_app
+from service.app import create_app
+from store import Store
+from store.server import ServerBackend
+
+TAXONOMY = """
+owners:
+  - {id: delivery, name: Delivery, queue: delivery-ops}
+topics:
+  - {id: late_delivery, names: {ru: Опоздание}, owner: delivery, severity: 3,
+     examples: ["курьер опоздал", "курьер опоздал w1", "курьер опоздал w2"]}
+"""
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens once the socket is closed
+
+
+class SwitchableClient:
+    """Forwards every call to the reachable server or to the unreachable one."""
+
+    def __init__(self) -> None:
+        self.reachable = QdrantClient(location=":memory:")
+        self.unreachable = QdrantClient(url=f"http://127.0.0.1:{closed_port()}", timeout=2,
+                                        check_compatibility=False)
+        self.up = True
+
+    def __getattr__(self, name: str):
+        return getattr(self.reachable if self.up else self.unreachable, name)
+
+    def close(self) -> None:
+        self.reachable.close()
+        self.unreachable.close()
+
+
+@pytest.fixture
+def outage(tiny_settings, tmp_path, monkeypatch):
+    taxonomy = tmp_path / "taxonomy.yaml"
+    taxonomy.write_text(TAXONOMY)
+    switch = SwitchableClient()
+    monkeypatch.setattr(service_app, "open_configured_store",
+                        lambda settings, dimension: Store(ServerBackend(switch), dimension))
+    settings = tiny_settings(taxonomy=taxonomy, store_backend="server", qdrant_url="http://qdrant:6333")
+    with TestClient(create_app(settings)) as client:
+        yield client, switch
+
+
+def message(number: int) -> dict:
+    return {"id": f"o-{number}", "text": f"курьер опоздал w{number}", "channel": "chat"}
+
+
+def test_unreachable_store_is_503_with_retry_after_then_recovers(outage):
+    client, switch = outage
+    assert client.post("/v1/messages", json=message(1)).status_code == 201
+    switch.up = False
+    calls = [
+        client.post("/v1/messages", json=message(2)),
+        client.post("/v1/messages:batch", json={"messages": [message(3), message(4)]}),
+        client.get("/v1/messages/o-1"),
+        client.get("/v1/messages/o-1/similar"),
+    ]
+    for response in calls:
+        assert response.status_code == 503, response.text
+        assert int(response.headers["retry-after"]) >= 1
+        assert "Connection refused" in response.json()["detail"] or "connect" in response.json()["detail"].lower()
+    assert client.get("/v1/health").status_code == 200  # liveness: do not restart the pod for it
+    assert 'voc_rejected_total{reason="store_unavailable"} 4.0' in client.get("/metrics").text
+
+    switch.up = True
+    assert client.get("/v1/messages/o-1").status_code == 200
+    retried = client.post("/v1/messages", json=message(2))
+    assert retried.status_code == 201, "the refused message was not stored during the outage"
+    batch = client.post("/v1/messages:batch", json={"messages": [message(3), message(4), message(2)]}).json()
+    assert [r["created"] for r in batch["results"]] == [True, True, False]
+    assert switch.reachable.count("voc_messages", exact=True).count == 4
+
+
+@pytest.mark.filterwarnings("ignore:Failed to obtain server version")
+def test_store_unreachable_at_start_fails_fast_with_a_clear_error(tiny_settings):
+    settings = tiny_settings(store_backend="server", qdrant_url=f"http://127.0.0.1:{closed_port()}")
+    with pytest.raises(Exception, match="cannot open collection voc_messages") as raised:
+        with TestClient(create_app(settings)):
+            pass
+    assert type(raised.value).__name__ == "BackendError"
