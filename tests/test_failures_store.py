@@ -95,7 +95,7 @@ def test_unreachable_store_is_503_with_retry_after_then_recovers(outage):
 @pytest.mark.filterwarnings("ignore:Failed to obtain server version")
 def test_store_unreachable_at_start_fails_fast_with_a_clear_error(tiny_settings):
     settings = tiny_settings(store_backend="server", qdrant_url=f"http://127.0.0.1:{closed_port()}")
-    with pytest.raises(Exception, match="cannot open collection voc_messages") as raised:
-        with TestClient(create_app(settings)):
-            pass
+    app = create_app(settings)
+    with pytest.raises(Exception, match="cannot open collection voc_messages") as raised, TestClient(app):
+        pass
     assert type(raised.value).__name__ == "BackendError"
