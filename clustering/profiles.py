@@ -1,4 +1,4 @@
-"""What each cluster holds: daily counts, sentiment mix, ratings, channels, first and last seen,
+"""What each cluster holds: daily counts (all and negative), sentiment mix, ratings, channels, first and last seen,
 repeat contacts, and the topic (with owner) most of its messages were given — or
 "unmapped: candidate new topic" when no topic covers half of it. Inputs are arrays
 aligned by message; nothing here reads the store."""
@@ -48,12 +48,13 @@ def cluster_profiles(labels: np.ndarray, facts: MessageFacts, n_clusters: int) -
 
 def _profile(rows: np.ndarray, days: np.ndarray, facts: MessageFacts) -> dict:
     if not len(rows):
-        return {"size": 0, "daily_counts": {}, "sentiment_mix": {}, "mean_rating": None, "channels": {},
+        return {"size": 0, "daily_counts": {}, "daily_negative": {}, "sentiment_mix": {}, "mean_rating": None, "channels": {},
                 "first_seen": None, "last_seen": None, "repeat_contacts": 0, "negative": 0, "topic": None,
                 "owner": None, "topic_share": 0.0, "mapping": UNMAPPED}
     values, counts = np.unique(days[rows], return_counts=True)
     daily = {date.fromordinal(int(v) + 719_163).isoformat(): int(c) for v, c in zip(values, counts, strict=True)}
     sentiments = Counter(facts.sentiment[i] for i in rows if facts.sentiment[i])
+    negative_days = np.unique(days[[i for i in rows if facts.sentiment[i] == "negative"]], return_counts=True)
     rated = facts.rating[rows]
     rated = rated[~np.isnan(rated)]
     customers = Counter(facts.customer[i] for i in rows if facts.customer[i])
@@ -62,6 +63,8 @@ def _profile(rows: np.ndarray, days: np.ndarray, facts: MessageFacts) -> dict:
     return {
         "size": len(rows),
         "daily_counts": daily,
+        "daily_negative": {date.fromordinal(int(v) + 719_163).isoformat(): int(c)
+                           for v, c in zip(*negative_days, strict=True)},
         "sentiment_mix": {k: round(v / labelled, 4) for k, v in sorted(sentiments.items())},
         "mean_rating": round(float(rated.mean()), 4) if len(rated) else None,
         "rated": len(rated),

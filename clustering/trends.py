@@ -12,7 +12,12 @@ it (default the 4 weeks before). The expected recent count is the baseline daily
 Status: *new* when the cluster id was minted in this run or the cluster was first seen
 within the recent period, *growing* as above, *fading* when the recent rate fell to at
 most ``fade_ratio`` of the baseline rate (with at least ``min_recent`` baseline
-contacts), *stable* otherwise. *Emerging* means new or growing.
+contacts), *stable* otherwise. *Emerging* means new or growing — or a sentiment shift:
+
+* the negative share of the recent period against the baseline's, with at least
+  ``min_contacts`` contacts in each period, a rise of at least ``min_rise`` (absolute
+  share) and a two-proportion z-score of at least ``min_z``; so 3 negatives out of 4
+  never fire.
 """
 
 from __future__ import annotations
@@ -51,6 +56,47 @@ def growth(daily: Mapping[date, int], today: date, *, recent_days: int = 7, base
     growing = recent >= min_recent and ratio >= min_ratio and z >= min_z
     fading = baseline >= min_recent and recent / recent_days <= fade_ratio * baseline / baseline_days
     return Growth(recent, baseline, round(expected, 3), round(ratio, 3), round(z, 3), growing, fading)
+
+
+@dataclass(frozen=True)
+class SentimentShift:
+    recent: int
+    recent_negative: int
+    baseline: int
+    baseline_negative: int
+    recent_share: float
+    baseline_share: float
+    rise: float
+    z: float
+    shifted: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def sentiment_shift(daily: Mapping[date, int], daily_negative: Mapping[date, int], today: date, *,
+                    recent_days: int = 7, baseline_days: int = 28, min_contacts: int = 20,
+                    min_rise: float = 0.15, min_z: float = 3.0) -> SentimentShift:
+    """Did the negative share of the recent days rise against the baseline? Periods as in :func:`growth`;
+    ``daily`` counts every contact, ``daily_negative`` those with negative sentiment."""
+    recent_start = today - timedelta(days=recent_days)
+    baseline_start = recent_start - timedelta(days=baseline_days)
+
+    def total(counts: Mapping[date, int], start: date, end: date) -> int:
+        return sum(n for day, n in counts.items() if start <= day < end)
+
+    recent, baseline = total(daily, recent_start, today), total(daily, baseline_start, recent_start)
+    recent_neg = total(daily_negative, recent_start, today)
+    baseline_neg = total(daily_negative, baseline_start, recent_start)
+    recent_share = recent_neg / recent if recent else 0.0
+    baseline_share = baseline_neg / baseline if baseline else 0.0
+    pooled = (recent_neg + baseline_neg) / (recent + baseline) if recent + baseline else 0.0
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / max(recent, 1) + 1 / max(baseline, 1)))
+    z = (recent_share - baseline_share) / spread if spread > 0 else 0.0
+    rise = recent_share - baseline_share
+    shifted = min(recent, baseline) >= min_contacts and rise >= min_rise and z >= min_z
+    return SentimentShift(recent, recent_neg, baseline, baseline_neg, round(recent_share, 4),
+                          round(baseline_share, 4), round(rise, 4), round(z, 3), shifted)
 
 
 def status(trend: Growth, *, minted: bool, first_seen: date | None, today: date, recent_days: int = 7) -> str:

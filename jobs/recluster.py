@@ -26,7 +26,7 @@ from clustering.centroids import centroids_of
 from clustering.debt import GroupStats, debt_ranking
 from clustering.matching import keep_previous, match_clusters, stability
 from clustering.profiles import cluster_profiles
-from clustering.trends import growth, is_emerging, status
+from clustering.trends import growth, is_emerging, sentiment_shift, status
 from core.errors import VocError
 from jobs.state import (
     RunState,
@@ -104,6 +104,9 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
         daily = {date.fromisoformat(d): n for d, n in profile["daily_counts"].items()}
         trend = growth(daily, today, recent_days=settings.recent_days, baseline_days=settings.baseline_days,
                        min_recent=settings.min_recent)
+        negative_daily = {date.fromisoformat(d): n for d, n in profile["daily_negative"].items()}
+        shift = sentiment_shift(daily, negative_daily, today, recent_days=settings.recent_days,
+                                baseline_days=settings.baseline_days)
         first = date.fromisoformat(profile["first_seen"][:10]) if profile["first_seen"] else None
         minted = previous is not None and ids[index] in matching.minted
         cluster_status = status(trend, minted=minted, first_seen=first if first and first > since.date() else None,
@@ -113,8 +116,8 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
             "keywords": pipeline.keywords_.get(index, []),
             "examples": [window.texts[i] for i in pipeline.representatives_[index]],
             "example_ids": [window.ids[i] for i in pipeline.representatives_[index]],
-            **profile, "status": cluster_status, "emerging": is_emerging(cluster_status),
-            "growth": trend.as_dict(), "window": [since.isoformat(), until.isoformat()],
+            **profile, "status": cluster_status, "emerging": is_emerging(cluster_status) or shift.shifted,
+            "growth": trend.as_dict(), "sentiment_shift": shift.as_dict(), "window": [since.isoformat(), until.isoformat()],
         })
     if ids:
         store.clusters.upsert([item_id(run_id, c) for c in ids], centroids, payloads)
@@ -133,6 +136,8 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
         "kept_ids": len(matching.matched), "new_ids": matching.minted, "gone_ids": matching.gone,
         "merges": matching.merges, "splits": matching.splits,
         "statuses": {s: sum(p["status"] == s for p in payloads) for s in ("new", "growing", "stable", "fading")},
+        "emerging": sum(p["emerging"] for p in payloads),
+        "sentiment_shifts": sum(p["sentiment_shift"]["shifted"] for p in payloads),
         "debt": debt_ranking([_debt_stats(p) for p in payloads], total_contacts=len(window.ids))[:20],
         "settings": asdict(settings),
     }
