@@ -12,11 +12,12 @@ from fastapi.responses import JSONResponse, Response
 
 from core.errors import InvalidTextError
 from core.settings import Settings, get_settings
-from store.errors import BackendError
+from store.errors import BackendError, InvalidIdError
 from service.limits import LimitsMiddleware
 from service.log_privacy import install_log_redaction, redact
 from service.metrics import LatencyMiddleware, ServiceMetrics
 from service.routes import embed, health, messages, topics
+from service.routes import workbench as workbench_routes
 from service.store_config import open_configured_store
 from service.state import ServiceState
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from analysis.factory import build_analyzer
         from embeddings.batcher import BatchingEmbedder
         from embeddings.loader import load_embedder
+        from workbench.paths import active_taxonomy
 
         install_log_redaction()  # after the server has configured its loggers
         state: ServiceState = app.state.voc
@@ -50,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.analyzer = build_analyzer(
                 batcher,
                 model_name=model.name,
-                taxonomy_path=settings.taxonomy,
+                taxonomy_path=active_taxonomy(settings.taxonomy, settings.data_dir),
                 topic_head=settings.topic_head,
                 sentiment_head=settings.sentiment_head,
                 priority_policy=settings.priority_policy,
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(embed.router)
     app.include_router(messages.router)
     app.include_router(topics.router)
+    app.include_router(workbench_routes.router)
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus() -> Response:
@@ -85,6 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def store_unavailable(_: Request, error: BackendError) -> JSONResponse:
         metrics.rejected.labels("store_unavailable").inc()
         return JSONResponse(status_code=503, content={"detail": str(error)}, headers={"Retry-After": "5"})
+
+    @app.exception_handler(InvalidIdError)
+    async def invalid_id(_: Request, error: InvalidIdError) -> JSONResponse:
+        metrics.rejected.labels("invalid_request").inc()
+        return JSONResponse(status_code=422, content={"detail": f"id: {redact(str(error))[:200]}"})
 
     @app.exception_handler(InvalidTextError)
     async def invalid_text(_: Request, error: InvalidTextError) -> JSONResponse:

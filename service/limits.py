@@ -13,6 +13,8 @@ import asyncio
 import json
 from typing import Any
 
+from starlette.exceptions import HTTPException
+
 Scope = dict[str, Any]
 EXEMPT = ("/health", "/v1/health", "/v1/ready", "/metrics")
 
@@ -28,8 +30,11 @@ async def _reply(send: Any, status: int, detail: str, headers: list[tuple[bytes,
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised while the body streams in; an HTTPException so the framework's body parsing passes it on as 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body over {limit} bytes")
 
 
 class LimitsMiddleware:
@@ -65,7 +70,8 @@ class LimitsMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise BodyTooLarge
+                    self.on_reject("body_too_large")
+                    raise BodyTooLarge(self.max_body_bytes)
             return message
 
         async def tracking_send(message: Any) -> None:
@@ -77,7 +83,6 @@ class LimitsMiddleware:
         try:
             await asyncio.wait_for(self.app(scope, limited_receive, tracking_send), self.timeout_s)
         except BodyTooLarge:
-            self.on_reject("body_too_large")
             if not started:
                 await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
         except TimeoutError:

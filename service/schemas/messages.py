@@ -11,6 +11,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from core.ratings import RatingError, RatingScale, normalise_rating
 
 
+MAX_METADATA_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of JSON-like data, counted without recursion (hostile input may be very deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 class Channel(StrEnum):
     chat = "chat"
     app_review = "app_review"
@@ -48,6 +62,13 @@ class MessageBase(BaseModel):
         if not text.strip():
             raise ValueError("text is empty or only whitespace")
         return text
+
+    @field_validator("metadata")
+    @classmethod
+    def _shallow(cls, metadata: dict[str, Any]) -> dict[str, Any]:
+        if _depth(metadata) > MAX_METADATA_DEPTH:
+            raise ValueError(f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels")
+        return metadata
 
     @field_validator("created_at")
     @classmethod
