@@ -54,3 +54,14 @@ def _topics(taxonomy, embedder: Embedder, topic_head: Path | None):
     from topics.trained_assigner import TrainedTopics
 
     return TrainedTopics(load_supervised(topic_head), taxonomy)
+
+
+def with_taxonomy(analyzer: Analyzer, taxonomy_path: Path, *, topic_head: Path | None = None) -> Analyzer:
+    """A copy of ``analyzer`` routing by the taxonomy now in ``taxonomy_path`` (topic prototypes
+    rebuilt); the other stages are shared. Swap it in whole so no call sees half of each."""
+    from dataclasses import replace
+
+    from topics.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(taxonomy_path)
+    return replace(analyzer, topics=_topics(taxonomy, analyzer.embedder, topic_head), taxonomy_version=taxonomy.label)

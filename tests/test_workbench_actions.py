@@ -1,0 +1,178 @@
+"""Analyst actions: the taxonomy file gains and loses topics, versioned; decisions, audit log and undo."""
+
+import pytest
+import yaml
+
+from store import open_store
+from tests.workbench_fixtures import DIM, write_run
+from topics.taxonomy import DEFAULT_TAXONOMY, TaxonomyError, load_taxonomy
+from workbench import ConcurrentEditError, StaleRunError, UnknownClusterError, WorkbenchError, WorkbenchPaths
+from workbench.actions import WorkbenchActions
+from workbench.review import changes, review
+
+
+@pytest.fixture
+def store():
+    with open_store("server", url=":memory:", dimension=DIM) as opened:
+        yield opened
+
+
+@pytest.fixture
+def paths(tmp_path):
+    return WorkbenchPaths.of(tmp_path / "data")
+
+
+@pytest.fixture
+def bench(store, paths):
+    write_run(store, paths.state_dir)
+    seen = []
+    actions = WorkbenchActions(store, paths, on_taxonomy_change=seen.append)
+    actions.seen = seen
+    return actions
+
+
+def promote(bench, **overrides):
+    values = dict(owner="it", name_ru="Вылеты при оплате", name_en="Crash at checkout", group="app", severity=3,
+                  who="anna")
+    return bench.promote("c1-1", **{**values, **overrides})
+
+
+def test_promote_writes_a_new_version_with_the_representatives_as_examples(bench, paths):
+    entry = promote(bench)
+    taxonomy = load_taxonomy(paths.taxonomy)
+    topic = taxonomy.topic("crash_at_checkout")
+    assert topic.owner == "it" and topic.severity == 3 and topic.names["ru"] == "Вылеты при оплате"
+    assert topic.examples == ["Приложение вылетает при оплате", "Вылетает на экране оплаты"]
+    assert taxonomy.version == 2 and entry["taxonomy_version"] == {"before": 1, "after": 2}
+    assert (paths.taxonomy.with_name("taxonomy.history") / "0001.yaml").read_text() == DEFAULT_TAXONOMY.read_text()
+    assert bench.seen and bench.seen[-1].version == 2
+    assert entry["who"] == "anna" and entry["action"] == "promote" and entry["changes"][0]["before"] is None
+    assert DEFAULT_TAXONOMY.read_text().count("crash_at_checkout") == 0  # the shipped file is never written
+
+
+def test_undo_of_a_promotion_removes_the_topic_in_a_further_version(bench, paths):
+    entry = promote(bench)
+    undo = bench.undo(entry["n"], who="boris")
+    taxonomy = load_taxonomy(paths.taxonomy)
+    assert "crash_at_checkout" not in [t.id for t in taxonomy.topics] and taxonomy.version == 3
+    assert undo["undo_of"] == entry["n"] and undo["who"] == "boris"
+    assert [a["undone"] for a in bench.actions()] == [True, False]
+    with pytest.raises(WorkbenchError, match="already been undone"):
+        bench.undo(entry["n"])
+    assert review(bench.store, paths)["clusters"][0]["decision"] is None
+
+
+def test_unknown_owner_is_refused_and_nothing_is_written(bench, paths):
+    with pytest.raises(WorkbenchError, match="owner: 'nobody' is not an owner"):
+        promote(bench, owner="nobody")
+    assert not paths.taxonomy.exists() and bench.actions() == []
+
+
+def test_existing_topic_id_and_missing_names_are_refused(bench):
+    with pytest.raises(WorkbenchError, match="topic_id: 'late_delivery' is already a topic"):
+        promote(bench, topic_id="late_delivery")
+    with pytest.raises(WorkbenchError, match="name_ru, name_en"):
+        promote(bench, name_ru=" ", name_en="")
+
+
+def test_map_adds_examples_to_the_existing_topic(bench, paths):
+    bench.map_to_topic("c1-2", "late_delivery")
+    topic = load_taxonomy(paths.taxonomy).topic("late_delivery")
+    assert "Курьер опоздал на час" in topic.examples
+    row = next(r for r in review(bench.store, paths)["clusters"] if r["cluster_id"] == "c1-2")
+    assert row["topic"] == "late_delivery" and row["owner"] == "delivery" and row["mapping"] == "mapped"
+    with pytest.raises(WorkbenchError, match="topic_id: 'nope' is not a topic"):
+        bench.map_to_topic("c1-3", "nope")
+
+
+def test_merge_folds_counts_and_refuses_itself(bench, paths):
+    with pytest.raises(WorkbenchError, match="cannot merge cluster 'c1-1' with itself"):
+        bench.merge("c1-1", ["c1-1"])
+    bench.merge("c1-1", ["c1-3"])
+    rows = {r["cluster_id"]: r for r in review(bench.store, paths)["clusters"]}
+    assert "c1-3" not in rows and rows["c1-1"]["size"] == 40 and rows["c1-1"]["merged"] == ["c1-3"]
+    with pytest.raises(WorkbenchError, match="was merged into 'c1-1'"):
+        bench.rename("c1-3", "x")
+    entry = promote(bench)
+    assert "Промокод не применяется" in load_taxonomy(paths.taxonomy).topic("crash_at_checkout").examples
+    assert entry["clusters"] == ["c1-1"]
+
+
+def test_rename_and_noise_change_the_review_and_undo_restores(bench, paths):
+    bench.rename("c1-2", "Опоздания курьеров")
+    noise = bench.mark_noise("c1-1")
+    rows = review(bench.store, paths)["clusters"]
+    assert rows[-1]["cluster_id"] == "c1-1" and rows[-1]["noise"]
+    assert next(r for r in rows if r["cluster_id"] == "c1-2")["name"] == "Опоздания курьеров"
+    bench.undo(noise["n"])
+    assert not any(r["noise"] for r in review(bench.store, paths)["clusters"])
+
+
+def test_undo_is_refused_when_a_later_action_changed_the_same_cluster(bench):
+    first = bench.rename("c1-2", "first")
+    bench.rename("c1-2", "second")
+    with pytest.raises(ConcurrentEditError, match="undo the later actions first"):
+        bench.undo(first["n"])
+
+
+def test_cluster_ids_of_a_superseded_run_and_unknown_ids(bench, paths, store):
+    write_run(store, paths.state_dir, sequence=2, cluster_ids=("c1-1", "c1-2"))
+    with pytest.raises(StaleRunError, match="'c1-3' belongs to run 'r1', superseded by 'r2'"):
+        bench.rename("c1-3", "x")
+    with pytest.raises(StaleRunError, match="run_id: run 'r1' has been superseded"):
+        bench.rename("c1-1", "x", run_id="r1")
+    with pytest.raises(UnknownClusterError, match="'c9-9' is not in the run in force"):
+        bench.rename("c9-9", "x")
+    with pytest.raises(StaleRunError, match="others: cluster 'c1-3'"):
+        bench.merge("c1-1", ["c1-3"])
+
+
+def test_a_stale_taxonomy_version_is_a_concurrent_edit(bench, paths):
+    promote(bench, expected_version=1)
+    with pytest.raises(ConcurrentEditError, match="at version 2, not 1"):
+        bench.map_to_topic("c1-2", "late_delivery", expected_version=1)
+    assert load_taxonomy(paths.taxonomy).version == 2
+
+
+def test_an_edit_lock_held_elsewhere_is_a_concurrent_edit(bench, paths):
+    bench.taxonomy_file.lock_wait_s = 0.2
+    other = WorkbenchActions(bench.store, paths).taxonomy_file
+    with other.locked(), pytest.raises(ConcurrentEditError, match="being edited by another process"):
+        promote(bench)
+
+
+def test_a_failed_write_leaves_the_previous_version_whole(bench, paths, monkeypatch):
+    promote(bench)
+    before = paths.taxonomy.read_text()
+
+    def broken(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("workbench.atomic.os.replace", broken)
+    with pytest.raises(OSError):
+        bench.map_to_topic("c1-2", "late_delivery")
+    assert paths.taxonomy.read_text() == before
+    assert not [p for p in paths.taxonomy.parent.iterdir() if p.name.endswith(".tmp")]
+    assert len(bench.actions()) == 1
+
+
+def test_an_invalid_hand_edit_is_refused_naming_the_file(bench, paths):
+    promote(bench)
+    data = yaml.safe_load(paths.taxonomy.read_text())
+    data["topics"][0]["owner"] = "ghost"
+    paths.taxonomy.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(TaxonomyError, match="taxonomy.yaml: topic 'damaged_item' has owner 'ghost'"):
+        bench.rename("c1-1", "x")
+
+
+def test_changes_since_the_previous_run(bench, paths, store):
+    write_run(store, paths.state_dir, sequence=2, sizes={"c1-1": 40, "c1-2": 20, "c1-3": 20})
+    report = changes(paths)
+    assert report["previous_run_id"] == "r1"
+    assert report["grown"] == [{"cluster_id": "c1-1", "before": 20, "after": 40}]
+
+
+def test_review_ranks_emerging_first_with_a_debt_score(bench, paths):
+    rows = review(bench.store, paths)["clusters"]
+    assert rows[0]["cluster_id"] == "c1-3" and rows[0]["emerging"]
+    assert all(0 <= r["debt"] <= 100 for r in rows) and [r["rank"] for r in rows] == [1, 2, 3]

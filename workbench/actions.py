@@ -1,0 +1,246 @@
+"""Analyst actions on the run in force: promote, map, merge, rename, mark as noise — and undo.
+
+Each action is planned and applied while the taxonomy's edit lock is held: read the
+taxonomy and the decisions, check the caller's version and cluster ids, compute the
+changes (``{kind: "topic"|"cluster", key, before, after}``), write the taxonomy's next
+version (when a topic changed), then the decisions, then the audit entry. Undo applies
+an entry's changes backwards after checking that nothing changed them since.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from topics.taxonomy import UNKNOWN, Taxonomy, Topic
+from workbench.audit import AuditLog
+from workbench.clusters_view import check_cluster, cluster_payloads, current_run
+from workbench.decisions import Decisions
+from workbench.errors import ConcurrentEditError, UnknownClusterError, WorkbenchError
+from workbench.paths import WorkbenchPaths
+from workbench.taxonomy_file import TaxonomyFile, taxonomy_data
+
+MAX_EXAMPLES = 8
+Change = dict[str, Any]
+
+
+class WorkbenchActions:
+    """The action API over a store and a data folder; ``on_taxonomy_change`` gets each new version."""
+
+    def __init__(self, store, paths: WorkbenchPaths,
+                 on_taxonomy_change: Callable[[Taxonomy], None] | None = None) -> None:
+        self.store = store
+        self.paths = paths
+        self.taxonomy_file = TaxonomyFile(paths.taxonomy)
+        self.log = AuditLog(paths.actions)
+        self.decisions = Decisions(paths.decisions)
+        self.on_taxonomy_change = on_taxonomy_change
+
+    # --- actions -----------------------------------------------------------------
+    def promote(self, cluster_id: str, *, owner: str, name_ru: str = "", name_en: str = "", group: str = "other",
+                severity: int = 2, topic_id: str | None = None, description: str = "", who: str = "analyst",
+                run_id: str | None = None, expected_version: int | str | None = None) -> dict[str, Any]:
+        """A new topic from the cluster, its representative messages as examples; routing uses it next."""
+        names = {k: v.strip() for k, v in (("ru", name_ru), ("en", name_en)) if v and v.strip()}
+        if not names:
+            raise WorkbenchError("name_ru, name_en: give the new topic a name in at least one language")
+        if not 1 <= int(severity) <= 4:
+            raise WorkbenchError(f"severity: must be 1 … 4, got {severity}")
+        new_id = (topic_id or _slug(name_en or name_ru) or f"topic_{cluster_id}").strip()
+
+        def plan(taxonomy: Taxonomy, decisions: dict, payloads: dict) -> list[Change]:
+            _check_owner(taxonomy, owner)
+            if new_id == UNKNOWN or any(t.id == new_id for t in taxonomy.topics):
+                raise WorkbenchError(f"topic_id: {new_id!r} is already a topic (or reserved); choose another id "
+                                     "or map the cluster to it")
+            row = _target(cluster_id, decisions, payloads)
+            topic = Topic(id=new_id, names=names, group=group.strip() or "other", owner=owner, severity=int(severity),
+                          description=description.strip() or _description(row), examples=_examples(row, decisions,
+                                                                                                    payloads))
+            return [_change("topic", new_id, None, topic.model_dump()),
+                    _decide(decisions, cluster_id, topic=new_id, owner=owner, decision="promoted")]
+
+        params = {"topic_id": new_id, "owner": owner, "names": names, "group": group, "severity": int(severity)}
+        return self._act("promote", [cluster_id], params, plan, who, run_id, expected_version)
+
+    def map_to_topic(self, cluster_id: str, topic_id: str, *, add_examples: bool = True, who: str = "analyst",
+                     run_id: str | None = None, expected_version: int | str | None = None) -> dict[str, Any]:
+        """The cluster belongs to an existing topic; its representatives join the topic's examples."""
+
+        def plan(taxonomy: Taxonomy, decisions: dict, payloads: dict) -> list[Change]:
+            try:
+                topic = taxonomy.topic(topic_id)
+            except KeyError:
+                raise WorkbenchError(f"topic_id: {topic_id!r} is not a topic of the taxonomy") from None
+            row = _target(cluster_id, decisions, payloads)
+            changes = [_decide(decisions, cluster_id, topic=topic_id, owner=topic.owner, decision="mapped")]
+            if add_examples:
+                added = [e for e in _examples(row, decisions, payloads) if e not in topic.examples]
+                if added:
+                    after = topic.model_copy(update={"examples": [*topic.examples, *added]})
+                    changes.insert(0, _change("topic", topic_id, topic.model_dump(), after.model_dump()))
+            return changes
+
+        params = {"topic_id": topic_id, "add_examples": add_examples}
+        return self._act("map", [cluster_id], params, plan, who, run_id, expected_version)
+
+    def merge(self, cluster_id: str, others: list[str], *, who: str = "analyst", run_id: str | None = None,
+              expected_version: int | str | None = None) -> dict[str, Any]:
+        """``others`` are folded into ``cluster_id`` (their counts, keywords and examples join it)."""
+        if not others:
+            raise WorkbenchError("others: name at least one cluster to merge into this one")
+        if cluster_id in others:
+            raise WorkbenchError(f"others: cannot merge cluster {cluster_id!r} with itself")
+        if len(set(others)) != len(others):
+            raise WorkbenchError("others: a cluster is named more than once")
+
+        def plan(taxonomy: Taxonomy, decisions: dict, payloads: dict) -> list[Change]:
+            _target(cluster_id, decisions, payloads)
+            for other in others:
+                _target(other, decisions, payloads, field="others")
+            return [_decide(decisions, other, merged_into=cluster_id) for other in others]
+
+        return self._act("merge", [cluster_id, *others], {"others": others}, plan, who, run_id, expected_version,
+                         check_ids={"others": others})
+
+    def rename(self, cluster_id: str, name: str, *, who: str = "analyst", run_id: str | None = None,
+               expected_version: int | str | None = None) -> dict[str, Any]:
+        name = (name or "").strip()
+        if not name or len(name) > 120:
+            raise WorkbenchError("name: give a name of 1 … 120 characters")
+
+        def plan(taxonomy: Taxonomy, decisions: dict, payloads: dict) -> list[Change]:
+            _target(cluster_id, decisions, payloads)
+            return [_decide(decisions, cluster_id, name=name)]
+
+        return self._act("rename", [cluster_id], {"name": name}, plan, who, run_id, expected_version)
+
+    def mark_noise(self, cluster_id: str, noise: bool = True, *, who: str = "analyst", run_id: str | None = None,
+                   expected_version: int | str | None = None) -> dict[str, Any]:
+        def plan(taxonomy: Taxonomy, decisions: dict, payloads: dict) -> list[Change]:
+            _target(cluster_id, decisions, payloads)
+            return [_decide(decisions, cluster_id, noise=bool(noise) or None)]
+
+        return self._act("noise", [cluster_id], {"noise": bool(noise)}, plan, who, run_id, expected_version)
+
+    def undo(self, n: int, *, who: str = "analyst") -> dict[str, Any]:
+        """Reverse action ``n`` (recorded as a new entry); refused when a later action changed the same things."""
+        with self.taxonomy_file.locked():
+            entry = self.log.entry(n)
+            if n in self.log.undone():
+                raise WorkbenchError(f"n: action {n} has already been undone")
+            taxonomy, decisions = self.taxonomy_file.read(), self.decisions.read()
+            for change in entry["changes"]:
+                now = _current(taxonomy, decisions, change)
+                if now != change["after"]:
+                    raise ConcurrentEditError(f"n: {change['kind']} {change['key']!r} changed after action {n}; "
+                                              "undo the later actions first")
+            inverse = [_change(c["kind"], c["key"], c["after"], c["before"]) for c in reversed(entry["changes"])]
+            return self._write("undo", entry["clusters"], {"action": entry["action"]}, inverse, who,
+                               entry.get("run_id"), taxonomy, decisions, undo_of=n)
+
+    def actions(self) -> list[dict[str, Any]]:
+        undone = self.log.undone()
+        return [{**e, "undone": e["n"] in undone} for e in self.log.entries()]
+
+    # --- the common path -----------------------------------------------------------
+    def _act(self, action: str, clusters: list[str], params: dict[str, Any], plan, who: str, run_id: str | None,
+             expected_version, check_ids: dict[str, list[str]] | None = None) -> dict[str, Any]:
+        with self.taxonomy_file.locked():
+            taxonomy = self.taxonomy_file.read()
+            self.taxonomy_file.check_version(taxonomy, expected_version)
+            state = current_run(self.paths.state_dir)
+            check_cluster(state, self.paths.state_dir, clusters[0], run_id)
+            for field, ids in (check_ids or {}).items():
+                for other in ids:
+                    check_cluster(state, self.paths.state_dir, other, None, field)
+            decisions = self.decisions.read()
+            changes = plan(taxonomy, decisions, cluster_payloads(self.store, state))
+            return self._write(action, clusters, params, changes, who, state.run_id, taxonomy, decisions)
+
+    def _write(self, action, clusters, params, changes: list[Change], who, run_id, taxonomy: Taxonomy,
+               decisions: dict, undo_of: int | None = None) -> dict[str, Any]:
+        new_taxonomy = taxonomy
+        if any(c["kind"] == "topic" for c in changes):
+            new_taxonomy = self.taxonomy_file.write(taxonomy, _with_topics(taxonomy, changes))
+        cluster_changes = [c for c in changes if c["kind"] == "cluster"]
+        if cluster_changes:
+            updated = dict(decisions)
+            for change in cluster_changes:
+                updated[change["key"]] = change["after"] or {}
+            self.decisions.write(updated)
+        entry = self.log.append({
+            "who": who or "analyst", "action": action, "run_id": run_id, "clusters": clusters, "params": params,
+            "changes": changes, "taxonomy_version": {"before": taxonomy.version, "after": new_taxonomy.version},
+            "undo_of": undo_of})
+        if new_taxonomy is not taxonomy and self.on_taxonomy_change:
+            self.on_taxonomy_change(new_taxonomy)
+        return entry
+
+
+def _change(kind: str, key: str, before: Any, after: Any) -> Change:
+    return {"kind": kind, "key": key, "before": before, "after": after}
+
+
+def _decide(decisions: dict, cluster_id: str, **fields: Any) -> Change:
+    before = decisions.get(cluster_id) or None
+    after = {k: v for k, v in {**(before or {}), **fields}.items() if v is not None} or None
+    return _change("cluster", cluster_id, before, after)
+
+
+def _current(taxonomy: Taxonomy, decisions: dict, change: Change) -> Any:
+    if change["kind"] == "cluster":
+        return decisions.get(change["key"]) or None
+    try:
+        return taxonomy.topic(change["key"]).model_dump()
+    except KeyError:
+        return None
+
+
+def _with_topics(taxonomy: Taxonomy, changes: list[Change]) -> dict[str, Any]:
+    data = taxonomy_data(taxonomy)
+    topics = {t["id"]: t for t in data["topics"]}
+    for change in changes:
+        if change["kind"] != "topic":
+            continue
+        if change["after"] is None:
+            topics.pop(change["key"], None)
+        else:
+            topics[change["key"]] = change["after"]
+    data["topics"] = list(topics.values())
+    return data
+
+
+def _check_owner(taxonomy: Taxonomy, owner: str) -> None:
+    known = [o.id for o in taxonomy.owners]
+    if owner not in known:
+        raise WorkbenchError(f"owner: {owner!r} is not an owner of the taxonomy; owners are {known}")
+
+
+def _target(cluster_id: str, decisions: dict, payloads: dict, field: str = "cluster_id") -> dict[str, Any]:
+    if cluster_id not in payloads:
+        raise UnknownClusterError(f"{field}: cluster {cluster_id!r} has no record in the run in force")
+    into = (decisions.get(cluster_id) or {}).get("merged_into")
+    if into:
+        raise WorkbenchError(f"{field}: cluster {cluster_id!r} was merged into {into!r}; act on {into!r} "
+                             "or undo the merge")
+    return payloads[cluster_id]
+
+
+def _examples(row: dict[str, Any], decisions: dict, payloads: dict) -> list[str]:
+    texts = list(row.get("examples", []))
+    for other, decision in decisions.items():
+        if decision.get("merged_into") == row.get("cluster_id") and other in payloads:
+            texts.extend(payloads[other].get("examples", []))
+    clean = [" ".join(t.split()) for t in texts if t and t.strip()]
+    return list(dict.fromkeys(clean))[:MAX_EXAMPLES]
+
+
+def _description(row: dict[str, Any]) -> str:
+    keywords = ", ".join(row.get("keywords", [])[:6])
+    return f"{row.get('name') or row.get('cluster_id')}: {keywords}".strip(": ")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "_", text.strip().lower()).strip("_")[:48]
