@@ -6,6 +6,12 @@ Starts `voc serve` on a free loopback port with a fresh data directory, drives i
 an asyncio + httpx client (closed loop at 1, 8 and 32 concurrent clients, single-message
 and batch calls), then runs the same messages through the analyser in-process in the same
 run; reports p50/p95/p99, throughput and the HTTP-overhead ratio.
+
+Then two open-loop runs (requests on a clock, latency from the moment each was due): at
+half the measured saturation throughput (the p99 target), and at ten times it (overload:
+every call must be answered 2xx or 429, never 5xx, and every 2xx must be readable after).
+The in-process part also times the embedding of one message alone, so the non-embedding
+cost of a call (analysis + store + HTTP) is reported beside it.
 """
 
 from __future__ import annotations
@@ -20,8 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
+from benchmarks.open_loop import open_loop, readable, summarise_overload
+from benchmarks.stats import percentile
 from benchmarks.texts import make_texts
 
 
@@ -29,11 +38,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def closed_loop(base: str, payloads: list, concurrency: int, path: str) -> dict:
@@ -78,7 +82,7 @@ def wait_ready(base: str, process: subprocess.Popen, timeout: float = 120) -> No
 
 def messages(prefix: str, count: int) -> list[dict]:
     return [{"id": f"{prefix}-{i}", "text": text, "channel": "chat", "customer": {"id": f"c-{i % 50}"}}
-            for i, text in enumerate(make_texts(count, seed=hash(prefix) % 1000))]
+            for i, text in enumerate(make_texts(count, seed=zlib.crc32(prefix.encode()) % 1000))]
 
 
 def in_process(model: str, texts_count: int) -> dict:
@@ -90,8 +94,11 @@ def in_process(model: str, texts_count: int) -> dict:
     analyzer = build_analyzer(embedder, model_name=embedder.name)
     batch = [IncomingMessage(id=m["id"], text=m["text"]) for m in messages("lib", texts_count)]
     analyzer.analyse(batch[:4])
-    latencies = []
+    latencies, embed_ms = [], []
     for item in batch[: min(50, len(batch))]:
+        start = time.perf_counter()
+        embedder.embed([item.text])
+        embed_ms.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
         analyzer.analyse([item])
         latencies.append((time.perf_counter() - start) * 1000)
@@ -99,21 +106,65 @@ def in_process(model: str, texts_count: int) -> dict:
     for offset in range(0, len(batch), 32):
         analyzer.analyse(batch[offset : offset + 32])
     return {"single_p50_ms": round(statistics.median(latencies), 1),
+            "embed_single_p50_ms": round(statistics.median(embed_ms), 1),
             "batch32_messages_per_s": round(len(batch) / (time.perf_counter() - start), 1)}
+
+
+def load_runs(base: str, saturation_per_s: float, quick: bool) -> dict:
+    """Open loop at half saturation, then at ten times it with a read-back of every 2xx."""
+    seconds_half, seconds_over = (10.0, 4.0) if quick else (30.0, 10.0)
+    rows = {}
+
+    def payload(prefix: str):
+        return lambda i: messages_one(f"{prefix}-{i}", i)
+
+    rows["open 0.5x sat"] = asyncio.run(open_loop(base, payload("half"), 0.5 * saturation_per_s, seconds_half))
+    over = asyncio.run(open_loop(base, payload("over"), 10 * saturation_per_s, seconds_over))
+    over["overload"] = summarise_overload(over, asyncio.run(readable(base, over["accepted_ids"])))
+    rows["open 10x sat"] = over
+    for row in rows.values():
+        row["messages_per_s"] = row["offered_per_s"]
+        row.pop("accepted_ids")
+    return rows
+
+
+_TEXTS = make_texts(512, seed=11)
+
+
+def messages_one(message_id: str, index: int) -> dict:
+    return {"id": message_id, "text": _TEXTS[index % len(_TEXTS)], "channel": "chat",
+            "customer": {"id": f"c-{index % 50}"}}
+
+
+def print_report(rows: dict, library: dict) -> None:
+    print(f"{'load':<14}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'msg/s':>8}{'vs lib':>8}  statuses")
+    for name, row in rows.items():
+        print(f"{name:<14}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['p99_ms']:>8}{row['messages_per_s']:>8}"
+              f"{row.get('vs_library_batch32', ''):>8}  {row['statuses']}")
+    single = rows["single x1"]["p50_ms"]
+    print(f"in-process: embedding alone p50 {library['embed_single_p50_ms']} ms, whole analysis p50 "
+          f"{library['single_p50_ms']} ms, batch-32 {library['batch32_messages_per_s']} msg/s")
+    print(f"one client over HTTP p50 {single} ms: {single - library['embed_single_p50_ms']:.1f} ms beyond the "
+          f"embedding ({single - library['single_p50_ms']:.1f} ms beyond the in-process analysis)")
+    if "open 10x sat" in rows:
+        print("overload (10x saturation):", rows["open 10x sat"]["overload"])
+    print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()}")
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", type=Path)
-    parser.add_argument("--model", default="e5-small")
+    parser.add_argument("--quick", action="store_true", help="64 calls per closed-loop run, short open-loop runs")
+    parser.add_argument("--json", type=Path, help="write the results as JSON to this path")
+    parser.add_argument("--model", default="e5-small", help="embedding model under var/models")
+    parser.add_argument("--max-in-flight", type=int, default=64, help="the service's VOC_MAX_IN_FLIGHT")
+    parser.add_argument("--no-open-loop", action="store_true", help="skip the half-saturation and overload runs")
     args = parser.parse_args(argv)
     count = 64 if args.quick else 256
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data_dir:
         env = {**os.environ, "VOC_DATA_DIR": data_dir, "VOC_MODEL": args.model, "VOC_TOKENS": "{}",
-               "VOC_MAX_IN_FLIGHT": "512"}
+               "VOC_MAX_IN_FLIGHT": str(args.max_in_flight)}
         process = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -126,23 +177,23 @@ def main(argv: list[str] | None = None) -> dict:
             batches = [{"messages": messages(f"b{i}", 32)} for i in range(max(2, count // 32))]
             rows["batch32 x1"] = asyncio.run(closed_loop(base, batches, 1, "/v1/messages:batch"))
             rows["batch32 x1"]["messages_per_s"] = round(rows["batch32 x1"]["requests_per_s"] * 32, 1)
+            if not args.no_open_loop:
+                saturation = max(rows[f"single x{c}"]["requests_per_s"] for c in (1, 8, 32))
+                rows.update(load_runs(base, saturation, args.quick))
         finally:
             process.terminate()
             process.wait(timeout=30)
     library = in_process(args.model, count)
-    for name, row in rows.items():
-        row.setdefault("messages_per_s", row["requests_per_s"])
+    for row in rows.values():
+        if "messages_per_s" not in row:
+            row["messages_per_s"] = row["requests_per_s"]
     rows["single x32"]["vs_library_batch32"] = round(
         rows["single x32"]["messages_per_s"] / library["batch32_messages_per_s"], 2)
     rows["batch32 x1"]["vs_library_batch32"] = round(
         rows["batch32 x1"]["messages_per_s"] / library["batch32_messages_per_s"], 2)
-    print(f"{'load':<14}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'msg/s':>8}{'vs lib':>8}  statuses")
-    for name, row in rows.items():
-        print(f"{name:<14}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['p99_ms']:>8}{row['messages_per_s']:>8}"
-              f"{row.get('vs_library_batch32', ''):>8}  {row['statuses']}")
-    print(f"in-process: single p50 {library['single_p50_ms']} ms, batch-32 {library['batch32_messages_per_s']} msg/s; "
-          f"HTTP overhead at p50 (one client): {rows['single x1']['p50_ms'] - library['single_p50_ms']:.1f} ms")
-    report = {"benchmark": "service", "model": args.model, "http": rows, "library": library}
+    print_report(rows, library)
+    report = {"benchmark": "service", "model": args.model, "http": rows, "library": library,
+              "cpu_count": os.cpu_count(), "load_average_after": [round(x, 2) for x in os.getloadavg()]}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2))
