@@ -7,7 +7,6 @@ plain functions for Python callers; each returns what it reports.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -123,8 +122,10 @@ def recluster(
     """Re-cluster the messages of a window, keep cluster ids stable, and put the new run in force."""
     import json
 
+    from cli.progress import Progress
     from embeddings.model_folder import read_model_folder, resolve_model_folder
     from jobs import ReclusterSettings, run_recluster
+    from jobs.timespan import parse_window
     from store import open_store
 
     try:
@@ -134,9 +135,10 @@ def recluster(
                                      outlier_quantile=outlier_quantile, max_fit=max_fit)
         store_args: dict[str, Any] = ({"path": data_dir / "store"} if store_backend == "embedded"
                                       else {"url": qdrant_url, "api_key": qdrant_api_key})
-        with open_store(store_backend, dimension=manifest.dimension, **store_args) as store:  # type: ignore[arg-type]
-            report = run_recluster(store, data_dir / "clusters", start, end, settings,
-                                   log=lambda line: typer.echo(line, err=True))
+        with (open_store(store_backend, dimension=manifest.dimension, **store_args) as store,  # type: ignore[arg-type]
+              Progress() as progress):
+            report = run_recluster(store, data_dir / "clusters", start, end, settings, log=progress.log,
+                                   progress=progress.update)
     except (VocError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
@@ -147,25 +149,3 @@ def recluster(
     if json_out:
         json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return report
-
-
-def parse_window(since: str, until: str, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """(start, end) from "30d" / "12h" / an ISO date or time, and "now" / an ISO date or time."""
-    now = now or datetime.now(UTC)
-    end = now if until.strip().lower() == "now" else _moment(until)
-    text = since.strip().lower()
-    if text[:-1].isdigit() and text[-1:] in ("d", "h"):
-        start = end - timedelta(**{"days" if text.endswith("d") else "hours": int(text[:-1])})
-    else:
-        start = _moment(since)
-    if start >= end:
-        raise ValueError(f"the window is empty: {start.isoformat()} is not before {end.isoformat()}")
-    return start, end
-
-
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"expected 'now', a span like 30d or 12h, or an ISO date/time; got {text!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -8,6 +8,7 @@ from cli import clusters as clusters_cmd
 from cli import embed as embed_cmd
 from cli import evaluate as evaluate_cmd
 from cli import models as models_cmd
+from cli import report as report_cmd
 from cli import serve as serve_cmd
 from cli import train as train_cmd
 
@@ -22,6 +23,7 @@ app.command("serve")(serve_cmd.serve)
 app.command("recluster")(clusters_cmd.recluster)
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(train_cmd.app, name="train")
+app.add_typer(report_cmd.app, name="report")
 evaluate_cmd.app.command("clusters")(clusters_cmd.evaluate_clusters)
 app.add_typer(evaluate_cmd.app, name="evaluate")
 

@@ -63,8 +63,13 @@ class ReclusterSettings:
 
 def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
                   settings: ReclusterSettings | None = None, pipeline: ClusterPipeline | None = None,
-                  log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
-    """Cluster the messages created in [since, until) and put the result in force; returns the report."""
+                  log: Callable[[str], None] = lambda _: None,
+                  progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Cluster the messages created in [since, until) and put the result in force; returns the report.
+
+    ``progress(stage, done, total)`` follows the stages "read" and "write" (messages); without it,
+    progress goes to ``log`` as lines."""
+    progress = progress or (lambda stage, done, total: log(f"{stage} {done}/{total} messages"))
     settings = settings or ReclusterSettings()
     started = time.perf_counter()
     previous = read_current(state_dir)
@@ -72,7 +77,7 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
         log(f"finishing the write-back of {previous.run_id}")
         _apply(store, state_dir, previous)
     window = read_window(store, since, until, max_fit=settings.max_fit,
-                         progress=lambda done, total: log(f"read {done}/{total} messages"))
+                         progress=lambda done, total: progress("read", done, total))
     if len(window.ids) < max(settings.min_cluster_size, 2):
         raise ReclusterError(
             f"{len(window.ids)} messages with vectors between {since.isoformat()} and {until.isoformat()} "
@@ -117,7 +122,8 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
             "examples": [window.texts[i] for i in pipeline.representatives_[index]],
             "example_ids": [window.ids[i] for i in pipeline.representatives_[index]],
             **profile, "status": cluster_status, "emerging": is_emerging(cluster_status) or shift.shifted,
-            "growth": trend.as_dict(), "sentiment_shift": shift.as_dict(), "window": [since.isoformat(), until.isoformat()],
+            "growth": trend.as_dict(), "sentiment_shift": shift.as_dict(),
+            "window": [since.isoformat(), until.isoformat()],
         })
     if ids:
         store.clusters.upsert([item_id(run_id, c) for c in ids], centroids, payloads)
@@ -147,7 +153,8 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
     write_current(state_dir, state)
     log(f"{run_id} in force: {len(ids)} clusters; writing cluster ids to messages")
     report["changed_messages"] = _apply(store, state_dir, state, before=dict(zip(window.ids, window.previous,
-                                                                                  strict=True)))
+                                                                                  strict=True)),
+                                        progress=lambda done: progress("write", done, len(window.ids)))
     _clean(store, state_dir, state, settings.keep_runs)
     report["seconds"] = round(time.perf_counter() - started, 2)
     (folder / "report.json").write_text(_json(report), encoding="utf-8")
@@ -186,11 +193,14 @@ def _in_previous_window(window: Window, previous: RunState | None) -> list[int]:
     return np.where((ts >= start) & (ts < end))[0].tolist()
 
 
-def _apply(store, state_dir: Path, state: RunState, before: dict[str, str | None] | None = None) -> int:
+def _apply(store, state_dir: Path, state: RunState, before: dict[str, str | None] | None = None,
+           progress: Callable[[int], None] = lambda _: None) -> int:
     """Write the run's cluster ids to messages (only changes when ``before`` is known)."""
     changes: dict[str, str | None] = {}
     written = 0
-    for message_id, cluster_id in read_assignments(run_dir(state_dir, state.run_id)):
+    for done, (message_id, cluster_id) in enumerate(read_assignments(run_dir(state_dir, state.run_id)), 1):
+        if done % WRITE_CHUNK == 0:
+            progress(done)
         if before is not None and before.get(message_id) == cluster_id:
             continue
         changes[message_id] = cluster_id
@@ -198,6 +208,7 @@ def _apply(store, state_dir: Path, state: RunState, before: dict[str, str | None
             written += _write(store, changes)
             changes = {}
     written += _write(store, changes)
+    progress(len(before) if before is not None else 0)
     state.applied = True
     write_current(state_dir, state)
     return written

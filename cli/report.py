@@ -1,0 +1,117 @@
+"""``voc report debt``: topics and unmapped clusters ranked by client debt, each component shown.
+
+Works without the service: it opens the store itself. The embedded store belongs to one
+process, so while the service runs on the same data folder the command says so and points
+at ``GET /v1/report/debt`` instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from core.errors import VocError
+
+app = typer.Typer(help="Reports over the stored messages.", no_args_is_help=True)
+
+COMPONENTS = ("volume", "share", "repeat", "negative", "rating", "growth")
+
+
+@app.command("debt")
+def debt(
+    period: Annotated[str | None, typer.Option(help="Span back from --until: 30d, 7d, 12h. Default 30d unless "
+                                                    "--since is given.")] = None,
+    since: Annotated[str | None, typer.Option(help="Period start, an ISO date/time (UTC if no zone).")] = None,
+    until: Annotated[str, typer.Option(help="Period end (excluded): 'now' or an ISO date/time.")] = "now",
+    orders: Annotated[Path | None, typer.Option(help="CSV with 'date' and 'orders' columns (orders per day): adds "
+                                                     "contacts per 1,000 orders.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the whole report as JSON instead of a table.")] = (
+        False),
+    limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 20,
+    data_dir: Annotated[Path, typer.Option(help="Data folder: the embedded store in DATA_DIR/store, cluster runs "
+                                                "in DATA_DIR/clusters.")] = Path("data"),
+    models_dir: Annotated[Path, typer.Option(help="Where built model folders live.")] = Path("var/models"),
+    model: Annotated[str, typer.Option(help="Embedding model of the store (its dimension).")] = "e5-small",
+    taxonomy: Annotated[Path | None, typer.Option(help="Taxonomy YAML for topic names; the shipped one if unset.")] = (
+        None),
+    store_backend: Annotated[str, typer.Option(help="embedded or server.")] = "embedded",
+    qdrant_url: Annotated[str | None, typer.Option(help="Qdrant server URL (server backend).")] = None,
+    qdrant_api_key: Annotated[str | None, typer.Option(help="Qdrant API key (server backend).")] = None,
+) -> dict[str, Any]:
+    """Rank topics and unmapped clusters of a period by client debt (volume, share, repeat contacts,
+    negative share, rating, growth)."""
+    from cli.progress import Progress
+    from embeddings.model_folder import read_model_folder, resolve_model_folder
+    from jobs.debt_report import debt_report, read_order_counts
+    from jobs.timespan import parse_window
+    from store import StoreLockedError, open_store
+
+    try:
+        if period and since:
+            raise ValueError("give --period or --since, not both")
+        if period and not _is_span(period):
+            raise ValueError(f"--period: expected a span like 30d or 12h, got {period!r}")
+        start, end = parse_window(since or period or "30d", until)
+        order_count = read_order_counts(orders, start, end) if orders else None
+        manifest, _ = read_model_folder(resolve_model_folder(model, models_dir), verify=False)
+        names = _topic_names(taxonomy)
+        store_args: dict[str, Any] = ({"path": data_dir / "store"} if store_backend == "embedded"
+                                      else {"url": qdrant_url, "api_key": qdrant_api_key})
+        with (open_store(store_backend, dimension=manifest.dimension, **store_args) as store,  # type: ignore[arg-type]
+              Progress() as progress):
+            report = debt_report(store, data_dir / "clusters", start, end, orders=order_count, topic_names=names,
+                                 limit=limit, progress=lambda done, total: progress.update("read", done, total))
+    except StoreLockedError as error:
+        typer.echo(f"error: {error}\nThe service holds the store: ask it instead, e.g. "
+                   f"curl -H 'authorization: Bearer TOKEN' 'localhost:8000/v1/report/debt?period=30d'", err=True)
+        raise typer.Exit(3) from error
+    except (VocError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    if json_out:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render_table(report))
+    return report
+
+
+def render_table(report: dict[str, Any]) -> str:
+    lines = [f"client debt {report['since'][:19]} … {report['until'][:19]}: {report['contacts']} contacts, "
+             f"{report['groups']} groups, cluster run {report['run_id'] or 'none'}"]
+    if not report["rows"]:
+        return lines[0] + "\nno messages in this period"
+    per_orders = report["orders"] is not None
+    header = ["#", "score", "kind", "name", "owner", "contacts", "share", *COMPONENTS]
+    if per_orders:
+        header.append("per 1k orders")
+    table = [header]
+    for row in report["rows"]:
+        cells = [str(row["rank"]), f"{row['score']:.1f}", row["kind"], _cut(row["name"], 40), row["owner"] or "-",
+                 str(row["contacts"]), f"{row['share_of_contacts']:.1%}",
+                 *(f"{row['components'][c]:.2f}" for c in COMPONENTS)]
+        if per_orders:
+            cells.append(f"{row['contacts_per_1000_orders']:.2f}")
+        table.append(cells)
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in table]
+    lines.append("score = 100 × Σ weight × component / Σ weight; weights " +
+                 ", ".join(f"{k} {v:g}" for k, v in report["weights"].items()))
+    return "\n".join(lines)
+
+
+def _topic_names(taxonomy: Path | None) -> dict[str, str]:
+    from topics.taxonomy import load_taxonomy
+
+    return {topic.id: topic.name for topic in load_taxonomy(taxonomy).topics}
+
+
+def _is_span(text: str) -> bool:
+    text = text.strip().lower()
+    return text[:-1].isdigit() and text[-1:] in ("d", "h")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,147 @@
+"""The client-debt report over a period of the store: topics and unmapped clusters, ranked.
+
+Every message of the period counts once: under its cluster when the run in force left that
+cluster unmapped ("unmapped: candidate new topic"), otherwise under the topic it was given
+on arrival ("unknown" when none). So the shares of all rows add up to 1. Each group gets
+the components of `clustering.debt` (volume, share, repeat contacts, negative share, mean
+rating, growth of the last ``recent_days`` against the days before, up to 28) and the score.
+Memory is bounded by the number of groups and customers, not messages: the store is read
+page by page without vectors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from clustering.debt import WEIGHTS, GroupStats, debt_ranking
+from clustering.profiles import UNMAPPED
+from clustering.trends import growth
+from jobs.state import current_clusters, read_current
+from jobs.window import _normalised
+from store import MessageFilter
+
+BASELINE_DAYS = 28
+
+
+@dataclass
+class _Group:
+    kind: str
+    name: str
+    contacts: int = 0
+    negative: int = 0
+    rated: int = 0
+    rating_sum: float = 0.0
+    customers: Counter = field(default_factory=Counter)
+    owners: Counter = field(default_factory=Counter)
+    daily: Counter = field(default_factory=Counter)
+
+
+def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, orders: int | None = None,
+                topic_names: Mapping[str, str] | None = None, recent_days: int = 7, limit: int | None = None,
+                progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """The ranking for messages created in [since, until), with the formula and the period it covers."""
+    if orders is not None and orders <= 0:
+        raise ValueError(f"orders: must be a positive count, got {orders}")
+    state = read_current(state_dir)
+    unmapped = {item.payload["cluster_id"]: item.payload.get("name") or item.payload["cluster_id"]
+                for item in current_clusters(store, state_dir, with_vectors=False)
+                if item.payload.get("mapping") == UNMAPPED}
+    names = dict(topic_names or {})
+    groups: dict[str, _Group] = {}
+    window = MessageFilter(created_from=since, created_to=until)
+    expected, seen = store.messages.count(window), 0
+    for batch in store.messages.iterate(window, batch_size=2048, with_vectors=False):
+        for message in batch.messages:
+            if message.cluster_id in unmapped:
+                key, kind, name = f"cluster:{message.cluster_id}", "unmapped", unmapped[message.cluster_id]
+            else:
+                topic = message.topic or "unknown"
+                key, kind, name = f"topic:{topic}", "topic", names.get(topic, topic)
+            group = groups.get(key) or groups.setdefault(key, _Group(kind, name))
+            group.contacts += 1
+            group.negative += message.sentiment == "negative"
+            rating = _normalised(message.rating, message.extra.get("rating_scale"))
+            if not math.isnan(rating):
+                group.rated += 1
+                group.rating_sum += rating
+            if message.customer_id:
+                group.customers[message.customer_id] += 1
+            if message.owner:
+                group.owners[message.owner] += 1
+            group.daily[message.created_day] += 1
+        seen += len(batch)
+        if progress:
+            progress(seen, expected)
+    today = _day_after(until)
+    period_days = (today - _day_of(since)).days
+    baseline_days = min(BASELINE_DAYS, period_days - recent_days)
+    stats, owners = [], {}
+    for key, group in groups.items():
+        ratio = 1.0
+        if baseline_days >= recent_days:  # too short a period says nothing about growth
+            ratio = growth(group.daily, today, recent_days=recent_days, baseline_days=baseline_days).ratio
+        stats.append(GroupStats(key, group.name, group.contacts,
+                                sum(n for n in group.customers.values() if n > 1), group.negative,
+                                group.rating_sum / group.rated if group.rated else None, ratio, kind=group.kind))
+        owners[key] = group.owners.most_common(1)[0][0] if group.owners else None
+    rows = debt_ranking(stats, total_contacts=seen, orders=orders)
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+        row["owner"] = owners[row["key"]]
+        kind_value = row["key"].split(":", 1)[1]
+        row["topic" if row["kind"] == "topic" else "cluster_id"] = kind_value
+        if row["kind"] == "unmapped":
+            row["mapping"] = UNMAPPED
+    return {
+        "since": since.isoformat(), "until": until.isoformat(), "contacts": seen, "orders": orders,
+        "run_id": state.run_id if state else None, "unmapped_clusters": len(unmapped),
+        "growth": {"recent_days": recent_days, "baseline_days": max(baseline_days, 0),
+                   "measured": baseline_days >= recent_days},
+        "weights": dict(WEIGHTS),
+        "score": "100 × Σ weight × component / Σ weight; components are 0 … 1 (see docs/clustering.md)",
+        "groups": len(rows), "rows": rows[:limit] if limit else rows,
+    }
+
+
+def _day_of(moment: datetime) -> date:
+    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
+
+
+def _day_after(until: datetime) -> date:
+    """The first day after the period's last instant: growth compares the days before it."""
+    return _day_of(until - timedelta(microseconds=1)) + timedelta(days=1)
+
+
+def read_order_counts(path: Path, since: datetime, until: datetime) -> int:
+    """Orders in the period from a CSV (``date,orders`` columns, one row per day, more columns ignored)."""
+    import csv
+
+    if not path.is_file():
+        raise ValueError(f"--orders: {path} is not a file")
+    first, last = _day_of(since), _day_after(until)
+    total, rows = 0, 0
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or not {"date", "orders"} <= set(reader.fieldnames):
+            raise ValueError(f"--orders: {path} needs the columns 'date' and 'orders', found {reader.fieldnames}")
+        for line, row in enumerate(reader, start=2):
+            try:
+                day, count = date.fromisoformat(row["date"].strip()[:10]), float(row["orders"])
+            except (AttributeError, ValueError):
+                raise ValueError(f"--orders: {path} line {line}: expected an ISO date and a number, got "
+                                 f"{row.get('date')!r}, {row.get('orders')!r}") from None
+            if count < 0:
+                raise ValueError(f"--orders: {path} line {line}: a negative order count ({count:g})")
+            if first <= day < last:
+                total += int(count)
+                rows += 1
+    if not rows or total <= 0:
+        raise ValueError(f"--orders: {path} has no orders between {first} and {last - timedelta(days=1)}")
+    return total
+

@@ -1,0 +1,28 @@
+"""Time windows from the command line or a query: spans back from an end ("30d", "12h") or ISO dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+
+def parse_window(since: str, until: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """(start, end) from "30d" / "12h" / an ISO date or time, and "now" / an ISO date or time."""
+    now = now or datetime.now(UTC)
+    end = now if until.strip().lower() == "now" else parse_moment(until)
+    text = since.strip().lower()
+    if text[:-1].isdigit() and text[-1:] in ("d", "h"):
+        start = end - timedelta(**{"days" if text.endswith("d") else "hours": int(text[:-1])})
+    else:
+        start = parse_moment(since)
+    if start >= end:
+        raise ValueError(f"the window is empty: {start.isoformat()} is not before {end.isoformat()}")
+    return start, end
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO date or date-time; UTC when it names no zone."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"expected 'now', a span like 30d or 12h, or an ISO date/time; got {text!r}") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
