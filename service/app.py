@@ -16,7 +16,7 @@ from store.errors import BackendError, InvalidIdError
 from service.limits import LimitsMiddleware
 from service.log_privacy import install_log_redaction, redact
 from service.metrics import LatencyMiddleware, ServiceMetrics
-from service.routes import embed, health, messages, topics
+from service.routes import clusters, embed, health, messages, topics
 from service.routes import workbench as workbench_routes
 from service.store_config import open_configured_store
 from service.state import ServiceState
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from analysis.factory import build_analyzer
         from embeddings.batcher import BatchingEmbedder
         from embeddings.loader import load_embedder
+        from service.cluster_runs import ClusterRuns
         from workbench.paths import active_taxonomy
 
         install_log_redaction()  # after the server has configured its loggers
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         state.embedder = batcher
         state.store = open_configured_store(settings, model.dimension)
+        state.clusters = ClusterRuns(state.store, settings.data_dir / "clusters")
         try:
             state.analyzer = build_analyzer(
                 batcher,
@@ -58,12 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 priority_policy=settings.priority_policy,
                 rating_weight=settings.rating_weight,
                 history=state.store.messages,
+                clusters=state.clusters.matcher,
             )
             yield
         finally:
             state.analyzer = None
             state.embedder = None
             batcher.close()
+            state.clusters.close()
             state.store.close()
             state.store = None
 
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(embed.router)
     app.include_router(messages.router)
     app.include_router(topics.router)
+    app.include_router(clusters.router)
     app.include_router(workbench_routes.router)
 
     @app.get("/metrics", include_in_schema=False)

@@ -10,6 +10,7 @@ from embeddings.base import Embedder
 
 if TYPE_CHECKING:
     from analysis.analyzer import Analyzer
+    from service.cluster_runs import ClusterRuns
     from store import Store
 from service.metrics import ServiceMetrics
 
@@ -21,3 +22,4 @@ class ServiceState:
     embedder: Embedder | None = None
     store: Store | None = None
     analyzer: Analyzer | None = None
+    clusters: ClusterRuns | None = None

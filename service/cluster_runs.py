@@ -1,0 +1,110 @@
+"""Re-clustering inside the service: the run in force for new messages, and runs on demand.
+
+The service owns the embedded store (docs/store.md, "sharing"), so an admin call runs the
+job in a thread of this process, on the same `Store`. One run at a time: a second start
+while one runs raises :class:`RunInProgress`. When a run has put its clusters in force,
+the analyser's matcher is reloaded, so the next message gets a cluster of the new run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.stages import ClusterMatch
+from core.errors import VocError
+from jobs import ReclusterSettings, run_recluster
+from jobs.matcher import CurrentClusters
+
+logger = logging.getLogger("voc.clusters")
+
+
+class RunInProgress(VocError):
+    """A re-clustering run is already going on."""
+
+
+class LiveClusters:
+    """The analyser's `ClusterMatcher`: the nearest cluster of the run in force, swapped after each run."""
+
+    def __init__(self, store, state_dir: Path) -> None:
+        self.store = store
+        self.state_dir = state_dir
+        self.current: CurrentClusters | None = None
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            self.current = CurrentClusters.load(self.store, self.state_dir)
+        except VocError as error:  # a damaged current.json: no clusters until a run succeeds
+            logger.warning("no cluster run in force: %s", error)
+            self.current = None
+
+    def nearest(self, vectors: np.ndarray) -> list[ClusterMatch | None]:
+        current = self.current  # one read: a reload between two calls cannot mix two runs
+        return [None] * len(vectors) if current is None else current.nearest(vectors)
+
+
+class ClusterRuns:
+    """Starts runs in a background thread, one at a time, and keeps the last run's status."""
+
+    def __init__(self, store, state_dir: Path,
+                 pipeline_factory: Callable[[ReclusterSettings], Any] | None = None) -> None:
+        self.store = store
+        self.state_dir = state_dir
+        self.matcher = LiveClusters(store, state_dir)
+        self.pipeline_factory = pipeline_factory  # None: the production pipeline from the settings
+        self.status: dict[str, Any] = {"state": "idle"}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self, since: datetime, until: datetime, settings: ReclusterSettings) -> None:
+        if not self._lock.acquire(blocking=False):
+            raise RunInProgress(f"a re-clustering run started at {self.status.get('started_at')} is still going on; "
+                                "see GET /v1/admin/recluster")
+        self.status = {"state": "running", "since": since.isoformat(), "until": until.isoformat(),
+                       "started_at": _now()}
+        self._thread = threading.Thread(target=self._run, args=(since, until, settings), name="recluster",
+                                        daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the run in progress; True when none is running any more."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    def close(self) -> None:
+        """At shutdown: let a run in progress finish (a stopped run would leave the previous one in force)."""
+        if not self.wait(0):
+            logger.info("waiting for the re-clustering run in progress to finish")
+            self.wait()
+
+    def _run(self, since: datetime, until: datetime, settings: ReclusterSettings) -> None:
+        status = dict(self.status)
+        try:
+            pipeline = self.pipeline_factory(settings) if self.pipeline_factory else None
+            report = run_recluster(self.store, self.state_dir, since, until, settings, pipeline=pipeline,
+                                   log=lambda line: logger.info("recluster: %s", line))
+            self.matcher.reload()
+            status.update(state="finished", report=report)
+        except VocError as error:
+            status.update(state="failed", error=str(error), error_type=type(error).__name__)
+        except Exception as error:  # noqa: BLE001  the thread must always record its end
+            logger.exception("the re-clustering run failed")
+            status.update(state="failed", error=f"{type(error).__name__}: {error}; the previous run stays in force",
+                          error_type=type(error).__name__)
+        finally:
+            status["finished_at"] = _now()
+            self.status = status
+            self._lock.release()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
