@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli import clusters as clusters_cmd
+from cli import demo as demo_cmd
 from cli import embed as embed_cmd
 from cli import evaluate as evaluate_cmd
 from cli import models as models_cmd
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.command("embed")(embed_cmd.embed)
 app.command("serve")(serve_cmd.serve)
 app.command("recluster")(clusters_cmd.recluster)
+app.command("demo")(demo_cmd.demo)
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(train_cmd.app, name="train")
 app.add_typer(report_cmd.app, name="report")
