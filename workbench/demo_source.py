@@ -46,7 +46,9 @@ def read_rows(path: Path, text_col: str = "text", date_col: str | None = None, i
     if date_col and date_col not in columns:
         raise WorkbenchError(f"--date-col: {path} has no column {date_col!r}; columns are {sorted(columns)}")
     date_col = date_col or next((c for c in DATE_COLUMNS if c in columns), None)
-    id_col = id_col or next((c for c in ID_COLUMNS if c in columns), None)
+    if id_col and id_col not in columns:
+        raise WorkbenchError(f"--id-col: {path} has no column {id_col!r}; columns are {sorted(columns)}")
+    id_col = id_col or next((c for c in ID_COLUMNS if c in columns and _unique(raw, c)), None)
     if limit is not None and 0 < limit < len(raw):
         step = len(raw) / limit
         raw = [raw[int(i * step)] for i in range(limit)]
@@ -65,6 +67,11 @@ def read_rows(path: Path, text_col: str = "text", date_col: str | None = None, i
     if not rows:
         raise WorkbenchError(f"--data: {path} has no non-empty texts in {text_col!r}")
     return rows
+
+
+def _unique(rows: list[dict[str, Any]], column: str) -> bool:
+    values = [str(r.get(column) or "") for r in rows]
+    return all(values) and len(set(values)) == len(values)
 
 
 def _moment(value: Any, path: Path, number: int, column: str) -> str:
