@@ -91,6 +91,8 @@ def test_merge_folds_counts_and_refuses_itself(bench, paths):
     bench.merge("c1-1", ["c1-3"])
     rows = {r["cluster_id"]: r for r in review(bench.store, paths)["clusters"]}
     assert "c1-3" not in rows and rows["c1-1"]["size"] == 40 and rows["c1-1"]["merged"] == ["c1-3"]
+    assert rows["c1-1"]["sentiment_mix"] == {"negative": 0.5, "neutral": 0.5} and rows["c1-1"]["mean_rating"] == 0.3
+    assert rows["c1-1"]["daily_counts"] == {"2024-05-01": 40}
     with pytest.raises(WorkbenchError, match="was merged into 'c1-1'"):
         bench.rename("c1-3", "x")
     entry = promote(bench)

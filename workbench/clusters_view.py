@@ -80,7 +80,14 @@ def apply_decisions(payloads: dict[str, dict[str, Any]], decisions: dict[str, di
 
 
 def _absorb(row: dict[str, Any], other: dict[str, Any]) -> None:
-    row["size"] = row.get("size", 0) + other.get("size", 0)
+    mine, theirs = row.get("size", 0), other.get("size", 0)
+    mix = {k: (row.get("sentiment_mix", {}).get(k, 0) * mine + other.get("sentiment_mix", {}).get(k, 0) * theirs)
+           / max(mine + theirs, 1) for k in {*row.get("sentiment_mix", {}), *other.get("sentiment_mix", {})}}
+    row["sentiment_mix"] = {k: round(v, 4) for k, v in sorted(mix.items())}
+    rated = [(r["mean_rating"], r.get("rated", 0)) for r in (row, other) if r.get("mean_rating") is not None]
+    if rated and sum(n for _, n in rated):
+        row["mean_rating"] = round(sum(m * n for m, n in rated) / sum(n for _, n in rated), 4)
+    row["size"] = mine + theirs
     row["negative"] = row.get("negative", 0) + other.get("negative", 0)
     row["repeat_contacts"] = row.get("repeat_contacts", 0) + other.get("repeat_contacts", 0)
     for key in ("daily_counts", "channels"):
