@@ -48,7 +48,8 @@ def cluster_profiles(labels: np.ndarray, facts: MessageFacts, n_clusters: int) -
 
 def _profile(rows: np.ndarray, days: np.ndarray, facts: MessageFacts) -> dict:
     if not len(rows):
-        return {"size": 0, "daily_counts": {}, "daily_negative": {}, "sentiment_mix": {}, "mean_rating": None, "channels": {},
+        return {"size": 0, "daily_counts": {}, "daily_negative": {}, "sentiment_mix": {}, "mean_rating": None,
+                "channels": {},
                 "first_seen": None, "last_seen": None, "repeat_contacts": 0, "negative": 0, "topic": None,
                 "owner": None, "topic_share": 0.0, "mapping": UNMAPPED}
     values, counts = np.unique(days[rows], return_counts=True)
