@@ -85,6 +85,11 @@ class EdgeCollection(Collection):
             self.flush()
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[dict[str, Any]]) -> None:
+        if len(ids) <= _PIPELINE_CHUNK:  # one chunk: nothing to overlap, skip the thread hand-off
+            rows = vectors.tolist()
+            points = [qe.Point(i, row, p) for i, row, p in zip(ids, rows, payloads, strict=True)]
+            self._update(qe.UpdateOperation.upsert_points(points), len(points))
+            return
         # The engine writes one chunk (without the GIL) while the next one is converted.
         pending: Future | None = None
         try:
