@@ -10,13 +10,21 @@ def parse_window(since: str, until: str, now: datetime | None = None) -> tuple[d
     now = now or datetime.now(UTC)
     end = now if until.strip().lower() == "now" else parse_moment(until)
     text = since.strip().lower()
-    if text[:-1].isdigit() and text[-1:] in ("d", "h"):
-        start = end - timedelta(**{"days" if text.endswith("d") else "hours": int(text[:-1])})
-    else:
-        start = parse_moment(since)
+    start = span_start(end, text) if text[:-1].isdigit() and text[-1:] in ("d", "h") else parse_moment(since)
     if start >= end:
         raise ValueError(f"the window is empty: {start.isoformat()} is not before {end.isoformat()}")
     return start, end
+
+
+def span_start(end: datetime, span: str) -> datetime:
+    """The moment `span` ("30d", "12h") before `end`; ValueError when it falls outside the calendar."""
+    text = span.strip().lower()
+    if not (text[:-1].isdigit() and text[-1:] in ("d", "h")):
+        raise ValueError(f"expected a span like 30d or 12h; got {span!r}")
+    try:
+        return end - timedelta(**{"days" if text.endswith("d") else "hours": int(text[:-1])})
+    except OverflowError:
+        raise ValueError(f"the span {span!r} before {end.isoformat()} falls outside the calendar") from None
 
 
 def parse_moment(text: str) -> datetime:

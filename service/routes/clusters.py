@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response
@@ -119,6 +119,7 @@ def debt(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     from jobs.debt_report import debt_report
+    from jobs.timespan import span_start
 
     if period and since:
         raise HTTPException(422, "period: give period or since, not both")
@@ -126,14 +127,20 @@ def debt(
     if since:
         start = _utc(since)
     else:
-        span = (period or "30d").strip().lower()
-        start = end - timedelta(**{"days" if span.endswith("d") else "hours": int(span[:-1])})
+        try:
+            start = span_start(end, period or "30d")
+        except ValueError as error:
+            raise HTTPException(422, f"period: {error}") from error
     if start >= end:
         raise HTTPException(422, f"since: {start.isoformat()} is not before until {end.isoformat()}")
     runs = _runs(state)
     _run_in_force(runs)
     names = {topic.id: topic.name for topic in analyzer.topics.taxonomy.topics}
-    return debt_report(store, runs.state_dir, start, end, orders=orders, topic_names=names, limit=limit)
+    try:
+        return debt_report(store, runs.state_dir, start, end, orders=orders, topic_names=names, limit=limit)
+    except OverflowError:
+        raise HTTPException(422, f"period: the growth baseline before {start.isoformat()} falls outside "
+                                 "the calendar") from None
 
 
 @router.post("/admin/recluster", dependencies=[AdminScope], response_model=ReclusterStatus,
