@@ -119,6 +119,10 @@ def test_changes_and_map_through_the_client(client):
     assert analyst.changes()["previous_run_id"] is None
     points = analyst.message_map(limit=50)["points"]
     assert len(points) == 50 and {"x", "y", "text", "cluster_id"} <= set(points[0])
+    for few in (3, 4):  # UMAP gives fewer than two dimensions on a handful of points
+        tiny = client.get(f"/v1/workbench/map?limit={few}", headers=ANALYST)
+        assert tiny.status_code == 200 and len(tiny.json()["points"]) == few, tiny.text
+        assert all(isinstance(p["x"], float) and isinstance(p["y"], float) for p in tiny.json()["points"])
     renamed = analyst.rename(points[0]["cluster_id"], "Проверка", who="carl")
     assert analyst.actions()[-1]["n"] == renamed["n"] and analyst.undo(renamed["n"])["undo_of"] == renamed["n"]
 

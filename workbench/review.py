@@ -113,6 +113,8 @@ def message_map(store, paths: WorkbenchPaths, limit: int = 3000, random_state: i
         return {"run_id": state.run_id, "points": []}
     xy = UmapReducer(n_components=2, min_dist=0.1, random_state=random_state).fit_transform(
         np.vstack([r[4] for r in rows]).astype(np.float32))
+    if xy.shape[1] < 2:  # UMAP gives fewer dimensions than asked on a handful of points
+        xy = np.hstack([xy, np.zeros((len(xy), 2 - xy.shape[1]), dtype=xy.dtype)])
     points = [{"id": r[1], "text": r[2], "cluster_id": r[3], "cluster_name": names.get(r[3], r[3]),
                "x": round(float(p[0]), 4), "y": round(float(p[1]), 4)} for r, p in zip(rows, xy, strict=True)]
     return {"run_id": state.run_id, "points": points}
