@@ -19,6 +19,13 @@ redactor = PiiRedactor()
         ("СНИЛС 112-233-445 95", "snils", "112-233-445"),
         ("ИНН 7707083893", "inn", "7707083893"),
         ("IBAN DE89 3704 0044 0532 0130 00", "account", "3704 0044"),
+        ("номер 2024 4111 1111 1111 1111", "card", "4111 1111 1111"),  # a number just before the card
+        ("заказ 4111 1111 1111 1111 5500 0000 0000 0004", "card", "5500 0000"),  # two cards in one run
+        ("amex 3782 822463 10005", "card", "822463"),
+        ("a0@a.ru4111111111111111", "email", "a0@a.ru"),  # an address glued to a card
+        ("a0@a.ru4111111111111111", "card", "4111111111111111"),
+        ("переведите на счёт 40817810099910004312", "account", "40817810099910004312"),
+        ("р/с 40817 810 0 9991 0004312", "account", "9991 0004312"),
     ],
 )
 def test_personal_data_is_removed_and_named(text, kind, secret):
@@ -31,6 +38,8 @@ def test_card_numbers_need_a_valid_checksum():
     assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
     result = redactor.redact("заказ 4111 1111 1111 1112 не пришёл")
     assert "card" not in result.kinds
+    unrelated = "трек 2024 1234 5678 9012 3456"  # no part of it passes Luhn laid out like a card
+    assert redactor.redact(unrelated).text == unrelated
 
 
 @pytest.mark.parametrize(

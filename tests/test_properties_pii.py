@@ -63,13 +63,19 @@ def test_any_russian_phone_is_removed(before, phone, after):
 
 @given(st.lists(st.one_of(filler, emails, cards, phones), max_size=6).map(" и ".join))
 def test_redaction_is_idempotent_and_leaves_no_found_item(text):
-    # Items are separated by a word. Known gaps of the redactor when they are not: a number
-    # before a card with only a space between ("номер 2024 4111 1111 1111 1111") hides the
-    # card from the Luhn check, and an e-mail glued to a card ("a0@a.ru4111111111111111")
-    # is found only by a second pass.
     once = redactor.redact(text)
     twice = redactor.redact(once.text)
     assert twice.text == once.text and twice.kinds == []
+
+
+@given(st.integers(0, 99_999).map(str), cards, card_layouts, st.sampled_from([" ", "-", ", "]), emails)
+def test_a_card_is_found_beside_a_number_or_a_glued_address(number, card, style, gap, email):
+    for text in (f"номер {number} {layout(card, style)}", f"{email}{layout(card, style)}",
+                 f"{layout(card, style)}{gap}{layout(card, style)}"):
+        result = redactor.redact(text)
+        assert card not in digits(result.text) and "card" in result.kinds, (text, result.text)
+        assert email not in result.text
+        assert redactor.redact(result.text).kinds == []
 
 
 @given(filler)
