@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     qdrant_shards: int = Field(1, ge=1)
     qdrant_replication_factor: int = Field(1, ge=1)
     qdrant_write_consistency: int = Field(1, ge=1)
+    store_startup_wait_s: float = Field(
+        30.0, ge=0, description="How long start-up keeps retrying an unreachable Qdrant server before it gives up."
+    )
 
     # --- service ----------------------------------------------------------------
     host: str = "127.0.0.1"

@@ -1,20 +1,47 @@
-"""Opening the store the settings describe."""
+"""Opening the store the settings describe; a Qdrant server still starting is waited for."""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+
 from core.settings import Settings
-from store import Store, open_store
+from store import BackendError, Store, open_store
+
+log = logging.getLogger("voc.store")
+RETRY_EVERY_S = 1.0
 
 
-def open_configured_store(settings: Settings, dimension: int) -> Store:
-    if settings.store_backend == "server":
-        return open_store(
-            "server",
-            dimension=dimension,
-            url=settings.qdrant_url,
-            api_key=settings.qdrant_api_key,
-            shards=settings.qdrant_shards,
-            replication_factor=settings.qdrant_replication_factor,
-            write_consistency=settings.qdrant_write_consistency,
-        )
-    return open_store("embedded", dimension=dimension, path=settings.data_dir / "store")
+class StoreUnavailableAtStartup(RuntimeError):
+    """The configured Qdrant server did not answer within ``store_startup_wait_s``."""
+
+
+def open_configured_store(settings: Settings, dimension: int, *, sleep: Callable[[float], None] = time.sleep,
+                          clock: Callable[[], float] = time.monotonic) -> Store:
+    if settings.store_backend != "server":
+        return open_store("embedded", dimension=dimension, path=settings.data_dir / "store")
+    deadline, attempt = clock() + settings.store_startup_wait_s, 0
+    while True:
+        attempt += 1
+        try:
+            return open_store(
+                "server",
+                dimension=dimension,
+                url=settings.qdrant_url,
+                api_key=settings.qdrant_api_key,
+                shards=settings.qdrant_shards,
+                replication_factor=settings.qdrant_replication_factor,
+                write_consistency=settings.qdrant_write_consistency,
+            )
+        except BackendError as error:
+            left = deadline - clock()
+            if left <= 0:
+                raise StoreUnavailableAtStartup(
+                    f"Qdrant at {settings.qdrant_url} did not answer in {settings.store_startup_wait_s:g} s "
+                    f"({attempt} attempts; last: {error}); check VOC_QDRANT_URL and that the server is up, "
+                    "or raise VOC_STORE_STARTUP_WAIT_S"
+                ) from None
+            log.warning("Qdrant at %s is not reachable yet (attempt %d: %s); retrying for %.0f s more",
+                        settings.qdrant_url, attempt, error, left)
+            sleep(min(RETRY_EVERY_S, left))

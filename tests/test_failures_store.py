@@ -15,6 +15,7 @@ from qdrant_client import QdrantClient
 
 import service.app as service_app
 from service.app import create_app
+from service.store_config import StoreUnavailableAtStartup
 from store import Store
 from store.server import ServerBackend
 
@@ -93,9 +94,33 @@ def test_unreachable_store_is_503_with_retry_after_then_recovers(outage):
 
 
 @pytest.mark.filterwarnings("ignore:Failed to obtain server version")
-def test_store_unreachable_at_start_fails_fast_with_a_clear_error(tiny_settings):
-    settings = tiny_settings(store_backend="server", qdrant_url=f"http://127.0.0.1:{closed_port()}")
+def test_store_unreachable_at_start_fails_with_a_clear_error_after_the_wait(tiny_settings):
+    url = f"http://127.0.0.1:{closed_port()}"
+    settings = tiny_settings(store_backend="server", qdrant_url=url, store_startup_wait_s=0.3)
     app = create_app(settings)
-    with pytest.raises(Exception, match="cannot open collection voc_messages") as raised, TestClient(app):
+    with pytest.raises(StoreUnavailableAtStartup, match="did not answer in 0.3 s") as raised, TestClient(app):
         pass
-    assert type(raised.value).__name__ == "BackendError"
+    assert url in str(raised.value) and "VOC_STORE_STARTUP_WAIT_S" in str(raised.value)
+    assert "Connection refused" in str(raised.value)
+
+
+@pytest.mark.filterwarnings("ignore:Failed to obtain server version")
+def test_start_up_waits_for_a_qdrant_server_that_is_still_starting(tiny_settings, monkeypatch, caplog):
+    """The first two attempts meet a closed port (qdrant-client's real error); the third a server."""
+    import service.store_config as store_config
+
+    dead_url, attempts, slept = f"http://127.0.0.1:{closed_port()}", [], []
+    real_open_store = store_config.open_store
+
+    def server_coming_up(kind, **options):
+        attempts.append(kind)
+        if len(attempts) < 3:
+            return real_open_store(kind, **{**options, "url": dead_url})
+        return Store(ServerBackend(QdrantClient(location=":memory:")), options["dimension"])
+
+    monkeypatch.setattr(store_config, "open_store", server_coming_up)
+    settings = tiny_settings(store_backend="server", qdrant_url="http://qdrant:6333", store_startup_wait_s=60)
+    store = store_config.open_configured_store(settings, 8, sleep=slept.append)
+    assert len(attempts) == 3 and slept == [1.0, 1.0]
+    assert "not reachable yet (attempt 2" in caplog.text
+    store.close()
