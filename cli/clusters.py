@@ -13,7 +13,10 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from clustering.pipeline import ClusterPipeline
 from core.errors import VocError
+
+DEFAULTS = ClusterPipeline.DEFAULTS  # one place for the production defaults
 
 MinClusterSize = Annotated[int, typer.Option(help="Smallest group HDBSCAN reports.")]
 MinSamples = Annotated[int, typer.Option(help="HDBSCAN min_samples (higher = more conservative).")]
@@ -32,11 +35,11 @@ def evaluate_clusters(
     out: Annotated[Path, typer.Option(help="Folder for report.json and report.md.")],
     model: ModelName = "e5-small",
     models_dir: ModelsDir = Path("var/models"),
-    min_cluster_size: MinClusterSize = 10,
-    min_samples: MinSamples = 5,
-    outlier_quantile: OutlierQuantile = 0.02,
-    max_fit: MaxFit = 50_000,
-    random_state: Annotated[int, typer.Option(help="Seed of UMAP and of the fit sample.")] = 42,
+    min_cluster_size: MinClusterSize = DEFAULTS["min_cluster_size"],
+    min_samples: MinSamples = DEFAULTS["min_samples"],
+    outlier_quantile: OutlierQuantile = DEFAULTS["outlier_quantile"],
+    max_fit: MaxFit = DEFAULTS["max_fit"],
+    random_state: Annotated[int, typer.Option(help="Seed of UMAP and of the fit sample.")] = DEFAULTS["random_state"],
 ) -> dict[str, Any]:
     """Cluster a labelled file with the production pipeline: NMI, ARI, clusters, noise share, and k-means."""
     from sklearn.cluster import KMeans
@@ -79,8 +82,9 @@ def evaluate_clusters(
         "task": "clusters", "data": str(data), "model": model_name, "n": len(rows.texts), "metrics": metrics,
         "baseline": baseline,
         "details": {
-            "pipeline": f"UMAP(5-d, cosine) → HDBSCAN(min_cluster_size={min_cluster_size}, "
-                        f"min_samples={min_samples}) → nearest centroid above the similarity threshold",
+            "pipeline": f"UMAP(5-d, cosine, centred) → HDBSCAN(min_cluster_size={min_cluster_size}, "
+                        f"min_samples={min_samples}) → {pipeline.refine_steps} k-means steps in the reduced space "
+                        "→ nearest centroid above the similarity threshold",
             "baseline": "k-means on the same vectors with k = the number of gold labels (unknown in production)",
             "noise": "noise_share counts the messages no cluster took, after outlier assignment; "
                      "nmi and ari count them as one group of their own",
@@ -113,10 +117,10 @@ def recluster(
     store_backend: Annotated[str, typer.Option(help="embedded or server.")] = "embedded",
     qdrant_url: Annotated[str | None, typer.Option(help="Qdrant server URL (server backend).")] = None,
     qdrant_api_key: Annotated[str | None, typer.Option(help="Qdrant API key (server backend).")] = None,
-    min_cluster_size: MinClusterSize = 10,
-    min_samples: MinSamples = 5,
-    outlier_quantile: OutlierQuantile = 0.02,
-    max_fit: MaxFit = 50_000,
+    min_cluster_size: MinClusterSize = DEFAULTS["min_cluster_size"],
+    min_samples: MinSamples = DEFAULTS["min_samples"],
+    outlier_quantile: OutlierQuantile = DEFAULTS["outlier_quantile"],
+    max_fit: MaxFit = DEFAULTS["max_fit"],
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the run report here.")] = None,
 ) -> dict[str, Any]:
     """Re-cluster the messages of a window, keep cluster ids stable, and put the new run in force."""

@@ -1,9 +1,14 @@
 """The clustering pipeline: reduce → cluster → centroid rule → keywords, representatives, names.
 
 Fitting runs on at most ``max_fit`` messages (a random sample above that, or the rows the
-caller picks); every other message, and every noise point, then joins the nearest
-centroid when it is similar enough (see `clustering.centroids`). New messages between
-runs go through `predict`, the same rule.
+caller picks). HDBSCAN's clusters are then refined in the reduced space: a few k-means
+steps started from them move every fitted point, noise included, to the nearest cluster
+mean there (`clustering.refine`). Every other message, and every fitted one that ended
+up below the similarity threshold of its cluster, joins the nearest centroid when it is
+similar enough (see `clustering.centroids`). New messages between runs go through
+`predict`, the same rule. The defaults here are the production defaults (the job and
+`voc evaluate clusters` take theirs from `ClusterPipeline.DEFAULTS`); how they were
+chosen is in benchmarks/cluster_quality.py and docs/clustering.md.
 
     pipeline = ClusterPipeline(min_cluster_size=10).fit(vectors, texts)
     pipeline.labels_, pipeline.names_[0], pipeline.predict(new_vectors)
@@ -17,16 +22,24 @@ import numpy as np
 
 from clustering.centroids import CentroidModel, calibrate_threshold, centroids_of
 from clustering.keywords import ClassKeywords, short_name
+from clustering.refine import refine_in_reduced_space
 from clustering.stages import HdbscanClusterer, UmapReducer
 
 
 class ClusterPipeline:
     """Stages are passed in (any object with fit/transform, fit/labels_, fit/keywords_); None
-    means the default: UMAP (5-d, cosine) → HDBSCAN (``min_cluster_size``) → c-TF-IDF."""
+    means the default: UMAP (5-d, cosine, centred) → HDBSCAN (``min_cluster_size``) →
+    ``refine_steps`` k-means steps in the reduced space (0 = none) → c-TF-IDF."""
 
-    def __init__(self, reducer=None, clusterer=None, keywords=None, *, min_cluster_size: int = 10,
-                 min_samples: int | None = 5, max_fit: int = 50_000, outlier_quantile: float = 0.05,
-                 representatives: int = 5, random_state: int = 42) -> None:
+    DEFAULTS = {"min_cluster_size": 10, "min_samples": 5, "max_fit": 50_000, "outlier_quantile": 0.02,
+                "refine_steps": 5, "random_state": 42}
+
+    def __init__(self, reducer=None, clusterer=None, keywords=None, *,
+                 min_cluster_size: int = DEFAULTS["min_cluster_size"],
+                 min_samples: int | None = DEFAULTS["min_samples"], max_fit: int = DEFAULTS["max_fit"],
+                 outlier_quantile: float = DEFAULTS["outlier_quantile"],
+                 refine_steps: int = DEFAULTS["refine_steps"], representatives: int = 5,
+                 random_state: int = DEFAULTS["random_state"]) -> None:
         self.reducer = reducer
         self.clusterer = clusterer
         self.keywords = keywords
@@ -34,6 +47,7 @@ class ClusterPipeline:
         self.min_samples = min_samples
         self.max_fit = max_fit
         self.outlier_quantile = outlier_quantile
+        self.refine_steps = refine_steps
         self.representatives = representatives
         self.random_state = random_state
 
@@ -50,15 +64,24 @@ class ClusterPipeline:
         self.reducer_ = self.reducer if self.reducer is not None else UmapReducer(random_state=self.random_state)
         self.clusterer_ = self.clusterer if self.clusterer is not None else HdbscanClusterer(
             self.min_cluster_size, self.min_samples)
-        fitted = _contiguous(self.clusterer_.fit(self.reducer_.fit_transform(vectors[rows])).labels_)
-        self.n_clusters_ = int(fitted.max()) + 1 if len(fitted) else 0
-        labels = np.full(count, -1, dtype=np.int64)
-        labels[rows] = fitted
+        reduced = self.reducer_.fit_transform(vectors[rows])
+        fitted = _contiguous(self.clusterer_.fit(reduced).labels_)
         self.fit_rows_ = rows
         self.noise_before_assignment_ = float((fitted < 0).mean()) if len(fitted) else 0.0
-
+        labels = np.full(count, -1, dtype=np.int64)
+        labels[rows] = fitted
+        found = int(fitted.max()) + 1 if len(fitted) else 0
+        self.threshold_ = calibrate_threshold(vectors, labels, centroids_of(vectors, labels, found),
+                                              self.outlier_quantile)
+        refine = self.refine_steps > 0 and found > 0
+        if refine:
+            labels[rows] = refine_in_reduced_space(reduced, fitted, self.refine_steps)
+        self.n_clusters_ = int(labels.max()) + 1 if found else 0
         centroids = centroids_of(vectors, labels, self.n_clusters_)
-        self.threshold_ = calibrate_threshold(vectors, labels, centroids, self.outlier_quantile)
+        if refine:  # a noise point the refinement took, but too far from that centroid, is noise again
+            taken = rows[(fitted < 0) & (labels[rows] >= 0)]
+            own = np.einsum("ij,ij->i", vectors[taken], centroids[labels[taken]])
+            labels[taken[own < self.threshold_]] = -1
         unassigned = np.where(labels < 0)[0]
         labels[unassigned] = CentroidModel(centroids, self.threshold_).nearest(vectors[unassigned])[0]
         self.labels_ = labels

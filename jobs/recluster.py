@@ -48,11 +48,11 @@ class ReclusterError(VocError):
 
 @dataclass
 class ReclusterSettings:
-    min_cluster_size: int = 10
-    min_samples: int = 5
-    outlier_quantile: float = 0.02
-    max_fit: int = 50_000
-    random_state: int = 42
+    min_cluster_size: int = ClusterPipeline.DEFAULTS["min_cluster_size"]
+    min_samples: int = ClusterPipeline.DEFAULTS["min_samples"]
+    outlier_quantile: float = ClusterPipeline.DEFAULTS["outlier_quantile"]
+    max_fit: int = ClusterPipeline.DEFAULTS["max_fit"]
+    random_state: int = ClusterPipeline.DEFAULTS["random_state"]
     min_overlap: float = 0.3
     stickiness: float = 0.25
     recent_days: int = 7

@@ -1,0 +1,64 @@
+"""Refining HDBSCAN's clusters in the reduced space, where they were found.
+
+HDBSCAN leaves its density valleys as noise and draws borders by the tree it cuts, not
+by which cluster is nearest. A few k-means steps in the reduced space, started from
+HDBSCAN's clusters (so their number and identity come from HDBSCAN, never from a chosen
+k), move each fitted point, noise included, to the nearest cluster mean there. The
+reduced space separates clusters far better than the raw cosine scale, so this beats
+assigning noise by the centroid rule in the original space (NMI on banking77 0.769 →
+0.783 with the same clusters; see benchmarks/cluster_quality.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CHUNK = 16384
+
+
+def refine_in_reduced_space(points: np.ndarray, labels: np.ndarray, steps: int = 5) -> np.ndarray:
+    """Labels after ``steps`` rounds of "join the nearest cluster mean" in ``points``,
+    starting from ``labels`` (−1 = noise, which takes part). Clusters that lose every
+    member disappear; the rest are renumbered 0 … k−1 in their original order."""
+    points = np.asarray(points, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64).copy()
+    if steps <= 0 or not (labels >= 0).any():
+        return labels
+    for _ in range(steps):
+        means = _means(points, labels)
+        updated = _nearest(points, means)
+        if np.array_equal(updated, labels):
+            break
+        labels = updated
+    return _renumber(labels)
+
+
+def _means(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    count = int(labels.max()) + 1
+    member = labels >= 0
+    sums = np.zeros((count, points.shape[1]))
+    np.add.at(sums, labels[member], points[member])
+    sizes = np.bincount(labels[member], minlength=count)
+    means = sums / np.maximum(sizes, 1)[:, None]
+    means[sizes == 0] = np.inf  # an emptied cluster attracts nobody
+    return means
+
+
+def _nearest(points: np.ndarray, means: np.ndarray) -> np.ndarray:
+    out = np.empty(len(points), dtype=np.int64)
+    finite = np.isfinite(means).all(axis=1)
+    alive = np.where(finite)[0]
+    centre = means[alive]
+    squared = (centre**2).sum(axis=1)
+    for start in range(0, len(points), CHUNK):
+        block = points[start : start + CHUNK]
+        distance = squared[None, :] - 2.0 * block @ centre.T  # + |x|², the same for every cluster
+        out[start : start + CHUNK] = alive[distance.argmin(axis=1)]
+    return out
+
+
+def _renumber(labels: np.ndarray) -> np.ndarray:
+    used = np.unique(labels[labels >= 0])
+    mapping = np.full(int(labels.max()) + 1 if len(used) else 0, -1, dtype=np.int64)
+    mapping[used] = np.arange(len(used))
+    return np.where(labels >= 0, mapping[np.maximum(labels, 0)], -1)

@@ -1,0 +1,76 @@
+"""Refinement in the reduced space and the centred UMAP input."""
+
+import numpy as np
+
+from clustering import ClusterPipeline, GivenLabels, HdbscanClusterer, NoReduction
+from clustering.refine import refine_in_reduced_space
+from clustering.stages import UmapReducer
+
+
+def test_noise_and_misplaced_points_join_the_nearest_cluster_mean():
+    points = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1],  # cluster 0 around the origin
+                       [5.0, 5.0], [5.1, 5.0], [5.0, 5.1],  # cluster 1 around (5, 5)
+                       [4.6, 4.6],                          # labelled 0 by the clusterer, but nearer cluster 1
+                       [0.3, 0.2], [4.8, 4.9]])             # noise near each cluster
+    labels = np.array([0, 0, 0, 1, 1, 1, 0, -1, -1])
+    refined = refine_in_reduced_space(points, labels, steps=5)
+    assert refined.tolist() == [0, 0, 0, 1, 1, 1, 1, 0, 1]
+    assert refine_in_reduced_space(points, labels, steps=0).tolist() == labels.tolist()
+
+
+def test_an_emptied_cluster_disappears_and_the_rest_are_renumbered():
+    points = np.array([[0.1], [0.2], [10.1], [10.2], [0.0], [10.0]])
+    labels = np.array([0, 0, 2, 2, 1, 1])  # cluster 1 straddles the other two; its mean (5.0) is nobody's nearest
+    refined = refine_in_reduced_space(points, labels, steps=3)
+    assert refined.tolist() == [0, 0, 1, 1, 0, 1]
+    assert refine_in_reduced_space(points, np.full(6, -1), steps=3).tolist() == [-1] * 6
+
+
+def _groups(seed=0, per_group=30, dim=16):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(2, dim))
+    vectors = np.vstack([c + 0.1 * rng.normal(size=(per_group, dim)) for c in centres])
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32), centres
+
+
+def test_refinement_takes_near_noise_but_a_far_point_stays_noise():
+    vectors, centres = _groups()
+    near = centres[0] + 0.15 * np.random.default_rng(1).normal(size=centres.shape[1])
+    far = -(centres[0] + centres[1])  # opposite both groups
+    extra = np.vstack([near, far])
+    extra /= np.linalg.norm(extra, axis=1, keepdims=True)
+    points = np.vstack([vectors, extra]).astype(np.float32)
+    given = np.r_[np.zeros(30), np.ones(30), -1, -1].astype(np.int64)  # both extra points are noise
+    refined = ClusterPipeline(NoReduction(), GivenLabels(given), refine_steps=5).fit(points)
+    assert refined.labels_[60] == 0  # the near one joined its group
+    assert refined.labels_[61] == -1  # the far one was taken by the nearest mean, then failed the threshold
+    assert refined.noise_before_assignment_ == 2 / 62 and refined.noise_share_ == 1 / 62
+    unrefined = ClusterPipeline(NoReduction(), GivenLabels(given), refine_steps=0).fit(points)
+    assert unrefined.labels_[:60].tolist() == given[:60].tolist() and unrefined.labels_[61] == -1
+
+
+def test_the_job_and_the_cli_take_their_defaults_from_the_pipeline():
+    from cli.clusters import DEFAULTS
+    from jobs import ReclusterSettings
+
+    settings = ReclusterSettings()
+    assert DEFAULTS is ClusterPipeline.DEFAULTS
+    for key in ("min_cluster_size", "min_samples", "outlier_quantile", "max_fit", "random_state"):
+        assert getattr(settings, key) == ClusterPipeline.DEFAULTS[key] == getattr(ClusterPipeline(), key)
+    assert ClusterPipeline().refine_steps > 0
+
+
+def test_centred_umap_input_removes_the_common_direction():
+    vectors, _ = _groups(per_group=20)
+    shared = np.ones(vectors.shape[1], dtype=np.float32) * 2.0  # a common offset, as sentence encoders have
+    shifted = vectors + shared
+    shifted /= np.linalg.norm(shifted, axis=1, keepdims=True)
+    reducer = UmapReducer(n_components=2, n_neighbors=5, random_state=0)
+    points = reducer.fit_transform(shifted)
+    assert np.allclose(reducer.mean_, shifted.mean(axis=0), atol=1e-6)
+    centred = reducer._centred(shifted)
+    assert np.allclose(np.linalg.norm(centred, axis=1), 1.0, atol=1e-5)
+    assert abs(float(centred.mean(axis=0) @ shifted.mean(axis=0))) < 0.1  # little of the shared part is left
+    labels = HdbscanClusterer(min_cluster_size=5).fit(points).labels_
+    assert len(set(labels[:20].tolist()) & set(labels[20:].tolist()) - {-1}) == 0  # groups kept apart
+    assert UmapReducer(centre=False, n_components=2, n_neighbors=5).fit(shifted).mean_ is None
