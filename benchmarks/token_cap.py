@@ -16,8 +16,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 
 def read_rows(path: Path, text_col: str, label_col: str) -> tuple[list[str], list[str]]:
     if path.suffix == ".jsonl":
@@ -41,8 +39,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     from embeddings.loader import load_embedder
 

@@ -12,14 +12,14 @@ from fastapi.responses import JSONResponse, Response
 
 from core.errors import InvalidTextError
 from core.settings import Settings, get_settings
-from store.errors import BackendError, InvalidIdError
 from service.limits import LimitsMiddleware
 from service.log_privacy import install_log_redaction, redact
 from service.metrics import LatencyMiddleware, ServiceMetrics
 from service.routes import clusters, embed, health, messages, topics
 from service.routes import workbench as workbench_routes
-from service.store_config import open_configured_store
 from service.state import ServiceState
+from service.store_config import open_configured_store
+from store.errors import BackendError, InvalidIdError
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

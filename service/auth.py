@@ -30,7 +30,8 @@ def require_any_scope(*wanted: str) -> Callable[..., None]:
         if kind.lower() != "bearer" or not token:
             raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
         scopes = next(
-            (granted for known, granted in settings.tokens.items() if hmac.compare_digest(known.encode(), token.strip().encode())),
+            (granted for known, granted in settings.tokens.items()
+             if hmac.compare_digest(known.encode(), token.strip().encode())),
             None,
         )
         if scopes is None:

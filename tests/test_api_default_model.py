@@ -36,10 +36,12 @@ def test_praise_is_calm_and_positive(client):
 
 
 def test_double_charge_goes_to_finance(client):
-    answer = client.post("/v1/messages", json={"id": "t-3", "text": "С карты списали деньги два раза за один заказ"}).json()
+    text = "С карты списали деньги два раза за один заказ"
+    answer = client.post("/v1/messages", json={"id": "t-3", "text": text}).json()
     assert answer["topic"]["topic_id"] == "payment_problem" and answer["topic"]["queue"] == "finance-l2"
 
 
 def test_english_message(client):
-    answer = client.post("/v1/messages", json={"id": "t-4", "text": "Where is my refund for the cancelled order?"}).json()
+    text = "Where is my refund for the cancelled order?"
+    answer = client.post("/v1/messages", json={"id": "t-4", "text": text}).json()
     assert answer["language"] == "en" and answer["topic"]["topic_id"] == "refund"

@@ -5,7 +5,6 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 
-
 TAXONOMY = """
 owners:
   - {id: delivery, name: Delivery, queue: delivery-ops}

@@ -70,7 +70,8 @@ class ZeroShotTopics:
 
     def _answer(self, scores: np.ndarray, probabilities: np.ndarray) -> TopicAssignment:
         order = np.argsort(-probabilities)[: self.top_k]
-        top = [TopicCandidate(self.taxonomy.topics[i].id, self.taxonomy.topics[i].name, round(float(probabilities[i]), 4))
+        topics = self.taxonomy.topics
+        top = [TopicCandidate(topics[i].id, topics[i].name, round(float(probabilities[i]), 4))
                for i in order]
         best = int(order[0])
         if scores[best] < self.threshold:

@@ -21,7 +21,8 @@ Read = Depends(require_any_scope("ingest", "analyst"))
 
 
 class BatchRequest(BaseModel):
-    messages: list[dict[str, Any]] = Field(min_length=1, description="Up to 256 messages, each as in POST /v1/messages.")
+    messages: list[dict[str, Any]] = Field(
+        min_length=1, description="Up to 256 messages, each as in POST /v1/messages.")
 
 
 def _record_metrics(state: Any, outcomes: list[IngestOutcome]) -> None:

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from core.ratings import RatingError, RatingScale, normalise_rating
 
-
 MAX_METADATA_DEPTH = 32
 
 
