@@ -22,7 +22,7 @@ def topics(
     owner_col: Annotated[str | None, typer.Option(help="Column with the owner of each topic.")] = None,
     model: Annotated[str | None, typer.Option(help="Embedding model (default VOC_MODEL).")] = None,
 ) -> None:
-    """Train the supervised topic head (vectors + n-grams, stacked, with an unknown answer)."""
+    """Train the supervised topic head (vectors + n-grams + nearest neighbours, stacked, with an unknown answer)."""
     from collections import Counter
 
     import numpy as np
@@ -54,5 +54,6 @@ def topics(
     except VocError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
-    typer.echo(f"saved {out} ({len(head.classes_)} topics; vector weight {head.vector_weight_:.1f}; "
+    weights = ", ".join(f"{view} {weight:.1f}" for view, weight in head.weights_.items())
+    typer.echo(f"saved {out} ({len(head.classes_)} topics; weights {weights}; "
                f"unknown below novelty score {head.novelty_.threshold_:.3f})")

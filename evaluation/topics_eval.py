@@ -1,4 +1,8 @@
-"""`voc evaluate topics`: the topic head (or zero-shot) against the TF-IDF baseline on one split."""
+"""`voc evaluate topics`: the topic head (or zero-shot) against baselines of the same split.
+
+``baseline`` is TF-IDF + logistic regression (the format every report shares);
+``baseline_probe`` is a logistic regression on the same frozen message vectors.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,14 @@ from evaluation.report import classification_metrics, confusion_plot, write_repo
 from training.labelled import DataError, read_labelled
 
 UNKNOWN = "unknown"
+PROBE_C = 100.0
+
+
+def vector_probe(train_vectors: np.ndarray, train_labels: np.ndarray, test_vectors: np.ndarray) -> np.ndarray:
+    """A plain linear probe: logistic regression on the frozen message vectors."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=PROBE_C, max_iter=3000).fit(train_vectors, train_labels).predict(test_vectors)
 
 
 def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, owner_col: str | None = None,
@@ -32,10 +44,12 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     predicted = np.empty(len(texts), dtype=object)
     closed = np.empty(len(texts), dtype=object)  # the same head without the unknown answer
     base = np.empty(len(texts), dtype=object)
+    probe = np.empty(len(texts), dtype=object)
     base_majority = np.empty(len(texts), dtype=object)
     owner_of: Counter = Counter()
     dropped: set[str] = set()
     seconds, tested = 0.0, np.zeros(len(texts), dtype=bool)
+    weights: list[dict[str, float]] = []
     from topics.supervised import SupervisedTopics
 
     for train, test in folds(list(labels), split=rows.extra.get(split_col) if split_col else None, cv=cv):
@@ -46,34 +60,43 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
         start = time.perf_counter()
         predicted[test] = head.predict(vectors[test], [texts[i] for i in test], allow_unknown=unknown_label is not None)
         seconds += time.perf_counter() - start
+        weights.append(head.weights_)
         closed[test] = head.predict(vectors[test], [texts[i] for i in test], allow_unknown=False)
         base[test] = tfidf_baseline([texts[i] for i in train], labels[train], [texts[i] for i in test])
+        probe[test] = vector_probe(vectors[train], labels[train], vectors[test])
         base_majority[test] = majority(labels[train], len(test))
         tested[test] = True
         if owner_col:
             owner_of.update((labels[i], rows.extra[owner_col][i]) for i in train)
-    truth, predicted, closed, base, base_majority = (a[tested] for a in (labels, predicted, closed, base, base_majority))
+    truth, predicted, closed, base, probe, base_majority = (
+        a[tested] for a in (labels, predicted, closed, base, probe, base_majority))
     metrics = classification_metrics(list(truth), list(predicted))
     baseline = classification_metrics(list(truth), list(base))
+    baseline_probe = classification_metrics(list(truth), list(probe))
     metrics["throughput_texts_per_s"] = round(float(tested.sum() / max(seconds, 1e-9)), 1)
     metrics["embedding_texts_per_s"] = round(embed_rate, 1)
     if unknown_label is not None:
-        for section, guesses in ((metrics, predicted), (baseline, base)):
+        for section, guesses in ((metrics, predicted), (baseline, base), (baseline_probe, probe)):
             section.update(_unknown_metrics(truth, guesses))
         metrics["known_accuracy_without_unknown"] = _unknown_metrics(truth, closed)["known_accuracy"]
+        metrics["known_accuracy_drop"] = round(metrics["known_accuracy_without_unknown"] - metrics["known_accuracy"], 4)
     if owner_col:
         owners = _owner_map(owner_of)
         true_owner = np.asarray(rows.extra[owner_col], dtype=object)[tested]
-        for section, guesses in ((metrics, predicted), (baseline, base)):
+        for section, guesses in ((metrics, predicted), (baseline, base), (baseline_probe, probe)):
             section["owner_accuracy"] = round(float(np.mean([owners.get(g) == o for g, o in zip(guesses, true_owner)])), 4)
     out.mkdir(parents=True, exist_ok=True)
     confusion_plot(list(truth), list(predicted), out / "confusion.png", f"topics — {model_name}")
     report = {
-        "task": "topics", "data": str(data), "model": model_name, "method": "vectors + n-grams, stacked",
+        "task": "topics", "data": str(data), "model": model_name, "method": "vectors + n-grams + nearest neighbours, stacked",
         "n": int(tested.sum()), "protocol": f"split column {split_col}" if split_col else f"{cv or 5}-fold CV",
-        "metrics": metrics, "baseline": baseline,
+        "metrics": metrics, "baseline": baseline, "baseline_probe": baseline_probe,
         "baseline_majority": classification_metrics(list(truth), list(base_majority)),
-        "details": {"dropped_rows": rows.dropped, "classes_dropped_from_training (fewer than 2 rows)": sorted(dropped)},
+        "details": {"dropped_rows": rows.dropped, "classes_dropped_from_training (fewer than 2 rows)": sorted(dropped),
+                    "view_weights (vector, text, neighbour) per fold": [
+                        [round(w[view], 2) for view in ("vector", "text", "neighbour")] for w in weights],
+                    "baseline_probe": f"logistic regression C={PROBE_C:g} on the {model_name} vectors: "
+                                      f"accuracy {baseline_probe['accuracy']}, macro-F1 {baseline_probe['macro_f1']}"},
     }
     write_report(out, report)
     return report

@@ -1,27 +1,33 @@
-"""A supervised topic head: calibrated stacking of two linear models.
+"""A supervised topic head: calibrated stacking of three views of a message.
 
-One logistic regression reads the message vectors, another reads word and character
-n-grams; both weigh classes by their inverse frequency, so rare topics count as much as
-common ones. Their class probabilities are averaged with a weight chosen on held-out
-folds of the training data (best macro-F1). "Unknown" is answered by a
-:class:`~topics.novelty.NoveltyRule` fitted on the same folds: a message the head is
-unsure about *and* unlike any training message is left for the nightly clustering
-instead of being forced into a topic. Saved as plain arrays + JSON, never pickles.
+- a logistic regression on the message vectors,
+- a logistic regression on word and character n-grams (both weigh classes by their
+  inverse frequency, so rare topics count as much as common ones), and
+- the votes of the nearest training messages (:mod:`topics.neighbours`).
+
+Their class probabilities are averaged with weights chosen on held-out folds of the
+training data (best macro-F1 over a grid on the simplex). "Unknown" is answered by a
+:class:`~topics.novelty.NoveltyRule` fitted on the same folds from known topics only: a
+message the head is unsure about *and* unlike any training message is left for the nightly
+clustering instead of being forced into a topic. Saved as plain arrays + JSON, never pickles.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from topics.neighbours import neighbour_votes
 from topics.novelty import NoveltyRule, nearest_similarity
 from topics.text_features import TextFeatures
 
 UNKNOWN = "unknown"
-WEIGHTS = np.linspace(0.0, 1.0, 11)
+VIEWS = ("vector", "text", "neighbour")
+STEP = 0.1
 
 
 def _linear(c: float):
@@ -30,63 +36,89 @@ def _linear(c: float):
     return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
 
 
+def weight_grid(step: float = STEP) -> list[tuple[float, ...]]:
+    """Every weighting of the three views on a grid of ``step`` (weights sum to 1)."""
+    units = int(round(1 / step))
+    return [tuple(round(n * step, 6) for n in combo) for combo in itertools.product(range(units + 1), repeat=len(VIEWS))
+            if sum(combo) == units]
+
+
 class SupervisedTopics:
-    def __init__(self, *, vector_c: float = 100.0, text_c: float = 20.0, folds: int = 3,
-                 unknown_quantile: float = 0.05, random_state: int = 0) -> None:
+    def __init__(self, *, vector_c: float = 100.0, text_c: float = 20.0, neighbours: int = 10,
+                 neighbour_temperature: float = 0.02, folds: int = 3, unknown_quantile: float = 0.3,
+                 max_accuracy_drop: float = 0.02, random_state: int = 0) -> None:
         self.vector_c = vector_c
         self.text_c = text_c
+        self.neighbours = neighbours
+        self.neighbour_temperature = neighbour_temperature
         self.folds = folds
         self.unknown_quantile = unknown_quantile
+        self.max_accuracy_drop = max_accuracy_drop
         self.random_state = random_state
 
     def fit(self, vectors: np.ndarray, texts: Sequence[str], labels: Sequence[str]) -> SupervisedTopics:
         from sklearn.metrics import f1_score
         from sklearn.model_selection import StratifiedKFold
 
+        vectors = np.asarray(vectors, dtype=np.float32)
+        texts = list(texts)
         labels = np.asarray(labels, dtype=object)
         self.classes_ = np.unique(labels)
         if len(self.classes_) < 2:
             raise ValueError("a topic head needs at least two topics")
-        counts = {label: int((labels == label).sum()) for label in self.classes_}
-        folds = max(2, min(self.folds, min(counts.values())))
-        out_vec = np.zeros((len(labels), len(self.classes_)))
-        out_txt = np.zeros_like(out_vec)
+        columns = np.searchsorted(self.classes_, labels)
+        counts = np.bincount(columns)
+        folds = max(2, min(self.folds, int(counts.min())))
+        held_out = {view: np.zeros((len(labels), len(self.classes_))) for view in VIEWS}
         nearest = np.zeros(len(labels))
         splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
         for train, held in splitter.split(vectors, labels):
-            vector_model, text_model, features = self._fit_pair(vectors[train], [texts[i] for i in train], labels[train])
-            out_vec[np.ix_(held, self._columns(vector_model))] = vector_model.predict_proba(vectors[held])
-            out_txt[np.ix_(held, self._columns(text_model))] = text_model.predict_proba(
-                features.transform([texts[i] for i in held]))
+            part = self._fit_views(vectors[train], [texts[i] for i in train], labels[train])
+            for view, probabilities in part._view_probabilities(vectors[held], [texts[i] for i in held]).items():
+                held_out[view][held] = probabilities
             nearest[held] = nearest_similarity(vectors[held], vectors[train])
-        truth = self.classes_[np.searchsorted(self.classes_, labels)]
 
-        def quality(weight: float) -> float:
-            guess = self.classes_[(weight * out_vec + (1 - weight) * out_txt).argmax(1)]
-            return float(f1_score(truth, guess, average="macro"))
+        def quality(weights: tuple[float, ...]) -> float:
+            guess = _mix(held_out, weights).argmax(axis=1)
+            return float(f1_score(columns, guess, average="macro"))
 
-        self.vector_weight_ = float(max(WEIGHTS, key=quality))
-        mixed = self.vector_weight_ * out_vec + (1 - self.vector_weight_) * out_txt
-        self.novelty_ = NoveltyRule(self.unknown_quantile).fit(mixed.max(axis=1), nearest)
-        self.vector_model_, self.text_model_, self.features_ = self._fit_pair(vectors, list(texts), labels)
-        self.train_vectors_ = np.asarray(vectors, dtype=np.float32)
+        self.weights_ = dict(zip(VIEWS, max(weight_grid(), key=quality)))
+        mixed = _mix(held_out, tuple(self.weights_.values()))
+        self.novelty_ = NoveltyRule(self.unknown_quantile, self.max_accuracy_drop).fit(
+            mixed.max(axis=1), nearest, mixed.argmax(axis=1) == columns)
+        fitted = self._fit_views(vectors, texts, labels)
+        self.vector_model_, self.text_model_, self.features_ = fitted.vector_model_, fitted.text_model_, fitted.features_
+        self.train_vectors_, self.train_columns_ = vectors, columns
         return self
 
-    def _fit_pair(self, vectors: np.ndarray, texts: list[str], labels: np.ndarray):
-        features = TextFeatures().fit(texts)
-        vector_model = _linear(self.vector_c).fit(vectors, labels)
-        text_model = _linear(self.text_c).fit(features.transform(texts), labels)
-        return vector_model, text_model, features
+    @property
+    def vector_weight_(self) -> float:
+        return self.weights_["vector"]
 
-    def _columns(self, model) -> np.ndarray:
-        return np.searchsorted(self.classes_, model.classes_)
+    def _fit_views(self, vectors: np.ndarray, texts: list[str], labels: np.ndarray) -> SupervisedTopics:
+        part = SupervisedTopics(neighbours=self.neighbours, neighbour_temperature=self.neighbour_temperature)
+        part.classes_ = self.classes_
+        part.features_ = TextFeatures().fit(texts)
+        part.vector_model_ = _linear(self.vector_c).fit(vectors, labels)
+        part.text_model_ = _linear(self.text_c).fit(part.features_.transform(texts), labels)
+        part.train_vectors_, part.train_columns_ = vectors, np.searchsorted(self.classes_, labels)
+        return part
+
+    def _view_probabilities(self, vectors: np.ndarray, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        result = {}
+        for view, model, inputs in (("vector", self.vector_model_, vectors),
+                                    ("text", self.text_model_, self.features_.transform(list(texts)))):
+            probabilities = np.zeros((len(vectors), len(self.classes_)))
+            probabilities[:, np.searchsorted(self.classes_, model.classes_)] = model.predict_proba(inputs)
+            result[view] = probabilities
+        result["neighbour"] = neighbour_votes(vectors, self.train_vectors_, self.train_columns_, len(self.classes_),
+                                              k=self.neighbours, temperature=self.neighbour_temperature)
+        return result
 
     def predict_proba(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        result = np.zeros((len(vectors), len(self.classes_)))
-        result[:, self._columns(self.vector_model_)] += self.vector_weight_ * self.vector_model_.predict_proba(vectors)
-        result[:, self._columns(self.text_model_)] += (1 - self.vector_weight_) * self.text_model_.predict_proba(
-            self.features_.transform(list(texts)))
-        return result
+        vectors = np.asarray(vectors, dtype=np.float32)
+        views = self._view_probabilities(vectors, texts)
+        return _mix(views, tuple(self.weights_[view] for view in VIEWS))
 
     def unknown_mask(self, vectors: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
         """True where the message should be answered "unknown"."""
@@ -107,25 +139,38 @@ class SupervisedTopics:
             vector_classes=self.vector_model_.classes_.astype(str),
             text_coef=self.text_model_.coef_, text_intercept=self.text_model_.intercept_,
             text_classes=self.text_model_.classes_.astype(str),
-            train_vectors=self.train_vectors_.astype(np.float16))
+            train_vectors=self.train_vectors_.astype(np.float16), train_columns=self.train_columns_.astype(np.int32))
         self.features_.save(folder)
         (folder / "manifest.json").write_text(json.dumps({
-            **manifest, "classes": [str(c) for c in self.classes_], "vector_weight": self.vector_weight_,
-            "parameters": {"vector_c": self.vector_c, "text_c": self.text_c, "folds": self.folds,
-                           "unknown_quantile": self.unknown_quantile, "class_weight": "balanced"},
+            **manifest, "classes": [str(c) for c in self.classes_], "weights": self.weights_,
+            "parameters": {"vector_c": self.vector_c, "text_c": self.text_c, "neighbours": self.neighbours,
+                           "neighbour_temperature": self.neighbour_temperature, "folds": self.folds,
+                           "unknown_quantile": self.unknown_quantile, "max_accuracy_drop": self.max_accuracy_drop,
+                           "class_weight": "balanced"},
             "novelty": self.novelty_.to_json(),
         }, indent=2, ensure_ascii=False))
         return folder
 
 
+def _mix(views: dict[str, np.ndarray], weights: tuple[float, ...]) -> np.ndarray:
+    return sum(weight * views[view] for view, weight in zip(VIEWS, weights) if weight)
+
+
 def load_supervised(folder: Path) -> SupervisedTopics:
-    """Rebuild a saved head (arrays + vocabularies) for prediction."""
+    """Rebuild a saved head (arrays + vocabularies) for prediction.
+
+    Heads saved before the neighbour view existed (a single ``vector_weight``) load with a
+    neighbour weight of 0, so they answer as they did.
+    """
     from sklearn.linear_model import LogisticRegression
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     head = SupervisedTopics(**{k: v for k, v in manifest.get("parameters", {}).items() if k != "class_weight"})
     head.classes_ = np.asarray(manifest["classes"], dtype=object)
-    head.vector_weight_ = manifest["vector_weight"]
+    if "weights" in manifest:
+        head.weights_ = {view: float(manifest["weights"].get(view, 0.0)) for view in VIEWS}
+    else:
+        head.weights_ = {"vector": manifest["vector_weight"], "text": 1 - manifest["vector_weight"], "neighbour": 0.0}
     head.novelty_ = NoveltyRule.from_json(manifest["novelty"])
     with np.load(folder / "heads.npz", allow_pickle=False) as arrays:
         for prefix in ("vector", "text"):
@@ -135,6 +180,8 @@ def load_supervised(folder: Path) -> SupervisedTopics:
             model.classes_ = arrays[f"{prefix}_classes"].astype(object)
             setattr(head, f"{prefix}_model_", model)
         head.train_vectors_ = arrays["train_vectors"].astype(np.float32)
+        head.train_columns_ = (arrays["train_columns"].astype(np.int64) if "train_columns" in arrays.files
+                               else np.zeros(len(head.train_vectors_), dtype=np.int64))
     head.features_ = TextFeatures.load(folder)
     head.manifest_ = manifest
     return head

@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from core.errors import InvalidTextError
+from core.text import clean_text
+
 
 class TextFeatures:
     """TF-IDF over word 1–2-grams and character 2–5-grams (within word boundaries)."""
@@ -25,11 +28,13 @@ class TextFeatures:
                                      max_features=self.max_features)
         self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
                                      lowercase=True, max_features=self.max_features)
+        texts = _cleaned(texts)
         self.word_.fit(texts)
         self.char_.fit(texts)
         return self
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        texts = _cleaned(texts)
         return sparse.hstack([self.word_.transform(texts), self.char_.transform(texts)]).tocsr()
 
     def save(self, folder: Path) -> None:
@@ -49,3 +54,14 @@ class TextFeatures:
             vectorizer.idf_ = np.load(folder / f"tfidf_{name}_idf.npy")
             setattr(features, f"{name}_", vectorizer)
         return features
+
+
+def _cleaned(texts: Sequence[str]) -> list[str]:
+    """Texts without invisible characters (runs of U+200C from chat UIs would otherwise form n-grams)."""
+    result = []
+    for text in texts:
+        try:
+            result.append(clean_text(text))
+        except InvalidTextError:
+            result.append(str(text))
+    return result

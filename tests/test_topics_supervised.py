@@ -1,0 +1,87 @@
+"""The stacked supervised topic head on synthetic vectors and texts (no model needed)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from topics.supervised import UNKNOWN, SupervisedTopics, load_supervised, weight_grid
+
+WORDS = {"delivery": ["курьер", "опоздал", "доставка"], "refund": ["refund", "money", "back"],
+         "login": ["password", "login", "account"]}
+
+
+def make_rows(per_class=12, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = np.eye(8)[:3]
+    vectors, texts, labels = [], [], []
+    for index, (label, words) in enumerate(WORDS.items()):
+        for i in range(per_class):
+            vector = centres[index] + 0.25 * rng.normal(size=8)
+            vectors.append(vector / np.linalg.norm(vector))
+            texts.append(f"{words[i % 3]} {words[(i + 1) % 3]} w{i}")
+            labels.append(label)
+    return np.asarray(vectors, dtype=np.float32), texts, labels
+
+
+@pytest.fixture(scope="module")
+def head():
+    vectors, texts, labels = make_rows()
+    return SupervisedTopics(folds=3).fit(vectors, texts, labels)
+
+
+def test_weight_grid_covers_the_simplex():
+    grid = weight_grid(0.5)
+    assert sorted(grid) == sorted([(0, 0, 1), (0, 1, 0), (1, 0, 0), (0.5, 0.5, 0), (0.5, 0, 0.5), (0, 0.5, 0.5)])
+    assert len(weight_grid()) == 66
+
+
+def test_the_head_learns_separable_topics(head):
+    vectors, texts, labels = make_rows(per_class=5, seed=1)
+    assert head.predict(vectors, texts, allow_unknown=False) == labels
+    assert abs(sum(head.weights_.values()) - 1) < 1e-9
+    assert np.allclose(head.predict_proba(vectors, texts).sum(axis=1), 1.0)
+
+
+def test_a_message_unlike_any_topic_is_unknown(head):
+    outside = np.zeros((1, 8), dtype=np.float32)
+    outside[0, 7] = 1.0
+    assert head.predict(outside, ["совсем другое"]) == [UNKNOWN]
+    assert head.predict(outside, ["совсем другое"], allow_unknown=False)[0] in WORDS
+
+
+def test_unknown_can_be_turned_off():
+    vectors, texts, labels = make_rows()
+    closed = SupervisedTopics(unknown_quantile=0.0).fit(vectors, texts, labels)
+    outside = np.zeros((1, 8), dtype=np.float32)
+    outside[0, 7] = 1.0
+    assert closed.predict(outside, ["совсем другое"]) != [UNKNOWN]
+
+
+def test_saved_head_answers_the_same(head, tmp_path):
+    vectors, texts, _ = make_rows(per_class=4, seed=2)
+    head.save(tmp_path / "h", {"model": "synthetic"})
+    loaded = load_supervised(tmp_path / "h")
+    assert np.allclose(loaded.predict_proba(vectors, texts), head.predict_proba(vectors, texts), atol=1e-3)
+    assert loaded.predict(vectors, texts) == head.predict(vectors, texts)
+    assert loaded.weights_ == head.weights_
+
+
+def test_a_head_saved_without_the_neighbour_view_loads_as_before(head, tmp_path):
+    folder = head.save(tmp_path / "old", {"model": "synthetic"})
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["vector_weight"] = 0.4
+    del manifest["weights"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    loaded = load_supervised(folder)
+    assert loaded.weights_ == {"vector": 0.4, "text": 0.6, "neighbour": 0.0}
+    vectors, texts, _ = make_rows(per_class=3, seed=3)
+    expected = 0.4 * loaded._view_probabilities(vectors, texts)["vector"] + 0.6 * loaded._view_probabilities(
+        vectors, texts)["text"]
+    assert np.allclose(loaded.predict_proba(vectors, texts), expected)
+
+
+def test_a_single_topic_is_refused():
+    vectors, texts, _ = make_rows(per_class=3)
+    with pytest.raises(ValueError, match="two topics"):
+        SupervisedTopics().fit(vectors, texts, ["a"] * len(texts))
