@@ -21,6 +21,9 @@ def topics(
     out: Annotated[Path, typer.Option(help="Folder to write the head to.")],
     owner_col: Annotated[str | None, typer.Option(help="Column with the owner of each topic.")] = None,
     model: Annotated[str | None, typer.Option(help="Embedding model (default VOC_MODEL).")] = None,
+    max_accuracy_drop: Annotated[float, typer.Option(
+        help="Known-topic accuracy the unknown answer may cost on held-out folds (0.02 = 2 points).",
+        min=0.0, max=1.0)] = 0.02,
 ) -> None:
     """Train the supervised topic head (vectors + n-grams + nearest neighbours, stacked, with an unknown answer)."""
     from collections import Counter
@@ -45,7 +48,7 @@ def topics(
         labels = np.asarray([rows.labels[i] for i in keep], dtype=object)
         embedder = load_embedder(model or settings.model, settings.models_dir, max_tokens=settings.max_tokens)
         typer.echo(f"embedding {len(texts)} texts with {embedder.name} …")
-        head = SupervisedTopics().fit(embedder.embed(texts), texts, labels)
+        head = SupervisedTopics(max_accuracy_drop=max_accuracy_drop).fit(embedder.embed(texts), texts, labels)
         owners: dict[str, str] = {}
         if owner_col:
             for i in keep:

@@ -1,0 +1,47 @@
+"""`voc train topics`: the head records its view weights and its unknown budget."""
+
+import csv
+import json
+
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+TOPICS = {"late": ["курьер опоздал", "доставка опоздала", "курьер не приехал"],
+          "refund": ["where is my refund", "refund my money", "money back please"]}
+
+
+def test_the_manifest_records_weights_and_the_accuracy_budget(tmp_path, tiny_model_dir, monkeypatch):
+    path = tmp_path / "data.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        for label, phrases in TOPICS.items():
+            for i in range(4):
+                writer.writerow([f"{phrases[i % 3]} w{i}", label])
+    monkeypatch.setenv("VOC_MODELS_DIR", str(tiny_model_dir.parent))
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["train", "topics", "--data", str(path), "--text-col", "text", "--label-col",
+                                     "label", "--out", str(tmp_path / "head"), "--model", str(tiny_model_dir),
+                                     "--max-accuracy-drop", "0.05"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "head" / "manifest.json").read_text())
+    assert manifest["parameters"]["max_accuracy_drop"] == 0.05
+    assert manifest["novelty"]["max_accuracy_drop"] == 0.05
+    assert set(manifest["weights"]) == {"vector", "text", "neighbour"}
+    assert abs(sum(manifest["weights"].values()) - 1) < 1e-9
+    assert "weights vector" in result.output
+
+
+def test_a_budget_outside_zero_to_one_is_refused(tmp_path, tiny_model_dir):
+    path = tmp_path / "d.csv"
+    path.write_text("text,label\na,x\nb,y\n", encoding="utf-8")
+    result = runner.invoke(app, ["train", "topics", "--data", str(path), "--text-col", "text", "--label-col", "label",
+                                 "--out", str(tmp_path / "h"), "--max-accuracy-drop", "1.5"])
+    assert result.exit_code == 2
