@@ -29,20 +29,20 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
     texts, labels = rows.texts, np.asarray(rows.labels, dtype=object)
     vectors, rate, model_name = embed_all(texts, model, models_dir, cache_dir)
     if split_col:
-        from topics.supervised import SupervisedTopics
-
         ((train, test),) = list(folds(list(labels), split=rows.extra[split_col], cv=None))
-        head = SupervisedTopics(unknown_quantile=0.0).fit(vectors[train], [texts[i] for i in train], labels[train])
-        predicted = np.asarray(head.predict(vectors[test], [texts[i] for i in test], allow_unknown=False))
-        method = "head trained on the train split (vectors + n-grams, stacked)"
+        shipped = _shipped_head_if_any(model_name)
+        head, recipe = _train_like(shipped, vectors[train], [texts[i] for i in train], labels[train], model_name)
+        method = (f"head trained on the train split (vectors + n-grams, one linear model; C {recipe['c']}, "
+                  f"vector weight {recipe['vector_scale']}, the shipped head's recipe)")
     else:
         from sentiment.head import shipped_head
 
-        head = shipped_head(model_name)
+        head = shipped = shipped_head(model_name)
         test = np.arange(len(texts))
         train = test
-        predicted = np.asarray(head.classes, dtype=object)[head.probabilities(vectors).argmax(axis=1)]
         method = "shipped head, as is"
+    test_texts = [texts[i] for i in test]
+    predicted = np.asarray(head.predict(vectors[test], test_texts), dtype=object)
     truth = labels[test]
     base = (tfidf_baseline([texts[i] for i in train], labels[train], [texts[i] for i in test]) if split_col
             else _cross_validated_baseline(texts, labels))
@@ -54,8 +54,34 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
               "metrics": metrics, "baseline": _sentiment_metrics(truth, base),
               "baseline_majority": _sentiment_metrics(truth, majority(labels[train], len(test))),
               "details": {"dropped_rows": rows.dropped}}
+    if split_col and shipped is not None:
+        shipped_metrics = _sentiment_metrics(truth, shipped.predict(vectors[test], test_texts))
+        report["shipped"] = {"description": "the shipped head of this model, scored on the same test rows",
+                             "data": shipped.manifest.get("data"), "metrics": shipped_metrics}
+        report["details"]["shipped_head"] = (f"macro-F1 {shipped_metrics['macro_f1']:.4f}, negative recall "
+                                             f"{shipped_metrics['negative_recall']:.4f} (trained on "
+                                             f"{', '.join(shipped.manifest.get('data') or ['?'])})")
     write_report(out, report)
     return report
+
+
+def _shipped_head_if_any(model_name: str):
+    from sentiment.head import HEADS_DIR, shipped_head
+
+    return shipped_head(model_name) if (HEADS_DIR / model_name).is_dir() else None
+
+
+def _train_like(shipped, vectors: np.ndarray, texts: list[str], labels: np.ndarray, model_name: str):
+    """A head trained with the shipped head's recipe (the builder's defaults where there is none)."""
+    from training.sentiment import train_sentiment_head
+
+    recipe = (shipped.manifest.get("training") or {}) if shipped is not None else {}
+    recipe = {"c": float(recipe.get("c", 3.0)), "vector_scale": float(recipe.get("vector_scale", 2.0))}
+    try:
+        head = train_sentiment_head(vectors, list(labels), model_name, texts=texts, **recipe)
+    except ValueError as error:
+        raise DataError(f"cannot train a sentiment head on the train split: {error}") from error
+    return head, recipe
 
 
 def _cross_validated_baseline(texts, labels) -> np.ndarray:
@@ -66,7 +92,8 @@ def _cross_validated_baseline(texts, labels) -> np.ndarray:
 
 
 def evaluate_routing(data: Path, text_col: str, label_col: str, positive: str, out: Path, *,
-                     model: str = "e5-small", models_dir: Path = Path("var/models"), cache_dir: Path | None = None) -> dict[str, Any]:
+                     model: str = "e5-small", models_dir: Path = Path("var/models"),
+                     cache_dir: Path | None = None) -> dict[str, Any]:
     """How well the priority score puts the positive class first (the queue order)."""
     from sklearn.metrics import roc_auc_score
 
@@ -79,9 +106,10 @@ def evaluate_routing(data: Path, text_col: str, label_col: str, positive: str, o
         raise DataError(f"--positive {positive!r} must match some rows but not all")
     vectors, rate, model_name = embed_all(rows.texts, model, models_dir, cache_dir)
     head = shipped_head(model_name)
-    negative = head.probabilities(vectors)[:, head.classes.index("negative")]
+    negative = head.probabilities(vectors, rows.texts)[:, head.classes.index("negative")]
     policy = load_policy()
-    scores = np.asarray([compute_priority(PrioritySignals(negative_probability=float(p)), policy).score for p in negative])
+    scores = np.asarray([compute_priority(PrioritySignals(negative_probability=float(p)), policy).score
+                         for p in negative])
     queue_key = scores + 0.999 * negative  # priority first, ties broken by negative strength
     order = np.argsort(-queue_key)
     top = order[: max(1, len(order) // 5)]

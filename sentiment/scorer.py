@@ -19,7 +19,7 @@ class SentimentScorer:
 
     def score(self, vectors: np.ndarray, texts: Sequence[str], satisfaction: Sequence[float | None]
               ) -> list[SentimentScore]:
-        probabilities = self.head.probabilities(vectors)
+        probabilities = self.head.probabilities(vectors, texts)
         results = []
         for row, rating in zip(probabilities, satisfaction):
             fused = fuse(row, rating, self.rating_weight)

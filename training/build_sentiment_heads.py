@@ -1,73 +1,160 @@
 """Builds the sentiment heads shipped in ``sentiment/heads/<model>/``.
 
-    python -m training.build_sentiment_heads --sentirueval ../shared/data/sentirueval2015/sentirueval2015_tweets.csv \
-        --rusentitweet ../shared/data/rusentitweet/rusentitweet.csv [--models e5-small use-multilingual]
+    python -m training.build_sentiment_heads --sentirueval ../shared/data/sentirueval2015/sentirueval2015_tweets.csv \\
+        --rusentitweet ../shared/data/rusentitweet/rusentitweet.csv [--models e5-small use-multilingual] [--cache DIR]
 
-Trains on the train splits of both sets (positive / negative / neutral only) and reports
-macro-F1 and negative recall on the SentiRuEval-2015 test split.
+Each head is one logistic regression on the message vectors and hashed word / character
+n-grams of the text (positive / negative / neutral only, balanced class weights). Its
+settings (C, the weight of the vectors against the n-grams) and the training mix
+(SentiRuEval-2015 alone, or with RuSentiTweet) are chosen on a validation set carved
+from the SentiRuEval-2015 train split: its latest rows by date (the test split comes
+from another period, so a later slice of train is the closer stand-in). The chosen
+recipe is then refitted on the whole train split and measured once on the test split.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import time
 from pathlib import Path
+
+import numpy as np
 
 from sentiment.head import HEADS_DIR
 from training.labelled import read_labelled
 from training.sentiment import train_sentiment_head
 
 KEEP = {"positive", "negative", "neutral"}
+MIXES = {"sentirueval": ["sentirueval2015 (train)"],
+         "sentirueval+rusentitweet": ["sentirueval2015 (train)", "rusentitweet (train)"]}
 CARD = """# Sentiment head for {model}
 
-A logistic-regression head (negative / neutral / positive, balanced class weights) on
-{model} sentence vectors. Only the weights are shipped here; no text from the data.
+One logistic regression (negative / neutral / positive, balanced class weights) on
+{model} sentence vectors together with word 1–2-grams and character 2–5-grams of the
+message (tweet normalisation: lower case, ё→е, links and @mentions as placeholders,
+hashtags as words, letters repeated 3+ times kept twice; hashed into {columns} columns,
+sublinear TF-IDF; {kept} columns seen in ≥ {min_df} training messages kept). Format
+version 2: only weights, kept column numbers and their IDF are shipped, no text from
+the data and no vocabulary.
 
-Trained on the train splits of
+Trained on the train splits of: {data}.
 - SentiRuEval-2015 tweets about banks and telecom operators (Loukachevitch et al.,
   Dialogue 2015). No licence stated; organiser data redistributed for research.
 - RuSentiTweet (Smetanin, PeerJ Computer Science 2022, CC BY 4.0 paper). Tweet texts
   under Twitter's terms; treat as research use.
+The licence of the data is unclear; treat the head as research use.
 
-SentiRuEval-2015 test split: macro-F1 {macro_f1:.3f}, negative recall {negative_recall:.3f}
-(n = {n_test}). Rebuild with `python -m training.build_sentiment_heads`.
+Chosen on validation (SentiRuEval-2015 train rows dated {validation_from} or later,
+n = {n_validation}; the test split was not used for any choice): {choice}, validation
+macro-F1 {validation_f1:.3f}. All candidates: {candidates}.
+
+SentiRuEval-2015 test split (n = {n_test}), measured once after refitting on the whole
+train split: macro-F1 {macro_f1:.3f}, negative recall {negative_recall:.3f}, negative F1
+{negative_f1:.3f}. The TF-IDF + logistic-regression baseline of `voc evaluate sentiment`
+trained on the same train split scores {baseline_f1:.3f}.
+
+Rebuild with `{command}`.
 """
+
+
+def _scores(truth, predicted) -> dict[str, float]:
+    from sklearn.metrics import f1_score, recall_score
+
+    return {"macro_f1": float(f1_score(truth, predicted, average="macro")),
+            "negative_recall": float(recall_score(truth, predicted, labels=["negative"], average="macro")),
+            "negative_f1": float(f1_score(truth, predicted, labels=["negative"], average="macro"))}
+
+
+def validation_start(dates: list[str], share: float) -> str:
+    """The date from which the latest ``share`` of the rows lie."""
+    ordered = sorted(dates)
+    return ordered[int(len(ordered) * (1 - share))][:10]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sentirueval", type=Path, required=True)
-    parser.add_argument("--rusentitweet", type=Path, required=True)
+    parser.add_argument("--rusentitweet", type=Path, help="Adds RuSentiTweet as a candidate training mix.")
     parser.add_argument("--models", nargs="+", default=["e5-small", "use-multilingual"])
     parser.add_argument("--models-dir", type=Path, default=Path("var/models"))
+    parser.add_argument("--heads-dir", type=Path, default=HEADS_DIR, help="Where the head folders are written.")
+    parser.add_argument("--cache", type=Path, help="Keep message vectors here and reuse them in later runs.")
+    parser.add_argument("--validation-share", type=float, default=0.25,
+                        help="Latest share of the train split (by date) used for validation.")
+    parser.add_argument("--c", type=float, nargs="+", default=[1.0, 3.0])
+    parser.add_argument("--vector-scale", type=float, nargs="+", default=[1.0, 2.0])
+    parser.add_argument("--min-df", type=int, default=2)
     args = parser.parse_args(argv)
 
-    from sklearn.metrics import f1_score, recall_score
+    from evaluation.common import embed_all, tfidf_baseline
 
-    from embeddings.loader import load_embedder
+    sre = read_labelled(args.sentirueval, "text", "tweet_sentiment", extra_cols=("split", "date_utc"), keep_labels=KEEP)
+    rst = (read_labelled(args.rusentitweet, "text", "label", extra_cols=("split",), keep_labels=KEEP)
+           if args.rusentitweet else None)
+    split = np.asarray(sre.extra["split"])
+    train_rows, test_rows = np.flatnonzero(split == "train"), np.flatnonzero(split == "test")
+    since = validation_start([sre.extra["date_utc"][i] for i in train_rows], args.validation_share)
+    later = np.asarray([d[:10] >= since for d in sre.extra["date_utc"]])
+    fit_rows, validation_rows = train_rows[~later[train_rows]], train_rows[later[train_rows]]
+    extra_rows = np.flatnonzero(np.asarray(rst.extra["split"]) == "train") if rst else np.asarray([], dtype=int)
+    labels, texts = np.asarray(sre.labels, dtype=object), sre.texts
+    baseline = _scores(labels[test_rows], tfidf_baseline([texts[i] for i in train_rows], labels[train_rows],
+                                                          [texts[i] for i in test_rows]))
+    mixes = list(MIXES) if rst else ["sentirueval"]
 
-    sre = read_labelled(args.sentirueval, "text", "tweet_sentiment", extra_cols=("split",), keep_labels=KEEP)
-    rst = read_labelled(args.rusentitweet, "text", "label", extra_cols=("split",), keep_labels=KEEP)
-    train_texts = [t for t, s in zip(sre.texts, sre.extra["split"]) if s == "train"]
-    train_labels = [y for y, s in zip(sre.labels, sre.extra["split"]) if s == "train"]
-    train_texts += [t for t, s in zip(rst.texts, rst.extra["split"]) if s == "train"]
-    train_labels += [y for y, s in zip(rst.labels, rst.extra["split"]) if s == "train"]
-    test_texts = [t for t, s in zip(sre.texts, sre.extra["split"]) if s == "test"]
-    test_labels = [y for y, s in zip(sre.labels, sre.extra["split"]) if s == "test"]
     for model in args.models:
-        embedder = load_embedder(model, args.models_dir)
-        head = train_sentiment_head(embedder.embed(train_texts), train_labels, model)
-        predicted = [head.classes[i] for i in head.probabilities(embedder.embed(test_texts)).argmax(axis=1)]
-        metrics = {
-            "macro_f1": float(f1_score(test_labels, predicted, average="macro")),
-            "negative_recall": float(recall_score(test_labels, predicted, labels=["negative"], average="macro")),
-            "n_test": len(test_labels),
-        }
-        folder = HEADS_DIR / model
-        head.save(folder, {"name": f"sentiment-{model}", "train_rows": len(train_texts),
-                           "data": ["sentirueval2015 (train)", "rusentitweet (train)"], "metrics": metrics})
-        (folder / "MODEL_CARD.md").write_text(CARD.format(model=model, **metrics))
-        print(json.dumps({"model": model, **metrics}))
+        vectors, _, model = embed_all(texts, model, args.models_dir, args.cache)
+        extra_vectors = embed_all(rst.texts, model, args.models_dir, args.cache)[0] if rst else None
+
+        def training_set(rows, mix, vectors=vectors, extra_vectors=extra_vectors):
+            part_texts, part_labels, part_vectors = [texts[i] for i in rows], list(labels[rows]), vectors[rows]
+            if mix == "sentirueval+rusentitweet":
+                part_texts += [rst.texts[i] for i in extra_rows]
+                part_labels += [rst.labels[i] for i in extra_rows]
+                part_vectors = np.vstack([part_vectors, extra_vectors[extra_rows]])
+            return part_vectors, part_labels, part_texts
+
+        candidates = []
+        for mix, c, scale in itertools.product(mixes, args.c, args.vector_scale):
+            started = time.perf_counter()
+            fit_vectors, fit_labels, fit_texts = training_set(fit_rows, mix)
+            head = train_sentiment_head(fit_vectors, fit_labels, model, texts=fit_texts, c=c, vector_scale=scale,
+                                        min_df=args.min_df)
+            predicted = head.predict(vectors[validation_rows], [texts[i] for i in validation_rows])
+            score = _scores(labels[validation_rows], predicted)["macro_f1"]
+            candidates.append({"mix": mix, "c": c, "vector_scale": scale, "validation_macro_f1": round(score, 4)})
+            print(json.dumps({"model": model, **candidates[-1], "seconds": round(time.perf_counter() - started)}),
+                  flush=True)
+        best = max(candidates, key=lambda item: item["validation_macro_f1"])
+        part_vectors, part_labels, part_texts = training_set(train_rows, best["mix"])
+        head = train_sentiment_head(part_vectors, part_labels, model, texts=part_texts, c=best["c"],
+                                    vector_scale=best["vector_scale"], min_df=args.min_df)
+        metrics = {**_scores(labels[test_rows], head.predict(vectors[test_rows], [texts[i] for i in test_rows])),
+                   "n_test": len(test_rows)}
+        command = ("python -m training.build_sentiment_heads --sentirueval <sentirueval2015_tweets.csv>"
+                   + (" --rusentitweet <rusentitweet.csv>" if rst else "") + f" --models {model}"
+                   + f" --validation-share {args.validation_share} --c {' '.join(map(str, args.c))}"
+                   + f" --vector-scale {' '.join(map(str, args.vector_scale))} --min-df {args.min_df}")
+        folder = args.heads_dir / model
+        head.save(folder, {
+            "name": f"sentiment-{model}", "train_rows": len(part_labels), "data": MIXES[best["mix"]],
+            "training": {"c": best["c"], "vector_scale": best["vector_scale"], "class_weight": "balanced",
+                         "validation": f"sentirueval2015 train rows dated {since} or later",
+                         "n_validation": len(validation_rows), "validation_macro_f1": best["validation_macro_f1"],
+                         "candidates": candidates},
+            "metrics": metrics, "baseline_tfidf_lr": baseline, "command": command})
+        (folder / "MODEL_CARD.md").write_text(CARD.format(
+            model=model, columns=f"{head.ngrams.word_columns} word + {head.ngrams.char_columns} character",
+            kept=len(head.ngrams.kept_columns()), min_df=args.min_df, data=", ".join(MIXES[best["mix"]]),
+            validation_from=since, n_validation=len(validation_rows),
+            choice=f"{best['mix']}, C {best['c']}, vector weight {best['vector_scale']}",
+            validation_f1=best["validation_macro_f1"],
+            candidates="; ".join(f"{c['mix']} C {c['c']} weight {c['vector_scale']}: {c['validation_macro_f1']:.3f}"
+                                 for c in candidates),
+            baseline_f1=baseline["macro_f1"], command=command, **metrics))
+        print(json.dumps({"model": model, "chosen": best, **metrics, "baseline": baseline}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,113 @@
+"""Word and character n-grams of a message, hashed into fixed columns, for the sentiment head.
+
+Texts are normalised for social-media writing first (:func:`normalise_message`). Word
+1–2-grams and character 2–5-grams (within word boundaries) are hashed into two blocks
+of columns; each block is weighted by sublinear TF-IDF and scaled to unit length.
+Only columns seen in at least ``min_df`` training messages are kept, so the stored
+state is a list of kept columns and their IDF — plain arrays, no vocabulary, no pickles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_MENTION = re.compile(r"@\w+")
+_HASHTAG = re.compile(r"#(\w+)")
+_REPEATED = re.compile(r"(\w)\1{2,}")
+_WORD_TOKEN = r"(?u)\b\w+\b|[!?]+|[()]+"
+BLOCKS = ("word", "char")
+
+
+def normalise_message(text: str) -> str:
+    """Lower case, ``ё`` as ``е``, links and @mentions as placeholders, ``#tag`` as ``tag``,
+    a letter repeated three or more times kept twice (``оооочень`` → ``оочень``)."""
+    text = text.lower().replace("ё", "е")
+    text = _URL.sub(" url ", text)
+    text = _MENTION.sub(" @user ", text)
+    text = _HASHTAG.sub(r" \1 ", text)
+    return _REPEATED.sub(r"\1\1", text)
+
+
+@dataclass
+class HashedNgrams:
+    word_columns: int = 2**18
+    char_columns: int = 2**19
+    min_df: int = 2
+    kept: dict[str, np.ndarray] = field(default_factory=dict)  # block -> sorted kept columns
+    idf: dict[str, np.ndarray] = field(default_factory=dict)  # block -> IDF of the kept columns
+
+    @property
+    def width(self) -> int:
+        return self.word_columns + self.char_columns
+
+    def _vectorizers(self):
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        common = dict(alternate_sign=False, norm=None, preprocessor=normalise_message, dtype=np.float32)
+        return {
+            "word": HashingVectorizer(ngram_range=(1, 2), token_pattern=_WORD_TOKEN, n_features=self.word_columns,
+                                      **common),
+            "char": HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=self.char_columns, **common),
+        }
+
+    def fit(self, texts: Sequence[str]) -> HashedNgrams:
+        if not texts:
+            raise ValueError("n-gram features need at least one training text")
+        vectorizers = self._vectorizers()
+        for block in BLOCKS:
+            counts = vectorizers[block].transform(list(texts)).tocsc()
+            df = np.diff(counts.indptr)
+            kept = np.flatnonzero(df >= self.min_df)
+            self.kept[block] = kept.astype(np.int32)
+            self.idf[block] = (np.log((1 + len(texts)) / (1 + df[kept])) + 1).astype(np.float32)
+        return self
+
+    def transform(self, texts: Sequence[str]):
+        """A sparse [texts, word_columns + char_columns] matrix."""
+        from scipy import sparse
+
+        if not self.kept:
+            raise ValueError("n-gram features are not fitted")
+        vectorizers = self._vectorizers()
+        blocks = []
+        for block in BLOCKS:
+            weights = np.zeros(vectorizers[block].n_features, dtype=np.float32)
+            weights[self.kept[block]] = self.idf[block]
+            counts = vectorizers[block].transform(list(texts)).tocsr()
+            counts.data = (1 + np.log(counts.data)) * weights[counts.indices]
+            counts.eliminate_zeros()
+            norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+            norms[norms == 0] = 1.0
+            blocks.append(sparse.diags(1 / norms) @ counts)
+        return sparse.hstack(blocks, format="csr", dtype=np.float32)
+
+    def kept_columns(self) -> np.ndarray:
+        """Kept columns in the joined [word | char] numbering."""
+        return np.concatenate([self.kept["word"], self.kept["char"] + self.word_columns])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"normalisation": "lower, ё→е, url, @user, #tag→tag, repeats→2", "word_ngrams": [1, 2],
+                "char_ngrams": [2, 5], "word_columns": self.word_columns, "char_columns": self.char_columns,
+                "min_df": self.min_df, "hash": "murmurhash3 (scikit-learn HashingVectorizer)",
+                "weighting": "sublinear tf-idf, unit length per block"}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f"{block}_{name}": getattr(self, name)[block] for block in BLOCKS for name in ("kept", "idf")}
+
+    @classmethod
+    def from_saved(cls, settings: dict[str, Any], arrays) -> HashedNgrams:
+        features = cls(word_columns=int(settings["word_columns"]), char_columns=int(settings["char_columns"]),
+                       min_df=int(settings["min_df"]))
+        for block in BLOCKS:
+            kept, idf = np.asarray(arrays[f"{block}_kept"]), np.asarray(arrays[f"{block}_idf"], dtype=np.float32)
+            limit = features.word_columns if block == "word" else features.char_columns
+            if kept.shape != idf.shape or (len(kept) and (kept.min() < 0 or kept.max() >= limit)):
+                raise ValueError(f"{block} n-gram columns do not match their IDF or the column count")
+            features.kept[block], features.idf[block] = kept.astype(np.int64), idf
+        return features
