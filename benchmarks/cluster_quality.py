@@ -1,7 +1,7 @@
 """Clustering quality against gold labels, for the production pipeline and the variants it was chosen from.
 
     python -m benchmarks.cluster_quality --data ../shared/data/banking77/banking77.csv --text-col text \
-        --label-col label --where split=test [--seeds 42 7] [--stability] [--quick] [--json PATH]
+        --label-col label --where split=test [--seeds 42 7] [--stability [--stickiness S ...]] [--quick] [--json PATH]
 
 Vectors are computed once (cached in var/cache/vectors). Each variant is the production
 `ClusterPipeline` with one thing changed; the labels are used only for scoring, never to
@@ -17,7 +17,8 @@ choose a parameter. Variants:
 NMI and ARI count the messages no cluster took as one group of their own. ``--stability``
 also runs the nightly job twice over an in-memory store (random dates over 40 days; a
 30-day window, then the same window one day later) and reports the share of messages in
-both windows whose cluster id is unchanged, for the previous and the default pipeline.
+both windows whose cluster id is unchanged, for the previous and the default pipeline (the
+default at each ``--stickiness`` given, the job's setting otherwise).
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def reduce_all(vectors: np.ndarray, seeds: list[int], centres: set[bool]) -> dic
 
 
 def shifted_window_stability(vectors: np.ndarray, texts: list[str], gold: np.ndarray, variant: str,
-                             seed: int, span_days: int = 40) -> dict:
+                             seed: int, span_days: int = 40, stickiness: float | None = None) -> dict:
     """Two nightly runs (30-day window, then shifted by one day) over messages with random dates."""
     import tempfile
     from datetime import UTC, datetime, timedelta
@@ -135,6 +136,9 @@ def shifted_window_stability(vectors: np.ndarray, texts: list[str], gold: np.nda
                 for i, (text, age) in enumerate(zip(texts, ages, strict=True))]
     previous = variant == "previous"
     settings = ReclusterSettings(random_state=seed)
+    if stickiness is not None:
+        settings.stickiness = stickiness
+        variant = f"{variant} s={stickiness:g}"
     reports = []
     with open_store("server", url=":memory:", dimension=vectors.shape[1]) as store, \
             tempfile.TemporaryDirectory() as state:
@@ -187,6 +191,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 7], help="UMAP seeds (results are averaged)")
     parser.add_argument("--stability", action="store_true", help="also run the shifted-window stability check")
+    parser.add_argument("--stickiness", type=float, nargs="+",
+                        help="stability of the default pipeline at each stickiness value (default: the job's)")
     parser.add_argument("--quick", action="store_true", help="one seed, previous and default only")
     parser.add_argument("--model", default="e5-small")
     parser.add_argument("--models-dir", default="var/models")
@@ -210,15 +216,16 @@ def main(argv: list[str] | None = None) -> dict:
               "labels": len(set(gold.tolist())), "model": args.model, "seeds": args.seeds, "runs": rows,
               "summary": summary}
     if args.stability:
-        runs = [shifted_window_stability(vectors, texts, gold, name, seed)
-                for seed in args.seeds for name in ("previous", "default")]
+        plans = [("previous", None)] + [("default", value) for value in (args.stickiness or [None])]
+        runs = [shifted_window_stability(vectors, texts, gold, name, seed, stickiness=value)
+                for seed in args.seeds for name, value in plans]
         for run in runs:
             print("  " + json.dumps(run), flush=True)
         stability_keys = ("stability", "kept_ids", "new_ids", "nmi_second_run", "noise_second_run")
         report["stability"] = {"runs": runs, "summary": summarise(runs, stability_keys)}
-        print(f"{'variant':<10}" + "".join(f"{k:>18}" for k in stability_keys))
+        print(f"{'variant':<16}" + "".join(f"{k:>18}" for k in stability_keys))
         for s in report["stability"]["summary"]:
-            print(f"{s['variant']:<10}" + "".join(f"{s[k]:>18}" for k in stability_keys))
+            print(f"{s['variant']:<16}" + "".join(f"{s[k]:>18}" for k in stability_keys))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -16,13 +16,33 @@ from pathlib import Path
 import numpy as np
 
 CHUNK = 8192
+SUM_BLOCK = 131_072
+
+
+def cluster_sums(vectors: np.ndarray, labels: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Sum of the rows of each cluster 0 … n_clusters−1 (float64), −1 rows left out.
+
+    A sparse one-hot matrix times each block of rows: linear in the rows, no copy of the
+    vectors (``np.add.at`` takes seconds per 100,000 rows)."""
+    from scipy import sparse
+
+    vectors = np.asarray(vectors)
+    labels = np.asarray(labels, dtype=np.int64)
+    sums = np.zeros((n_clusters, vectors.shape[1]), dtype=np.float64)
+    for start in range(0, len(vectors), SUM_BLOCK):
+        block = labels[start : start + SUM_BLOCK]
+        rows = np.flatnonzero(block >= 0)
+        if not len(rows):
+            continue
+        one_hot = sparse.csr_matrix((np.ones(len(rows), dtype=vectors.dtype), (block[rows], rows)),
+                                    shape=(n_clusters, len(block)))
+        sums += one_hot @ vectors[start : start + len(block)]
+    return sums
 
 
 def centroids_of(vectors: np.ndarray, labels: np.ndarray, n_clusters: int) -> np.ndarray:
     """Unit-length mean vector of each cluster 0 … n_clusters−1 (zeros for an empty one)."""
-    sums = np.zeros((n_clusters, vectors.shape[1]), dtype=np.float64)
-    member = labels >= 0
-    np.add.at(sums, labels[member], vectors[member])
+    sums = cluster_sums(vectors, labels, n_clusters)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
 

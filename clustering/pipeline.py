@@ -31,7 +31,7 @@ class ClusterPipeline:
     means the default: UMAP (5-d, cosine, centred) → HDBSCAN (``min_cluster_size``) →
     ``refine_steps`` k-means steps in the reduced space (0 = none) → c-TF-IDF."""
 
-    DEFAULTS = {"min_cluster_size": 10, "min_samples": 5, "max_fit": 50_000, "outlier_quantile": 0.02,
+    DEFAULTS = {"min_cluster_size": 10, "min_samples": 5, "max_fit": 25_000, "outlier_quantile": 0.02,
                 "refine_steps": 5, "random_state": 42}
 
     def __init__(self, reducer=None, clusterer=None, keywords=None, *,

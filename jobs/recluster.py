@@ -24,7 +24,7 @@ import numpy as np
 from clustering import CentroidModel, ClusterPipeline
 from clustering.centroids import centroids_of
 from clustering.debt import GroupStats, debt_ranking
-from clustering.matching import keep_previous, match_clusters, stability
+from clustering.matching import Matching, keep_previous, match_clusters, stability
 from clustering.profiles import cluster_profiles
 from clustering.trends import growth, is_emerging, sentiment_shift, status
 from core.errors import VocError
@@ -97,6 +97,9 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
     previous_index = np.asarray([position.get(c, -1) if c else -1 for c in window.previous], dtype=np.int64)
     labels = keep_previous(window.vectors, pipeline.labels_, previous_index, pipeline.centroids_,
                            pipeline.threshold_, settings.stickiness)
+    stayed = int((labels != pipeline.labels_).sum())
+    labels, source = drop_emptied(labels, matching)  # source[j]: the pipeline's cluster behind cluster j
+    ids = matching.ids
     centroids = centroids_of(window.vectors, labels, len(ids))
     assigned = [ids[label] if label >= 0 else None for label in labels.tolist()]
     prev_window = _in_previous_window(window, previous)
@@ -106,6 +109,7 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
     profiles = cluster_profiles(labels, window.facts, len(ids))
     payloads = []
     for index, profile in enumerate(profiles):
+        fitted = int(source[index])
         daily = {date.fromisoformat(d): n for d, n in profile["daily_counts"].items()}
         trend = growth(daily, today, recent_days=settings.recent_days, baseline_days=settings.baseline_days,
                        min_recent=settings.min_recent)
@@ -117,10 +121,10 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
         cluster_status = status(trend, minted=minted, first_seen=first if first and first > since.date() else None,
                                 today=today, recent_days=settings.recent_days)
         payloads.append({
-            "cluster_id": ids[index], "run_id": run_id, "name": pipeline.names_[index],
-            "keywords": pipeline.keywords_.get(index, []),
-            "examples": [window.texts[i] for i in pipeline.representatives_[index]],
-            "example_ids": [window.ids[i] for i in pipeline.representatives_[index]],
+            "cluster_id": ids[index], "run_id": run_id, "name": pipeline.names_[fitted],
+            "keywords": pipeline.keywords_.get(fitted, []),
+            "examples": [window.texts[i] for i in pipeline.representatives_[fitted]],
+            "example_ids": [window.ids[i] for i in pipeline.representatives_[fitted]],
             **profile, "status": cluster_status, "emerging": is_emerging(cluster_status) or shift.shifted,
             "growth": trend.as_dict(), "sentiment_shift": shift.as_dict(),
             "window": [since.isoformat(), until.isoformat()],
@@ -135,7 +139,7 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
         "run_id": run_id, "since": since.isoformat(), "until": until.isoformat(), "messages": len(window.ids),
         "without_vectors": window.without_vectors, "fitted_on": len(window.sample),
         "clusters": len(ids), "noise_share": round(float((labels < 0).mean()), 4),
-        "kept_in_previous_cluster": int((labels != pipeline.labels_).sum()),
+        "kept_in_previous_cluster": stayed,
         "noise_before_assignment": round(pipeline.noise_before_assignment_, 4),
         "threshold": round(pipeline.threshold_, 4),
         "stability": None if kept is None else round(kept, 4), "compared_messages": len(prev_window),
@@ -159,6 +163,29 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
     report["seconds"] = round(time.perf_counter() - started, 2)
     (folder / "report.json").write_text(_json(report), encoding="utf-8")
     return report
+
+
+def drop_emptied(labels: np.ndarray, matching: Matching) -> tuple[np.ndarray, np.ndarray]:
+    """Remove the clusters that kept no message once boundary messages stayed in their previous
+    cluster: labels renumbered, ``matching`` updated in place (an emptied cluster's kept id is
+    gone, a minted one was never issued); returns the labels and, per remaining cluster, its
+    index among the clusters before."""
+    sizes = np.bincount(labels[labels >= 0], minlength=len(matching.ids))
+    alive = np.flatnonzero(sizes > 0)
+    if len(alive) == len(matching.ids):
+        return labels, alive
+    emptied = [matching.ids[j] for j in np.flatnonzero(sizes == 0)]
+    renumber = np.full(len(matching.ids), -1, dtype=np.int64)
+    renumber[alive] = np.arange(len(alive))
+    labels = np.where(labels >= 0, renumber[np.maximum(labels, 0)], -1)
+    matching.ids = [matching.ids[j] for j in alive]
+    matching.minted = [c for c in matching.minted if c not in emptied]
+    matching.gone += [c for c in emptied if matching.matched.pop(c, None) is not None]
+    kept = set(matching.ids)
+    matching.merges = [m for m in matching.merges if m["into"] in kept]
+    matching.splits = [{**m, "into": [c for c in m["into"] if c in kept]} for m in matching.splits]
+    matching.splits = [m for m in matching.splits if len(m["into"]) >= 2]
+    return labels, alive
 
 
 def _debt_stats(payload: dict[str, Any]) -> GroupStats:
