@@ -17,8 +17,9 @@ choose a parameter. Variants:
 NMI and ARI count the messages no cluster took as one group of their own. ``--stability``
 also runs the nightly job twice over an in-memory store (random dates over 40 days; a
 30-day window, then the same window one day later) and reports the share of messages in
-both windows whose cluster id is unchanged, for the previous and the default pipeline (the
-default at each ``--stickiness`` given, the job's setting otherwise).
+both windows whose cluster id is unchanged, for the previous pipeline and the default one,
+clustering the second window afresh ("fresh") and starting from the first run's clusters
+(the job's default), each at every ``--stickiness`` given (the job's setting otherwise).
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ def reduce_all(vectors: np.ndarray, seeds: list[int], centres: set[bool]) -> dic
 
 
 def shifted_window_stability(vectors: np.ndarray, texts: list[str], gold: np.ndarray, variant: str,
-                             seed: int, span_days: int = 40, stickiness: float | None = None) -> dict:
+                             seed: int, span_days: int = 40, stickiness: float | None = None,
+                             seeded: bool = True) -> dict:
     """Two nightly runs (30-day window, then shifted by one day) over messages with random dates."""
     import tempfile
     from datetime import UTC, datetime, timedelta
@@ -135,7 +137,9 @@ def shifted_window_stability(vectors: np.ndarray, texts: list[str], gold: np.nda
     messages = [Message(id=f"m{i}", text=text, created_at=end - timedelta(seconds=float(age)))
                 for i, (text, age) in enumerate(zip(texts, ages, strict=True))]
     previous = variant == "previous"
-    settings = ReclusterSettings(random_state=seed)
+    settings = ReclusterSettings(random_state=seed, seed_previous=seeded and not previous)
+    if not settings.seed_previous and not previous:
+        variant = f"{variant} fresh"
     if stickiness is not None:
         settings.stickiness = stickiness
         variant = f"{variant} s={stickiness:g}"
@@ -216,9 +220,10 @@ def main(argv: list[str] | None = None) -> dict:
               "labels": len(set(gold.tolist())), "model": args.model, "seeds": args.seeds, "runs": rows,
               "summary": summary}
     if args.stability:
-        plans = [("previous", None)] + [("default", value) for value in (args.stickiness or [None])]
-        runs = [shifted_window_stability(vectors, texts, gold, name, seed, stickiness=value)
-                for seed in args.seeds for name, value in plans]
+        plans = [("previous", None, False)] + [("default", value, seeded) for seeded in (False, True)
+                                                for value in (args.stickiness or [None])]
+        runs = [shifted_window_stability(vectors, texts, gold, name, seed, stickiness=value, seeded=seeded)
+                for seed in args.seeds for name, value, seeded in plans]
         for run in runs:
             print("  " + json.dumps(run), flush=True)
         stability_keys = ("stability", "kept_ids", "new_ids", "nmi_second_run", "noise_second_run")

@@ -62,13 +62,16 @@ def _texts(labels: np.ndarray, rows: np.ndarray) -> dict[int, str]:
 
 
 def warm_up(count: int = WARM_UP_MESSAGES) -> float:
-    """Fit the production pipeline once on a small synthetic window, so that numba's one-off
-    compilation (UMAP's layout, NNDescent) is paid here; returns its seconds."""
+    """Fit the production pipeline once on a small synthetic window, so that what a process
+    pays once (numba's compilation of UMAP's layout, and of NNDescent above the exact-neighbour
+    limit; loading the Russian morphology dictionary for keywords) is paid here; returns its seconds."""
     from clustering import ClusterPipeline
+    from clustering.keywords import normal_form
 
     vectors, _ = synthetic(count, seed=1)
     started = time.perf_counter()
     ClusterPipeline(random_state=42).fit(vectors)
+    normal_form("обращение")
     return time.perf_counter() - started
 
 

@@ -121,6 +121,8 @@ def recluster(
     min_samples: MinSamples = DEFAULTS["min_samples"],
     outlier_quantile: OutlierQuantile = DEFAULTS["outlier_quantile"],
     max_fit: MaxFit = DEFAULTS["max_fit"],
+    fresh: Annotated[bool, typer.Option(help="Cluster afresh instead of starting from the previous run's clusters "
+                                             "(previous clusters may then merge or split).")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the run report here.")] = None,
 ) -> dict[str, Any]:
     """Re-cluster the messages of a window, keep cluster ids stable, and put the new run in force."""
@@ -136,7 +138,7 @@ def recluster(
         start, end = parse_window(since, until)
         manifest, _ = read_model_folder(resolve_model_folder(model, models_dir), verify=False)
         settings = ReclusterSettings(min_cluster_size=min_cluster_size, min_samples=min_samples,
-                                     outlier_quantile=outlier_quantile, max_fit=max_fit)
+                                     outlier_quantile=outlier_quantile, max_fit=max_fit, seed_previous=not fresh)
         store_args: dict[str, Any] = ({"path": data_dir / "store"} if store_backend == "embedded"
                                       else {"url": qdrant_url, "api_key": qdrant_api_key})
         with (open_store(store_backend, dimension=manifest.dimension, **store_args) as store,  # type: ignore[arg-type]

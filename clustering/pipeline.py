@@ -22,7 +22,7 @@ import numpy as np
 
 from clustering.centroids import CentroidModel, calibrate_threshold, centroids_of
 from clustering.keywords import ClassKeywords, short_name
-from clustering.refine import refine_in_reduced_space
+from clustering.refine import refine_in_reduced_space, seeded_start
 from clustering.stages import HdbscanClusterer, UmapReducer
 
 
@@ -52,9 +52,12 @@ class ClusterPipeline:
         self.random_state = random_state
 
     def fit(self, vectors: np.ndarray, texts: Sequence[str | None] | None = None,
-            sample: np.ndarray | None = None) -> ClusterPipeline:
+            sample: np.ndarray | None = None, seeds: np.ndarray | None = None) -> ClusterPipeline:
         """Cluster ``vectors`` (unit rows). ``texts`` (None where unknown) feed keywords and
-        representatives; ``sample`` chooses the rows to fit on instead of a random sample."""
+        representatives; ``sample`` chooses the rows to fit on instead of a random sample.
+        ``seeds`` (per row: its cluster in a previous run, −1 = none) starts the refinement
+        from the previous clusters, so that only new groups and moved borders change them
+        (`clustering.refine.seeded_start`; without refinement they are ignored)."""
         vectors = np.asarray(vectors, dtype=np.float32)
         count = len(vectors)
         texts = texts if texts is not None else [None] * count
@@ -75,7 +78,8 @@ class ClusterPipeline:
                                               self.outlier_quantile)
         refine = self.refine_steps > 0 and found > 0
         if refine:
-            labels[rows] = refine_in_reduced_space(reduced, fitted, self.refine_steps)
+            start = fitted if seeds is None else seeded_start(fitted, np.asarray(seeds, dtype=np.int64)[rows])
+            labels[rows] = refine_in_reduced_space(reduced, start, self.refine_steps)
         self.n_clusters_ = int(labels.max()) + 1 if found else 0
         centroids = centroids_of(vectors, labels, self.n_clusters_)
         if refine:  # a noise point the refinement took, but too far from that centroid, is noise again

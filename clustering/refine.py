@@ -33,6 +33,32 @@ def refine_in_reduced_space(points: np.ndarray, labels: np.ndarray, steps: int =
     return _renumber(labels)
 
 
+def seeded_start(found: np.ndarray, seeds: np.ndarray, new_share: float = 0.5) -> np.ndarray:
+    """Starting labels for the refinement when a run continues a previous one.
+
+    ``seeds`` holds each point's cluster in the previous run (0 … P−1, −1 = none: new to the
+    window, or noise then); ``found`` HDBSCAN's clusters now. A point starts in its previous
+    cluster, unless it lies in a cluster of HDBSCAN's of which more than ``new_share`` of the
+    members had none: such a group is new and starts as found (numbered P, P+1, …). The
+    refinement then moves borders where the data moved, and new groups appear, but a
+    previous cluster is neither merged nor split by the randomness of one more UMAP fit.
+    """
+    found = np.asarray(found, dtype=np.int64)
+    seeds = np.asarray(seeds, dtype=np.int64)
+    start = seeds.copy()
+    previous = int(seeds.max()) + 1 if (seeds >= 0).any() else 0
+    count = int(found.max()) + 1 if (found >= 0).any() else 0
+    clustered = found >= 0
+    members = np.bincount(found[clustered], minlength=count)
+    unseeded = np.bincount(found[clustered & (seeds < 0)], minlength=count)
+    new = np.flatnonzero(unseeded > new_share * np.maximum(members, 1))
+    position = np.full(count, -1, dtype=np.int64)
+    position[new] = previous + np.arange(len(new))
+    in_new = clustered & (position[np.maximum(found, 0)] >= 0)
+    start[in_new] = position[found[in_new]]
+    return start
+
+
 def _means(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
     count = int(labels.max()) + 1
     member = labels >= 0

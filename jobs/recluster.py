@@ -59,6 +59,7 @@ class ReclusterSettings:
     baseline_days: int = 28
     min_recent: int = 10
     keep_runs: int = 2
+    seed_previous: bool = True  # start from the previous run's clusters (False: cluster afresh)
 
 
 def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
@@ -87,7 +88,8 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
     pipeline = pipeline or ClusterPipeline(
         min_cluster_size=settings.min_cluster_size, min_samples=settings.min_samples,
         outlier_quantile=settings.outlier_quantile, random_state=settings.random_state)
-    pipeline.fit(window.vectors, window.texts, sample=window.sample)
+    pipeline.fit(window.vectors, window.texts, sample=window.sample,
+                 seeds=_previous_labels(previous, window) if settings.seed_previous else None)
 
     sequence = previous.sequence + 1 if previous else 1
     run_id = f"r{sequence}"
@@ -209,6 +211,14 @@ def _match(store, previous: RunState | None, window: Window, pipeline: ClusterPi
     prev_labels = np.asarray([index.get(c, -1) if c else -1 for c in window.previous], dtype=np.int64)
     return match_clusters(prev_ids, prev_centroids, pipeline.centroids_, prev_labels, pipeline.labels_, mint,
                           centroid_threshold=pipeline.threshold_, min_overlap=settings.min_overlap)
+
+
+def _previous_labels(previous: RunState | None, window: Window) -> np.ndarray | None:
+    """Each message's cluster in the previous run, as an index into its cluster ids (−1 = none)."""
+    if previous is None:
+        return None
+    index = {cluster: i for i, cluster in enumerate(previous.cluster_ids)}
+    return np.asarray([index.get(c, -1) if c else -1 for c in window.previous], dtype=np.int64)
 
 
 def _in_previous_window(window: Window, previous: RunState | None) -> list[int]:

@@ -74,3 +74,35 @@ def test_centred_umap_input_removes_the_common_direction():
     labels = HdbscanClusterer(min_cluster_size=5).fit(points).labels_
     assert len(set(labels[:20].tolist()) & set(labels[20:].tolist()) - {-1}) == 0  # groups kept apart
     assert UmapReducer(centre=False, n_components=2, n_neighbors=5).fit(shifted).mean_ is None
+
+
+def test_a_seeded_start_keeps_previous_clusters_and_adds_only_new_groups():
+    from clustering.refine import seeded_start
+
+    found = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 2, -1, -1])
+    seeds = np.array([0, 0, 1, 1, 1, 1, -1, -1, -1, 1, 0, -1])
+    # HDBSCAN merged previous clusters 0 and 1 (its cluster 0): they start apart again; its cluster 1 is
+    # mostly seeded, so its unseeded point starts as noise; cluster 2 is mostly new: a new cluster (2)
+    assert seeded_start(found, seeds).tolist() == [0, 0, 1, 1, 1, 1, -1, 2, 2, 2, 0, -1]
+    assert seeded_start(found, np.full(12, -1)).tolist() == found.tolist()  # nothing before: as found
+
+
+def test_seeds_stop_a_merge_by_hdbscan_and_noise_joins_its_previous_cluster():
+    rng = np.random.default_rng(3)
+    points = np.vstack([rng.normal((0, 0), 0.3, (20, 2)), rng.normal((3, 0), 0.3, (20, 2)),
+                        rng.normal((20, 20), 0.3, (20, 2))])
+    vectors = np.hstack([points, np.ones((60, 1))]).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    merged = np.r_[np.zeros(40), np.ones(20)].astype(np.int64)  # the clusterer sees two groups now
+
+    class Given:
+        def fit_transform(self, _):
+            return points
+
+    seeds = np.r_[np.zeros(20), np.ones(20), np.full(20, -1)].astype(np.int64)  # new third group
+    pipeline = ClusterPipeline(Given(), GivenLabels(merged), refine_steps=5, outlier_quantile=0.0)
+    seeded = pipeline.fit(vectors, seeds=seeds).labels_
+    assert len(set(seeded[:20].tolist())) == len(set(seeded[20:40].tolist())) == 1
+    assert len({seeded[0], seeded[20], seeded[40]}) == 3  # both previous clusters and the new group
+    fresh = ClusterPipeline(Given(), GivenLabels(merged), refine_steps=5, outlier_quantile=0.0).fit(vectors).labels_
+    assert fresh[0] == fresh[20] and pipeline.n_clusters_ == 3
