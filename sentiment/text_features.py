@@ -41,6 +41,7 @@ class HashedNgrams:
     min_df: int = 2
     kept: dict[str, np.ndarray] = field(default_factory=dict)  # block -> sorted kept columns
     idf: dict[str, np.ndarray] = field(default_factory=dict)  # block -> IDF of the kept columns
+    _prepared: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def width(self) -> int:
@@ -66,6 +67,7 @@ class HashedNgrams:
             kept = np.flatnonzero(df >= self.min_df)
             self.kept[block] = kept.astype(np.int32)
             self.idf[block] = (np.log((1 + len(texts)) / (1 + df[kept])) + 1).astype(np.float32)
+        self._prepared = None
         return self
 
     def transform(self, texts: Sequence[str]):
@@ -74,18 +76,24 @@ class HashedNgrams:
 
         if not self.kept:
             raise ValueError("n-gram features are not fitted")
-        vectorizers = self._vectorizers()
+        if self._prepared is None:
+            self._prepared = {block: (vectorizer, self._column_weights(block, vectorizer.n_features))
+                              for block, vectorizer in self._vectorizers().items()}
         blocks = []
-        for block in BLOCKS:
-            weights = np.zeros(vectorizers[block].n_features, dtype=np.float32)
-            weights[self.kept[block]] = self.idf[block]
-            counts = vectorizers[block].transform(list(texts)).tocsr()
+        for vectorizer, weights in self._prepared.values():
+            counts = vectorizer.transform(list(texts)).tocsr()
             counts.data = (1 + np.log(counts.data)) * weights[counts.indices]
             counts.eliminate_zeros()
-            norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-            norms[norms == 0] = 1.0
-            blocks.append(sparse.diags(1 / norms) @ counts)
+            rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+            norms = np.sqrt(np.bincount(rows, weights=counts.data.astype(np.float64) ** 2, minlength=counts.shape[0]))
+            counts.data = (counts.data / norms[rows]).astype(np.float32)
+            blocks.append(counts)
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _column_weights(self, block: str, columns: int) -> np.ndarray:
+        weights = np.zeros(columns, dtype=np.float32)
+        weights[self.kept[block]] = self.idf[block]
+        return weights
 
     def kept_columns(self) -> np.ndarray:
         """Kept columns in the joined [word | char] numbering."""
