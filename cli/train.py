@@ -24,6 +24,9 @@ def topics(
     max_accuracy_drop: Annotated[float, typer.Option(
         help="Known-topic accuracy the unknown answer may cost on held-out folds (0.02 = 2 points).",
         min=0.0, max=1.0)] = 0.02,
+    unknown_label: Annotated[str | None, typer.Option(
+        help="Label of example messages outside the taxonomy; learned as a background class answered 'unknown'.")]
+    = None,
 ) -> None:
     """Train the supervised topic head (vectors + n-grams + nearest neighbours, stacked, with an unknown answer)."""
     from collections import Counter
@@ -31,7 +34,7 @@ def topics(
     import numpy as np
 
     from embeddings.loader import load_embedder
-    from topics.supervised import SupervisedTopics
+    from topics.supervised import UNKNOWN, SupervisedTopics
     from training.labelled import read_labelled
 
     settings = get_settings()
@@ -46,13 +49,16 @@ def topics(
             typer.echo(f"warning: dropped {number} rows ({reason})", err=True)
         texts = [rows.texts[i] for i in keep]
         labels = np.asarray([rows.labels[i] for i in keep], dtype=object)
+        if unknown_label is not None:
+            labels = np.where(labels == unknown_label, UNKNOWN, labels)
         embedder = load_embedder(model or settings.model, settings.models_dir, max_tokens=settings.max_tokens)
         typer.echo(f"embedding {len(texts)} texts with {embedder.name} …")
         head = SupervisedTopics(max_accuracy_drop=max_accuracy_drop).fit(embedder.embed(texts), texts, labels)
         owners: dict[str, str] = {}
         if owner_col:
-            for i in keep:
-                owners.setdefault(rows.labels[i], rows.extra[owner_col][i])
+            for i, label in zip(keep, labels):
+                if label != UNKNOWN:
+                    owners.setdefault(label, rows.extra[owner_col][i])
         head.save(out, {"model": embedder.name, "data": str(data), "rows": len(texts), "owners": owners})
     except VocError as error:
         typer.echo(f"error: {error}", err=True)

@@ -30,8 +30,15 @@ def vector_probe(train_vectors: np.ndarray, train_labels: np.ndarray, test_vecto
 
 def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, owner_col: str | None = None,
                     split_col: str | None = None, cv: int | None = None, taxonomy: Path | None = None,
-                    unknown_label: str | None = None, model: str = "e5-small",
+                    unknown_label: str | None = None, learn_unknown: bool = False, model: str = "e5-small",
                     models_dir: Path = Path("var/models"), cache_dir: Path | None = None) -> dict[str, Any]:
+    """Train on each fold's training rows and report on its test rows.
+
+    Rows with ``unknown_label`` are messages outside the taxonomy. By default no head sees
+    them in training (the unknown answer comes from novelty alone); with ``learn_unknown``
+    the training folds' out-of-taxonomy rows are learned as a background class (the
+    baselines learn them as one more label) and the test folds' rows are still unseen.
+    """
     rows = read_labelled(data, text_col, label_col, extra_cols=tuple(c for c in (owner_col, split_col) if c))
     texts, labels = rows.texts, np.asarray(rows.labels, dtype=object)
     if unknown_label is not None:
@@ -53,7 +60,8 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     from topics.supervised import SupervisedTopics
 
     for train, test in folds(list(labels), split=rows.extra.get(split_col) if split_col else None, cv=cv):
-        train = train[labels[train] != UNKNOWN]
+        if not learn_unknown:
+            train = train[labels[train] != UNKNOWN]
         train, rare = drop_rare(train, labels)
         dropped.update(rare)
         head = SupervisedTopics().fit(vectors[train], [texts[i] for i in train], labels[train])
@@ -88,7 +96,8 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     out.mkdir(parents=True, exist_ok=True)
     confusion_plot(list(truth), list(predicted), out / "confusion.png", f"topics — {model_name}")
     report = {
-        "task": "topics", "data": str(data), "model": model_name, "method": "vectors + n-grams + nearest neighbours, stacked",
+        "task": "topics", "data": str(data), "model": model_name, "method": "vectors + n-grams + nearest neighbours, stacked"
+                  + (", out-of-taxonomy rows learned as a background class" if learn_unknown else ""),
         "n": int(tested.sum()), "protocol": f"split column {split_col}" if split_col else f"{cv or 5}-fold CV",
         "metrics": metrics, "baseline": baseline, "baseline_probe": baseline_probe,
         "baseline_majority": classification_metrics(list(truth), list(base_majority)),

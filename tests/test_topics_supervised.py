@@ -85,3 +85,45 @@ def test_a_single_topic_is_refused():
     vectors, texts, _ = make_rows(per_class=3)
     with pytest.raises(ValueError, match="two topics"):
         SupervisedTopics().fit(vectors, texts, ["a"] * len(texts))
+
+
+def rows_with_background(seed=0):
+    vectors, texts, labels = make_rows(seed=seed)
+    rng = np.random.default_rng(seed + 10)
+    outside = []
+    for i in range(12):
+        vector = np.eye(8)[6] + 0.25 * rng.normal(size=8)
+        outside.append(vector / np.linalg.norm(vector))
+    return (np.vstack([vectors, np.asarray(outside, dtype=np.float32)]),
+            texts + [f"версия приложения студии v{i}" for i in range(12)], labels + [UNKNOWN] * 12)
+
+
+def test_examples_outside_the_taxonomy_are_learned_as_a_background_class():
+    vectors, texts, labels = rows_with_background()
+    head = SupervisedTopics().fit(vectors, texts, labels)
+    test_vectors, test_texts, test_labels = rows_with_background(seed=5)
+    answers = np.asarray(head.predict(test_vectors, test_texts), dtype=object)
+    truth = np.asarray(test_labels, dtype=object)
+    outside = truth == UNKNOWN
+    assert (answers[outside] == UNKNOWN).all() and (answers[~outside] == truth[~outside]).mean() >= 0.9
+    closed = head.predict(test_vectors, test_texts, allow_unknown=False)
+    assert UNKNOWN not in closed
+
+
+def test_the_assigner_never_offers_the_background_class_as_a_topic():
+    from topics.taxonomy import parse_taxonomy
+    from topics.trained_assigner import TrainedTopics
+
+    taxonomy = parse_taxonomy("""
+owners: [{id: ops, name: Ops, queue: ops-q}]
+topics:
+  - {id: delivery, names: {ru: Доставка}, owner: ops, severity: 3}
+  - {id: refund, names: {ru: Возврат}, owner: ops, severity: 2}
+  - {id: login, names: {ru: Вход}, owner: ops, severity: 1}
+""", "t.yaml")
+    vectors, texts, labels = rows_with_background()
+    answers = TrainedTopics(SupervisedTopics().fit(vectors, texts, labels), taxonomy).assign(
+        vectors[[0, -1]], [texts[0], texts[-1]])
+    assert [a.topic_id for a in answers] == ["delivery", UNKNOWN]
+    assert all(UNKNOWN not in [c.topic_id for c in a.top] for a in answers)
+    assert answers[0].queue == "ops-q" and answers[1].queue is None

@@ -45,3 +45,29 @@ def test_a_budget_outside_zero_to_one_is_refused(tmp_path, tiny_model_dir):
     result = runner.invoke(app, ["train", "topics", "--data", str(path), "--text-col", "text", "--label-col", "label",
                                  "--out", str(tmp_path / "h"), "--max-accuracy-drop", "1.5"])
     assert result.exit_code == 2
+
+
+def test_rows_outside_the_taxonomy_become_the_background_class(tmp_path, tiny_model_dir, monkeypatch):
+    path = tmp_path / "data.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label", "owner"])
+        for label, phrases in {**TOPICS, "NONE": ["смарт тв что это", "версия студии", "скачать видео"]}.items():
+            for i in range(4):
+                writer.writerow([f"{phrases[i % 3]} w{i}", label, "" if label == "NONE" else "ops"])
+    monkeypatch.setenv("VOC_MODELS_DIR", str(tiny_model_dir.parent))
+    from core.settings import get_settings
+
+    from topics.supervised import UNKNOWN, load_supervised
+
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["train", "topics", "--data", str(path), "--text-col", "text", "--label-col",
+                                     "label", "--owner-col", "owner", "--out", str(tmp_path / "head"), "--model",
+                                     str(tiny_model_dir), "--unknown-label", "NONE"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    head = load_supervised(tmp_path / "head")
+    assert sorted(head.classes_) == ["late", "refund", UNKNOWN]
+    assert head.manifest_["owners"] == {"late": "ops", "refund": "ops"}

@@ -9,7 +9,11 @@ Their class probabilities are averaged with weights chosen on held-out folds of 
 training data (best macro-F1 over a grid on the simplex). "Unknown" is answered by a
 :class:`~topics.novelty.NoveltyRule` fitted on the same folds from known topics only: a
 message the head is unsure about *and* unlike any training message is left for the nightly
-clustering instead of being forced into a topic. Saved as plain arrays + JSON, never pickles.
+clustering instead of being forced into a topic.
+
+Training rows labelled :data:`UNKNOWN` are examples of messages outside the taxonomy: they
+are learned as one more class (a background class), never answered as a topic, and kept
+out of the novelty rule's reference. Saved as plain arrays + JSON, never pickles.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ class SupervisedTopics:
         texts = list(texts)
         labels = np.asarray(labels, dtype=object)
         self.classes_ = np.unique(labels)
-        if len(self.classes_) < 2:
+        if len(self._known_columns()) < 2:
             raise ValueError("a topic head needs at least two topics")
         columns = np.searchsorted(self.classes_, labels)
         counts = np.bincount(columns)
@@ -76,7 +80,7 @@ class SupervisedTopics:
             part = self._fit_views(vectors[train], [texts[i] for i in train], labels[train])
             for view, probabilities in part._view_probabilities(vectors[held], [texts[i] for i in held]).items():
                 held_out[view][held] = probabilities
-            nearest[held] = nearest_similarity(vectors[held], vectors[train])
+            nearest[held] = nearest_similarity(vectors[held], vectors[train][labels[train] != UNKNOWN])
 
         def quality(weights: tuple[float, ...]) -> float:
             guess = _mix(held_out, weights).argmax(axis=1)
@@ -84,12 +88,39 @@ class SupervisedTopics:
 
         self.weights_ = dict(zip(VIEWS, max(weight_grid(), key=quality)))
         mixed = _mix(held_out, tuple(self.weights_.values()))
-        self.novelty_ = NoveltyRule(self.unknown_quantile, self.max_accuracy_drop).fit(
-            mixed.max(axis=1), nearest, mixed.argmax(axis=1) == columns)
+        self.novelty_ = self._calibrate_novelty(mixed, nearest, columns)
         fitted = self._fit_views(vectors, texts, labels)
         self.vector_model_, self.text_model_, self.features_ = fitted.vector_model_, fitted.text_model_, fitted.features_
         self.train_vectors_, self.train_columns_ = vectors, columns
         return self
+
+    def _calibrate_novelty(self, mixed: np.ndarray, nearest: np.ndarray, columns: np.ndarray) -> NoveltyRule:
+        """The rule on held-out rows of known topics; accuracy the background class already costs there is
+        taken from the budget."""
+        known = columns != self._unknown_column()
+        right = self._known_argmax(mixed) == columns
+        by_class = mixed.argmax(axis=1) == self._unknown_column()
+        rows = known & ~by_class
+        budget = self.max_accuracy_drop
+        if budget is not None and not rows.all():
+            spent = float((right & known & by_class).sum()) / max(int(known.sum()), 1)
+            budget = max(0.0, budget - spent) * known.sum() / max(int(rows.sum()), 1)
+        if not rows.any():
+            rows = known
+        return NoveltyRule(self.unknown_quantile, budget).fit(mixed[rows][:, self._known_columns()].max(axis=1),
+                                                              nearest[rows], right[rows])
+
+    def _unknown_column(self) -> int:
+        """The column of the background class, -1 when the head has none."""
+        where = np.flatnonzero(self.classes_ == UNKNOWN)
+        return int(where[0]) if len(where) else -1
+
+    def _known_columns(self) -> np.ndarray:
+        return np.flatnonzero(self.classes_ != UNKNOWN)
+
+    def _known_argmax(self, probabilities: np.ndarray) -> np.ndarray:
+        known = self._known_columns()
+        return known[probabilities[:, known].argmax(axis=1)]
 
     @property
     def vector_weight_(self) -> float:
@@ -121,12 +152,20 @@ class SupervisedTopics:
         return _mix(views, tuple(self.weights_[view] for view in VIEWS))
 
     def unknown_mask(self, vectors: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
-        """True where the message should be answered "unknown"."""
-        return self.novelty_.is_unknown(probabilities.max(axis=1), nearest_similarity(vectors, self.train_vectors_))
+        """True where the message should be answered "unknown": the background class wins, or the message
+        is novel (unsure among the known topics and unlike their training messages)."""
+        reference = self.train_vectors_[self.train_columns_ != self._unknown_column()]
+        novel = self.novelty_.is_unknown(probabilities[:, self._known_columns()].max(axis=1),
+                                         nearest_similarity(vectors, reference))
+        return novel | (probabilities.argmax(axis=1) == self._unknown_column())
+
+    def best_known(self, probabilities: np.ndarray) -> np.ndarray:
+        """The column of the most likely known topic in each row."""
+        return self._known_argmax(probabilities)
 
     def predict(self, vectors: np.ndarray, texts: Sequence[str], *, allow_unknown: bool = True) -> list[str]:
         probabilities = self.predict_proba(vectors, texts)
-        labels = self.classes_[probabilities.argmax(axis=1)].astype(object)
+        labels = self.classes_[self._known_argmax(probabilities)].astype(object)
         if allow_unknown:
             labels[self.unknown_mask(vectors, probabilities)] = UNKNOWN
         return list(labels)

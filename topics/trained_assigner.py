@@ -13,11 +13,14 @@ from topics.zero_shot import topic_assignment
 
 
 class TrainedTopics:
-    """Answers with the trained head; owners, queues and severities come from the taxonomy."""
+    """Answers with the trained head; owners, queues and severities come from the taxonomy.
+
+    The head's background class (messages outside the taxonomy) is never a candidate topic.
+    """
 
     def __init__(self, head: SupervisedTopics, taxonomy: Taxonomy, *, top_k: int = 3) -> None:
         known = {topic.id for topic in taxonomy.topics}
-        missing = sorted(str(c) for c in head.classes_ if c not in known)
+        missing = sorted(str(c) for c in head.classes_ if c not in known and c != UNKNOWN)
         if missing:
             raise ValueError(f"the topic head knows topics the taxonomy lacks: {missing[:10]}")
         self.head = head
@@ -29,8 +32,9 @@ class TrainedTopics:
         probabilities = self.head.predict_proba(vectors, texts)
         unknown = self.head.unknown_mask(vectors, probabilities)
         answers = []
+        topics = np.flatnonzero(self.head.classes_ != UNKNOWN)
         for row, is_unknown in zip(probabilities, unknown):
-            order = np.argsort(-row)[: self.top_k]
+            order = topics[np.argsort(-row[topics])[: self.top_k]]
             top = [TopicCandidate(str(self.head.classes_[i]), self.taxonomy.topic(str(self.head.classes_[i])).name,
                                   round(float(row[i]), 4)) for i in order]
             best = int(order[0])
