@@ -92,12 +92,15 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
         owners = _owner_map(owner_of)
         true_owner = np.asarray(rows.extra[owner_col], dtype=object)[tested]
         for section, guesses in ((metrics, predicted), (baseline, base), (baseline_probe, probe)):
-            section["owner_accuracy"] = round(float(np.mean([owners.get(g) == o for g, o in zip(guesses, true_owner)])), 4)
+            hits = [owners.get(g) == o for g, o in zip(guesses, true_owner)]
+            section["owner_accuracy"] = round(float(np.mean(hits)), 4)
     out.mkdir(parents=True, exist_ok=True)
     confusion_plot(list(truth), list(predicted), out / "confusion.png", f"topics — {model_name}")
+    method = "vectors + n-grams + nearest neighbours, stacked"
+    if learn_unknown:
+        method += ", out-of-taxonomy rows learned as a background class"
     report = {
-        "task": "topics", "data": str(data), "model": model_name, "method": "vectors + n-grams + nearest neighbours, stacked"
-                  + (", out-of-taxonomy rows learned as a background class" if learn_unknown else ""),
+        "task": "topics", "data": str(data), "model": model_name, "method": method,
         "n": int(tested.sum()), "protocol": f"split column {split_col}" if split_col else f"{cv or 5}-fold CV",
         "metrics": metrics, "baseline": baseline, "baseline_probe": baseline_probe,
         "baseline_majority": classification_metrics(list(truth), list(base_majority)),

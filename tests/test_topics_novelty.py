@@ -17,7 +17,7 @@ def test_the_budget_allows_sending_wrong_answers_for_free():
 def test_nothing_fits_the_budget_leaves_only_messages_below_every_known_one():
     scores = np.linspace(0.05, 1, 20)
     threshold = budget_threshold(scores, np.ones(20, dtype=bool), max_accuracy_drop=0.0, max_share=1.0)
-    assert not (scores < threshold).any() and 0.0 < threshold
+    assert not (scores < threshold).any() and threshold > 0.0
 
 
 def test_a_message_unsure_and_unlike_training_is_unknown():

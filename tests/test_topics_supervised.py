@@ -91,7 +91,7 @@ def rows_with_background(seed=0):
     vectors, texts, labels = make_rows(seed=seed)
     rng = np.random.default_rng(seed + 10)
     outside = []
-    for i in range(12):
+    for _ in range(12):
         vector = np.eye(8)[6] + 0.25 * rng.normal(size=8)
         outside.append(vector / np.linalg.norm(vector))
     return (np.vstack([vectors, np.asarray(outside, dtype=np.float32)]),

@@ -57,7 +57,6 @@ def test_rows_outside_the_taxonomy_become_the_background_class(tmp_path, tiny_mo
                 writer.writerow([f"{phrases[i % 3]} w{i}", label, "" if label == "NONE" else "ops"])
     monkeypatch.setenv("VOC_MODELS_DIR", str(tiny_model_dir.parent))
     from core.settings import get_settings
-
     from topics.supervised import UNKNOWN, load_supervised
 
     get_settings.cache_clear()

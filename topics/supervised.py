@@ -90,7 +90,8 @@ class SupervisedTopics:
         mixed = _mix(held_out, tuple(self.weights_.values()))
         self.novelty_ = self._calibrate_novelty(mixed, nearest, columns)
         fitted = self._fit_views(vectors, texts, labels)
-        self.vector_model_, self.text_model_, self.features_ = fitted.vector_model_, fitted.text_model_, fitted.features_
+        self.vector_model_, self.text_model_ = fitted.vector_model_, fitted.text_model_
+        self.features_ = fitted.features_
         self.train_vectors_, self.train_columns_ = vectors, columns
         return self
 

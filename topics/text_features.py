@@ -48,7 +48,8 @@ class TextFeatures:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         features = cls()
-        for name, kwargs in (("word", dict(ngram_range=(1, 2))), ("char", dict(analyzer="char_wb", ngram_range=(2, 5)))):
+        settings = (("word", dict(ngram_range=(1, 2))), ("char", dict(analyzer="char_wb", ngram_range=(2, 5))))
+        for name, kwargs in settings:
             vocabulary = json.loads((folder / f"tfidf_{name}.json").read_text(encoding="utf-8"))
             vectorizer = TfidfVectorizer(sublinear_tf=True, lowercase=True, vocabulary=vocabulary, **kwargs)
             vectorizer.idf_ = np.load(folder / f"tfidf_{name}_idf.npy")
