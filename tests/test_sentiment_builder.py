@@ -50,4 +50,4 @@ def test_the_builder_chooses_on_validation_and_writes_a_head_with_its_card(tmp_p
     assert manifest["training"]["validation"].endswith("2014-08-04 or later")
     assert manifest["metrics"]["macro_f1"] == summary["macro_f1"] and summary["macro_f1"] > 0.8
     card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert f"macro-F1 {summary['macro_f1']:.3f}" in card and "--rusentitweet" in card
+    assert f"| this head | {summary['macro_f1']:.3f} |" in card and "--rusentitweet" in card

@@ -29,34 +29,53 @@ from training.sentiment import train_sentiment_head
 KEEP = {"positive", "negative", "neutral"}
 MIXES = {"sentirueval": ["sentirueval2015 (train)"],
          "sentirueval+rusentitweet": ["sentirueval2015 (train)", "rusentitweet (train)"]}
-CARD = """# Sentiment head for {model}
+SOURCES = {
+    "sentirueval2015": "SentiRuEval-2015 tweets about banks and telecom operators (Loukachevitch et al., Dialogue "
+                       "2015). No licence stated; organiser data redistributed for research. Tweet texts under "
+                       "Twitter's terms.",
+    "rusentitweet": "RuSentiTweet, general-domain tweets (Smetanin, PeerJ Computer Science 2022, CC BY 4.0 paper; "
+                    "no licence file for the data). Tweet texts under Twitter's terms; treat as research use.",
+}
 
-One logistic regression (negative / neutral / positive, balanced class weights) on
-{model} sentence vectors together with word 1–2-grams and character 2–5-grams of the
-message (tweet normalisation: lower case, ё→е, links and @mentions as placeholders,
-hashtags as words, letters repeated 3+ times kept twice; hashed into {columns} columns,
-sublinear TF-IDF; {kept} columns seen in ≥ {min_df} training messages kept). Format
-version 2: only weights, kept column numbers and their IDF are shipped, no text from
-the data and no vocabulary.
 
-Trained on the train splits of: {data}.
-- SentiRuEval-2015 tweets about banks and telecom operators (Loukachevitch et al.,
-  Dialogue 2015). No licence stated; organiser data redistributed for research.
-- RuSentiTweet (Smetanin, PeerJ Computer Science 2022, CC BY 4.0 paper). Tweet texts
-  under Twitter's terms; treat as research use.
-The licence of the data is unclear; treat the head as research use.
-
-Chosen on validation (SentiRuEval-2015 train rows dated {validation_from} or later,
-n = {n_validation}; the test split was not used for any choice): {choice}, validation
-macro-F1 {validation_f1:.3f}. All candidates: {candidates}.
-
-SentiRuEval-2015 test split (n = {n_test}), measured once after refitting on the whole
-train split: macro-F1 {macro_f1:.3f}, negative recall {negative_recall:.3f}, negative F1
-{negative_f1:.3f}. The TF-IDF + logistic-regression baseline of `voc evaluate sentiment`
-trained on the same train split scores {baseline_f1:.3f}.
-
-Rebuild with `{command}`.
-"""
+def render_card(manifest: dict) -> str:
+    """The model card of a shipped head, written from its manifest."""
+    training, metrics, ngrams = manifest["training"], manifest["metrics"], manifest["ngrams"]
+    baseline = manifest["baseline_tfidf_lr"]
+    used = [name for name in SOURCES if any(item.startswith(name) for item in manifest["data"])]
+    considered = {item.split(" ")[0] for c in training["candidates"] for item in MIXES[c["mix"]]}
+    lines = [
+        f"# Sentiment head for {manifest['model']}", "",
+        f"One logistic regression (negative / neutral / positive, {training['class_weight']} class weights) on "
+        f"{manifest['model']} sentence vectors together with word 1–2-grams and character 2–5-grams of the "
+        "message. Texts are normalised for tweets first (lower case, ё→е, links and @mentions as placeholders, "
+        "hashtags as words, a letter repeated 3+ times kept twice); the n-grams are hashed into "
+        f"{ngrams['word_columns']} word and {ngrams['char_columns']} character columns with sublinear TF-IDF, and "
+        f"only the {manifest['ngram_columns']} columns seen in at least {ngrams['min_df']} training messages are kept.",
+        "",
+        "Format version 2: `weights.npz` holds the coefficients, the kept column numbers and their IDF (no pickles, "
+        "no vocabulary, no text from the data); `manifest.json` holds the settings, the choice and the scores.", "",
+        f"## Data ({manifest['train_rows']} training messages)", "",
+        *[f"- {SOURCES[name]}{'' if name in used else ' Considered, not used (lower on validation).'}"
+          for name in SOURCES if name in used or name in considered],
+        "", "Only positive, negative and neutral messages are used. The licence of the data is unclear: research use.",
+        "", "## How it was chosen", "",
+        f"On a validation set carved from the SentiRuEval-2015 train split: {training['validation']} "
+        f"(n = {training['n_validation']}); the test split was not used for any choice. Chosen: "
+        f"{', '.join(manifest['data'])}, C {training['c']}, vector weight {training['vector_scale']} "
+        f"(validation macro-F1 {training['validation_macro_f1']:.3f}). The chosen recipe was then refitted on "
+        "the whole train split.", "",
+        "| training mix | C | vector weight | validation macro-F1 |", "|---|---|---|---|",
+        *[f"| {c['mix']} | {c['c']} | {c['vector_scale']} | {c['validation_macro_f1']:.3f} |"
+          for c in training["candidates"]],
+        "", f"## SentiRuEval-2015 test split (n = {metrics['n_test']}), measured once", "",
+        "| | macro-F1 | negative recall | negative F1 |", "|---|---|---|---|",
+        f"| this head | {metrics['macro_f1']:.3f} | {metrics['negative_recall']:.3f} | {metrics['negative_f1']:.3f} |",
+        f"| TF-IDF + logistic regression, same train split | {baseline['macro_f1']:.3f} | "
+        f"{baseline['negative_recall']:.3f} | {baseline['negative_f1']:.3f} |",
+        "", f"Rebuild with `{manifest['command']}`.", "",
+    ]
+    return "\n".join(lines)
 
 
 def _scores(truth, predicted) -> dict[str, float]:
@@ -138,22 +157,17 @@ def main(argv: list[str] | None = None) -> None:
                    + f" --validation-share {args.validation_share} --c {' '.join(map(str, args.c))}"
                    + f" --vector-scale {' '.join(map(str, args.vector_scale))} --min-df {args.min_df}")
         folder = args.heads_dir / model
-        head.save(folder, {
+        head.manifest = {
             "name": f"sentiment-{model}", "train_rows": len(part_labels), "data": MIXES[best["mix"]],
+            "ngram_columns": len(head.ngrams.kept_columns()),
             "training": {"c": best["c"], "vector_scale": best["vector_scale"], "class_weight": "balanced",
                          "validation": f"sentirueval2015 train rows dated {since} or later",
                          "n_validation": len(validation_rows), "validation_macro_f1": best["validation_macro_f1"],
                          "candidates": candidates},
-            "metrics": metrics, "baseline_tfidf_lr": baseline, "command": command})
-        (folder / "MODEL_CARD.md").write_text(CARD.format(
-            model=model, columns=f"{head.ngrams.word_columns} word + {head.ngrams.char_columns} character",
-            kept=len(head.ngrams.kept_columns()), min_df=args.min_df, data=", ".join(MIXES[best["mix"]]),
-            validation_from=since, n_validation=len(validation_rows),
-            choice=f"{best['mix']}, C {best['c']}, vector weight {best['vector_scale']}",
-            validation_f1=best["validation_macro_f1"],
-            candidates="; ".join(f"{c['mix']} C {c['c']} weight {c['vector_scale']}: {c['validation_macro_f1']:.3f}"
-                                 for c in candidates),
-            baseline_f1=baseline["macro_f1"], command=command, **metrics))
+            "metrics": metrics, "baseline_tfidf_lr": baseline, "command": command}
+        head.save(folder, head.manifest)
+        saved = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        (folder / "MODEL_CARD.md").write_text(render_card(saved), encoding="utf-8")
         print(json.dumps({"model": model, "chosen": best, **metrics, "baseline": baseline}), flush=True)
 
 
