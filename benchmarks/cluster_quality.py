@@ -9,7 +9,8 @@ choose a parameter. Variants:
 
 - previous: UMAP on the raw vectors, HDBSCAN, noise joins the nearest centroid (the pipeline before)
 - centred: the UMAP input loses the vectors' common direction first (no refinement)
-- refined: k-means steps in the reduced space, started from HDBSCAN's clusters (no centring)
+- refined: k-means in the reduced space with HDBSCAN's number of clusters (no centring)
+- stepped: the default, but the k-means steps start from HDBSCAN's clusters (no k-means++ restarts)
 - default: `ClusterPipeline()` as shipped (centred + refined)
 - dbcv: the default, but HDBSCAN's min_cluster_size / min_samples / selection method picked
   per run by the highest DBCV (hdbscan's relative validity) over a small grid
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-VARIANTS = ("previous", "centred", "refined", "default", "dbcv")
+VARIANTS = ("previous", "centred", "refined", "stepped", "default", "dbcv")
 DBCV_GRID = [(mcs, ms, method) for mcs in (8, 10, 15) for ms in (1, 5) for method in ("eom", "leaf")]
 
 
@@ -92,12 +93,13 @@ def run_variant(name: str, vectors: np.ndarray, texts: list[str], gold: np.ndarr
 
     defaults = ClusterPipeline.DEFAULTS
     centre = name not in ("previous", "refined")
-    refine = defaults["refine_steps"] if name in ("refined", "default", "dbcv") else 0
+    refine = defaults["refine_steps"] if name in ("refined", "stepped", "default", "dbcv") else 0
+    restarts = 0 if name == "stepped" else defaults["refine_restarts"]
     clusterer = DbcvSelectedHdbscan() if name == "dbcv" else HdbscanClusterer(defaults["min_cluster_size"],
                                                                                defaults["min_samples"])
     start = time.perf_counter()
     pipeline = ClusterPipeline(GivenReduction(reduced[centre, seed]["points"]), clusterer, refine_steps=refine,
-                               random_state=seed).fit(vectors, texts)
+                               refine_restarts=restarts, random_state=seed).fit(vectors, texts)
     seconds = reduced[centre, seed]["seconds"] + time.perf_counter() - start
     row = {"variant": name, "seed": seed, "n_clusters": pipeline.n_clusters_,
            "noise_before": round(pipeline.noise_before_assignment_, 4), "noise": round(pipeline.noise_share_, 4),

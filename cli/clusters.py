@@ -83,7 +83,8 @@ def evaluate_clusters(
         "baseline": baseline,
         "details": {
             "pipeline": f"UMAP(5-d, cosine, centred) → HDBSCAN(min_cluster_size={min_cluster_size}, "
-                        f"min_samples={min_samples}) → {pipeline.refine_steps} k-means steps in the reduced space "
+                        f"min_samples={min_samples}) → k-means in the reduced space with HDBSCAN's number of "
+                        f"clusters (best of {pipeline.refine_restarts} k-means++ starts) "
                         "→ nearest centroid above the similarity threshold",
             "baseline": "k-means on the same vectors with k = the number of gold labels (unknown in production)",
             "noise": "noise_share counts the messages no cluster took, after outlier assignment; "

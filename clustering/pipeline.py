@@ -1,8 +1,8 @@
 """The clustering pipeline: reduce → cluster → centroid rule → keywords, representatives, names.
 
 Fitting runs on at most ``max_fit`` messages (a random sample above that, or the rows the
-caller picks). HDBSCAN's clusters are then refined in the reduced space: a few k-means
-steps started from them move every fitted point, noise included, to the nearest cluster
+caller picks). HDBSCAN's clusters are then refined in the reduced space: k-means with
+their number of clusters moves every fitted point, noise included, to the nearest cluster
 mean there (`clustering.refine`). Every other message, and every fitted one that ended
 up below the similarity threshold of its cluster, joins the nearest centroid when it is
 similar enough (see `clustering.centroids`). New messages between runs go through
@@ -22,23 +22,28 @@ import numpy as np
 
 from clustering.centroids import CentroidModel, calibrate_threshold, centroids_of
 from clustering.keywords import ClassKeywords, short_name
-from clustering.refine import refine_in_reduced_space, seeded_start
+from clustering.refine import kmeans_in_reduced_space, refine_in_reduced_space, seeded_start
 from clustering.stages import HdbscanClusterer, UmapReducer
 
 
 class ClusterPipeline:
     """Stages are passed in (any object with fit/transform, fit/labels_, fit/keywords_); None
     means the default: UMAP (5-d, cosine, centred) → HDBSCAN (``min_cluster_size``) →
-    ``refine_steps`` k-means steps in the reduced space (0 = none) → c-TF-IDF."""
+    k-means in the reduced space with HDBSCAN's number of clusters → c-TF-IDF.
+
+    ``refine_steps`` = 0 turns the refinement off; otherwise ``refine_restarts`` k-means++
+    starts (0: ``refine_steps`` steps started from HDBSCAN's clusters), and a fit given
+    ``seeds`` takes ``refine_steps`` steps from the previous clusters."""
 
     DEFAULTS = {"min_cluster_size": 10, "min_samples": 5, "max_fit": 25_000, "outlier_quantile": 0.02,
-                "refine_steps": 5, "random_state": 42}
+                "refine_steps": 5, "refine_restarts": 4, "random_state": 42}
 
     def __init__(self, reducer=None, clusterer=None, keywords=None, *,
                  min_cluster_size: int = DEFAULTS["min_cluster_size"],
                  min_samples: int | None = DEFAULTS["min_samples"], max_fit: int = DEFAULTS["max_fit"],
                  outlier_quantile: float = DEFAULTS["outlier_quantile"],
-                 refine_steps: int = DEFAULTS["refine_steps"], representatives: int = 5,
+                 refine_steps: int = DEFAULTS["refine_steps"],
+                 refine_restarts: int = DEFAULTS["refine_restarts"], representatives: int = 5,
                  random_state: int = DEFAULTS["random_state"]) -> None:
         self.reducer = reducer
         self.clusterer = clusterer
@@ -48,6 +53,7 @@ class ClusterPipeline:
         self.max_fit = max_fit
         self.outlier_quantile = outlier_quantile
         self.refine_steps = refine_steps
+        self.refine_restarts = refine_restarts
         self.representatives = representatives
         self.random_state = random_state
 
@@ -77,9 +83,13 @@ class ClusterPipeline:
         self.threshold_ = calibrate_threshold(vectors, labels, centroids_of(vectors, labels, found),
                                               self.outlier_quantile)
         refine = self.refine_steps > 0 and found > 0
-        if refine:
-            start = fitted if seeds is None else seeded_start(fitted, np.asarray(seeds, dtype=np.int64)[rows])
+        if refine and seeds is not None:
+            start = seeded_start(fitted, np.asarray(seeds, dtype=np.int64)[rows])
             labels[rows] = refine_in_reduced_space(reduced, start, self.refine_steps)
+        elif refine and self.refine_restarts > 0:
+            labels[rows] = kmeans_in_reduced_space(reduced, found, self.refine_restarts, self.random_state)
+        elif refine:
+            labels[rows] = refine_in_reduced_space(reduced, fitted, self.refine_steps)
         self.n_clusters_ = int(labels.max()) + 1 if found else 0
         centroids = centroids_of(vectors, labels, self.n_clusters_)
         if refine:  # a noise point the refinement took, but too far from that centroid, is noise again

@@ -1,12 +1,16 @@
 """Refining HDBSCAN's clusters in the reduced space, where they were found.
 
 HDBSCAN leaves its density valleys as noise and draws borders by the tree it cuts, not
-by which cluster is nearest. A few k-means steps in the reduced space, started from
-HDBSCAN's clusters (so their number and identity come from HDBSCAN, never from a chosen
-k), move each fitted point, noise included, to the nearest cluster mean there. The
-reduced space separates clusters far better than the raw cosine scale, so this beats
-assigning noise by the centroid rule in the original space (NMI on banking77 0.769 →
-0.783 with the same clusters; see benchmarks/cluster_quality.py).
+by which cluster is nearest. k-means in the reduced space, with HDBSCAN's number of
+clusters (never a chosen k), puts each fitted point, noise included, in the nearest
+cluster mean there. The reduced space separates clusters far better than the raw cosine
+scale, so this beats assigning noise by the centroid rule in the original space.
+
+Started from HDBSCAN's clusters (`refine_in_reduced_space`), a few steps reach a local
+optimum near HDBSCAN's borders; the best of a few k-means++ starts
+(`kmeans_in_reduced_space`) finds a better one (banking77 NMI 0.789 → 0.796, ARI 0.484 →
+0.519; see benchmarks/cluster_quality.py). A run that continues a previous one starts from
+the previous clusters instead (`seeded_start`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,18 @@ def refine_in_reduced_space(points: np.ndarray, labels: np.ndarray, steps: int =
             break
         labels = updated
     return _renumber(labels)
+
+
+def kmeans_in_reduced_space(points: np.ndarray, n_clusters: int, restarts: int = 4,
+                            random_state: int = 42) -> np.ndarray:
+    """k-means on ``points`` with HDBSCAN's number of clusters, the best of ``restarts``
+    k-means++ starts; labels 0 … k−1 (a cluster k-means left empty is dropped)."""
+    from sklearn.cluster import KMeans
+
+    points = np.asarray(points, dtype=np.float64)
+    n_clusters = min(n_clusters, len(points))
+    found = KMeans(n_clusters, n_init=restarts, random_state=random_state).fit_predict(points)
+    return _renumber(np.asarray(found, dtype=np.int64))
 
 
 def seeded_start(found: np.ndarray, seeds: np.ndarray, new_share: float = 0.5) -> np.ndarray:

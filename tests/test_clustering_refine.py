@@ -106,3 +106,29 @@ def test_seeds_stop_a_merge_by_hdbscan_and_noise_joins_its_previous_cluster():
     assert len({seeded[0], seeded[20], seeded[40]}) == 3  # both previous clusters and the new group
     fresh = ClusterPipeline(Given(), GivenLabels(merged), refine_steps=5, outlier_quantile=0.0).fit(vectors).labels_
     assert fresh[0] == fresh[20] and pipeline.n_clusters_ == 3
+
+
+def test_kmeans_restarts_escape_a_poor_start_from_the_clusterer():
+    from clustering.refine import kmeans_in_reduced_space
+
+    rng = np.random.default_rng(5)
+    centres = np.array([[0.0, 0.0], [0.0, 6.0], [12.0, 3.0]])
+    points = np.vstack([rng.normal(c, 0.4, (30, 2)) for c in centres])
+    truth = np.repeat([0, 1, 2], 30)
+    # the clusterer merged the first two groups and cut the third in half: steps from there stay stuck
+    poor = np.r_[np.zeros(60), np.where(points[60:, 1] < 3.0, 1, 2)].astype(np.int64)
+    stuck = refine_in_reduced_space(points, poor, steps=20)
+    assert len(set(stuck[:60].tolist())) == 1
+    found = kmeans_in_reduced_space(points, 3, restarts=4, random_state=0)
+    assert all(len(set(found[truth == g].tolist())) == 1 for g in range(3)) and len(set(found.tolist())) == 3
+    vectors = np.hstack([points, np.full((90, 1), 5.0)]).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    class Given:
+        def fit_transform(self, _):
+            return points
+
+    restarted = ClusterPipeline(Given(), GivenLabels(poor), refine_restarts=4, outlier_quantile=0.0).fit(vectors)
+    assert all(len(set(restarted.labels_[truth == g].tolist())) == 1 for g in range(3))
+    from_start = ClusterPipeline(Given(), GivenLabels(poor), refine_restarts=0, outlier_quantile=0.0).fit(vectors)
+    assert from_start.labels_[0] == from_start.labels_[30]
