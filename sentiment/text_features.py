@@ -76,11 +76,8 @@ class HashedNgrams:
 
         if not self.kept:
             raise ValueError("n-gram features are not fitted")
-        if self._prepared is None:
-            self._prepared = {block: (vectorizer, self._column_weights(block, vectorizer.n_features))
-                              for block, vectorizer in self._vectorizers().items()}
         blocks = []
-        for vectorizer, weights in self._prepared.values():
+        for vectorizer, weights in self._prepare().values():
             counts = vectorizer.transform(list(texts)).tocsr()
             counts.data = (1 + np.log(counts.data)) * weights[counts.indices]
             counts.eliminate_zeros()
@@ -89,6 +86,14 @@ class HashedNgrams:
             counts.data = (counts.data / norms[rows]).astype(np.float32)
             blocks.append(counts)
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _prepare(self) -> dict:
+        """Vectorizers and per-column weights, built once (loading a head builds them, so the
+        first message does not pay for it)."""
+        if self._prepared is None:
+            self._prepared = {block: (vectorizer, self._column_weights(block, vectorizer.n_features))
+                              for block, vectorizer in self._vectorizers().items()}
+        return self._prepared
 
     def _column_weights(self, block: str, columns: int) -> np.ndarray:
         weights = np.zeros(columns, dtype=np.float32)
@@ -118,4 +123,5 @@ class HashedNgrams:
             if kept.shape != idf.shape or (len(kept) and (kept.min() < 0 or kept.max() >= limit)):
                 raise ValueError(f"{block} n-gram columns do not match their IDF or the column count")
             features.kept[block], features.idf[block] = kept.astype(np.int64), idf
+        features._prepare()
         return features
