@@ -102,8 +102,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, help="Keep message vectors here and reuse them in later runs.")
     parser.add_argument("--validation-share", type=float, default=0.25,
                         help="Latest share of the train split (by date) used for validation.")
-    parser.add_argument("--c", type=float, nargs="+", default=[1.0, 3.0])
-    parser.add_argument("--vector-scale", type=float, nargs="+", default=[1.0, 2.0])
+    parser.add_argument("--c", type=float, nargs="+", default=[1.0, 3.0],
+                        help="Candidate inverse regularisation strengths.")
+    parser.add_argument("--vector-scale", type=float, nargs="+", default=[1.0, 2.0, 4.0],
+                        help="Candidate weights of the vectors against the n-grams.")
     parser.add_argument("--min-df", type=int, default=2)
     args = parser.parse_args(argv)
 
