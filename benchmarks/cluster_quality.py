@@ -9,9 +9,10 @@ choose a parameter. Variants:
 
 - previous: UMAP on the raw vectors, HDBSCAN, noise joins the nearest centroid (the pipeline before)
 - centred: the UMAP input loses the vectors' common direction first (no refinement)
-- refined: k-means in the reduced space with HDBSCAN's number of clusters (no centring)
-- stepped: the default, but the k-means steps start from HDBSCAN's clusters (no k-means++ restarts)
+- refined: k-means steps in the reduced space, started from HDBSCAN's clusters (no centring)
 - default: `ClusterPipeline()` as shipped (centred + refined)
+- restarts: the default, but k-means with HDBSCAN's number of clusters from the best of
+  RESTARTS k-means++ starts instead of steps from HDBSCAN's clusters
 - dbcv: the default, but HDBSCAN's min_cluster_size / min_samples / selection method picked
   per run by the highest DBCV (hdbscan's relative validity) over a small grid
 
@@ -32,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-VARIANTS = ("previous", "centred", "refined", "stepped", "default", "dbcv")
+VARIANTS = ("previous", "centred", "refined", "default", "restarts", "dbcv")
+RESTARTS = 4
 DBCV_GRID = [(mcs, ms, method) for mcs in (8, 10, 15) for ms in (1, 5) for method in ("eom", "leaf")]
 
 
@@ -93,8 +95,8 @@ def run_variant(name: str, vectors: np.ndarray, texts: list[str], gold: np.ndarr
 
     defaults = ClusterPipeline.DEFAULTS
     centre = name not in ("previous", "refined")
-    refine = defaults["refine_steps"] if name in ("refined", "stepped", "default", "dbcv") else 0
-    restarts = 0 if name == "stepped" else defaults["refine_restarts"]
+    refine = defaults["refine_steps"] if name in ("refined", "default", "restarts", "dbcv") else 0
+    restarts = RESTARTS if name == "restarts" else defaults["refine_restarts"]
     clusterer = DbcvSelectedHdbscan() if name == "dbcv" else HdbscanClusterer(defaults["min_cluster_size"],
                                                                                defaults["min_samples"])
     start = time.perf_counter()

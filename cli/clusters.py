@@ -83,8 +83,7 @@ def evaluate_clusters(
         "baseline": baseline,
         "details": {
             "pipeline": f"UMAP(5-d, cosine, centred) → HDBSCAN(min_cluster_size={min_cluster_size}, "
-                        f"min_samples={min_samples}) → k-means in the reduced space with HDBSCAN's number of "
-                        f"clusters (best of {pipeline.refine_restarts} k-means++ starts) "
+                        f"min_samples={min_samples}) → {_refinement(pipeline)} "
                         "→ nearest centroid above the similarity threshold",
             "baseline": "k-means on the same vectors with k = the number of gold labels (unknown in production)",
             "noise": "noise_share counts the messages no cluster took, after outlier assignment; "
@@ -96,6 +95,14 @@ def evaluate_clusters(
     }
     write_report(out, report)
     return report
+
+
+def _refinement(pipeline: ClusterPipeline) -> str:
+    if pipeline.refine_steps <= 0:
+        return "no refinement"
+    if pipeline.refine_restarts > 0:
+        return f"k-means in the reduced space, HDBSCAN's k, best of {pipeline.refine_restarts} k-means++ starts"
+    return f"{pipeline.refine_steps} k-means steps in the reduced space from HDBSCAN's clusters"
 
 
 def _scores(gold: np.ndarray, found: np.ndarray) -> dict[str, float]:

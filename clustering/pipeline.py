@@ -1,8 +1,8 @@
 """The clustering pipeline: reduce → cluster → centroid rule → keywords, representatives, names.
 
 Fitting runs on at most ``max_fit`` messages (a random sample above that, or the rows the
-caller picks). HDBSCAN's clusters are then refined in the reduced space: k-means with
-their number of clusters moves every fitted point, noise included, to the nearest cluster
+caller picks). HDBSCAN's clusters are then refined in the reduced space: a few k-means
+steps started from them move every fitted point, noise included, to the nearest cluster
 mean there (`clustering.refine`). Every other message, and every fitted one that ended
 up below the similarity threshold of its cluster, joins the nearest centroid when it is
 similar enough (see `clustering.centroids`). New messages between runs go through
@@ -29,14 +29,14 @@ from clustering.stages import HdbscanClusterer, UmapReducer
 class ClusterPipeline:
     """Stages are passed in (any object with fit/transform, fit/labels_, fit/keywords_); None
     means the default: UMAP (5-d, cosine, centred) → HDBSCAN (``min_cluster_size``) →
-    k-means in the reduced space with HDBSCAN's number of clusters → c-TF-IDF.
+    ``refine_steps`` k-means steps in the reduced space from HDBSCAN's clusters → c-TF-IDF.
 
-    ``refine_steps`` = 0 turns the refinement off; otherwise ``refine_restarts`` k-means++
-    starts (0: ``refine_steps`` steps started from HDBSCAN's clusters), and a fit given
+    ``refine_steps`` = 0 turns the refinement off; ``refine_restarts`` > 0 runs k-means with
+    HDBSCAN's number of clusters from that many k-means++ starts instead; a fit given
     ``seeds`` takes ``refine_steps`` steps from the previous clusters."""
 
     DEFAULTS = {"min_cluster_size": 10, "min_samples": 5, "max_fit": 25_000, "outlier_quantile": 0.02,
-                "refine_steps": 5, "refine_restarts": 4, "random_state": 42}
+                "refine_steps": 5, "refine_restarts": 0, "random_state": 42}
 
     def __init__(self, reducer=None, clusterer=None, keywords=None, *,
                  min_cluster_size: int = DEFAULTS["min_cluster_size"],
