@@ -6,6 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from clustering.pipeline import ClusterPipeline
+
+JOB_DEFAULTS = ClusterPipeline.DEFAULTS  # the nightly job's defaults, the same for a run on demand
+
 Status = Literal["emerging", "new", "growing", "stable", "fading"]
 RankBy = Literal["size", "growth", "negative"]
 SPAN = r"^\s*\d+[dDhH]\s*$"
@@ -64,8 +68,9 @@ class ClusterDetail(ClusterBase):
 class ReclusterRequest(BaseModel):
     since: str = Field("30d", description="Window start: a span back from `until` (30d, 12h) or an ISO date/time.")
     until: str = Field("now", description="Window end (excluded): 'now' or an ISO date/time.")
-    min_cluster_size: int = Field(10, ge=2, le=10_000)
-    max_fit: int = Field(50_000, ge=100, description="Fit on a sample of this many; assign the rest by centroid.")
+    min_cluster_size: int = Field(JOB_DEFAULTS["min_cluster_size"], ge=2, le=10_000)
+    max_fit: int = Field(JOB_DEFAULTS["max_fit"], ge=100,
+                         description="Fit on a sample of this many; assign the rest by centroid.")
 
 
 class ReclusterStatus(BaseModel):
