@@ -13,6 +13,9 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from cli.store_options import DataDir, QdrantUrl, StoreBackend
+from cli.store_options import Model as StoreModel
+from cli.store_options import ModelsDir as StoreModelsDir
 from clustering.pipeline import ClusterPipeline
 from core.errors import VocError
 
@@ -118,18 +121,11 @@ def recluster(
     since: Annotated[str, typer.Option(help="Window start: a span back from --until (30d, 12h) or a date/time.")] = (
         "30d"),
     until: Annotated[str, typer.Option(help="Window end (excluded): 'now' or a date/time (UTC if no zone).")] = "now",
-    data_dir: Annotated[Path | None, typer.Option(help="Data folder: the embedded store lives in DATA_DIR/store, "
-                                                       "run state in DATA_DIR/clusters. Default: VOC_DATA_DIR.",
-                                                  show_default=False)] = None,
-    models_dir: Annotated[Path | None, typer.Option(help="Model folders. Default: VOC_MODELS_DIR.",
-                                                    show_default=False)] = None,
-    model: Annotated[str | None, typer.Option(help="Built-in model name or folder. Default: VOC_MODEL.",
-                                              show_default=False)] = None,
-    store_backend: Annotated[str | None, typer.Option(help="embedded or server. Default: VOC_STORE_BACKEND.",
-                                                      show_default=False)] = None,
-    qdrant_url: Annotated[str | None, typer.Option(help="Qdrant server URL (server backend). Default: VOC_QDRANT_URL; "
-                                                        "the API key is read from VOC_QDRANT_API_KEY only.",
-                                                   show_default=False)] = None,
+    data_dir: DataDir = None,
+    models_dir: StoreModelsDir = None,
+    model: StoreModel = None,
+    store_backend: StoreBackend = None,
+    qdrant_url: QdrantUrl = None,
     min_cluster_size: MinClusterSize = DEFAULTS["min_cluster_size"],
     min_samples: MinSamples = DEFAULTS["min_samples"],
     outlier_quantile: OutlierQuantile = DEFAULTS["outlier_quantile"],
@@ -142,28 +138,21 @@ def recluster(
     import json
 
     from cli.progress import Progress
-    from core.settings import get_settings
-    from embeddings.model_folder import read_model_folder, resolve_model_folder
+    from cli.store_options import store_target
+    from embeddings.model_folder import read_model_folder
     from jobs import ReclusterSettings, run_recluster
     from jobs.timespan import parse_window
     from store import open_store
 
     try:
-        configured = get_settings()
-        data_dir = data_dir or configured.data_dir
-        store_backend = store_backend or configured.store_backend
+        target = store_target(data_dir, models_dir, model, store_backend, qdrant_url)
         start, end = parse_window(since, until)
-        model_folder = resolve_model_folder(model or configured.model, models_dir or configured.models_dir)
-        manifest, _ = read_model_folder(model_folder, verify=False)
+        manifest, _ = read_model_folder(target.model_folder, verify=False)
         settings = ReclusterSettings(min_cluster_size=min_cluster_size, min_samples=min_samples,
                                      outlier_quantile=outlier_quantile, max_fit=max_fit, seed_previous=not fresh)
-        store_args: dict[str, Any] = ({"path": data_dir / "store"} if store_backend == "embedded" else {
-            "url": qdrant_url or configured.qdrant_url, "api_key": configured.qdrant_api_key,
-            "shards": configured.qdrant_shards, "replication_factor": configured.qdrant_replication_factor,
-            "write_consistency": configured.qdrant_write_consistency})
-        with (open_store(store_backend, dimension=manifest.dimension, **store_args) as store,  # type: ignore[arg-type]
+        with (open_store(target.backend, dimension=manifest.dimension, **target.options) as store,  # type: ignore[arg-type]
               Progress() as progress):
-            report = run_recluster(store, data_dir / "clusters", start, end, settings, log=progress.log,
+            report = run_recluster(store, target.data_dir / "clusters", start, end, settings, log=progress.log,
                                    progress=progress.update)
     except (VocError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)

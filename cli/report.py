@@ -13,11 +13,12 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.store_options import DataDir, Model, ModelsDir, QdrantUrl, StoreBackend
 from core.errors import VocError
 
 app = typer.Typer(help="Reports over the stored messages.", no_args_is_help=True)
 
-COMPONENTS = ("volume", "share", "repeat", "negative", "rating", "growth")
+COMPONENTS = ("volume", "share", "repeat", "negative", "rating", "complaints", "growth")
 
 
 @app.command("debt")
@@ -31,20 +32,19 @@ def debt(
     json_out: Annotated[bool, typer.Option("--json", help="Print the whole report as JSON instead of a table.")] = (
         False),
     limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 20,
-    data_dir: Annotated[Path, typer.Option(help="Data folder: the embedded store in DATA_DIR/store, cluster runs "
-                                                "in DATA_DIR/clusters.")] = Path("data"),
-    models_dir: Annotated[Path, typer.Option(help="Where built model folders live.")] = Path("var/models"),
-    model: Annotated[str, typer.Option(help="Embedding model of the store (its dimension).")] = "e5-small",
-    taxonomy: Annotated[Path | None, typer.Option(help="Taxonomy YAML for topic names; the shipped one if unset.")] = (
-        None),
-    store_backend: Annotated[str, typer.Option(help="embedded or server.")] = "embedded",
-    qdrant_url: Annotated[str | None, typer.Option(help="Qdrant server URL (server backend).")] = None,
-    qdrant_api_key: Annotated[str | None, typer.Option(help="Qdrant API key (server backend).")] = None,
+    data_dir: DataDir = None,
+    models_dir: ModelsDir = None,
+    model: Model = None,
+    taxonomy: Annotated[Path | None, typer.Option(help="Taxonomy YAML for topic names. Default: VOC_TAXONOMY, "
+                                                       "else the shipped one.", show_default=False)] = None,
+    store_backend: StoreBackend = None,
+    qdrant_url: QdrantUrl = None,
 ) -> dict[str, Any]:
     """Rank topics and unmapped clusters of a period by client debt (volume, share, repeat contacts,
-    negative share, rating, growth)."""
+    negative share, rating, complaints, growth)."""
     from cli.progress import Progress
-    from embeddings.model_folder import read_model_folder, resolve_model_folder
+    from cli.store_options import store_target
+    from embeddings.model_folder import read_model_folder
     from jobs.debt_report import debt_report, read_order_counts
     from jobs.timespan import parse_window
     from store import StoreLockedError, open_store
@@ -56,13 +56,12 @@ def debt(
             raise ValueError(f"--period: expected a span like 30d or 12h, got {period!r}")
         start, end = parse_window(since or period or "30d", until)
         order_count = read_order_counts(orders, start, end) if orders else None
-        manifest, _ = read_model_folder(resolve_model_folder(model, models_dir), verify=False)
-        names = _topic_names(taxonomy)
-        store_args: dict[str, Any] = ({"path": data_dir / "store"} if store_backend == "embedded"
-                                      else {"url": qdrant_url, "api_key": qdrant_api_key})
-        with (open_store(store_backend, dimension=manifest.dimension, **store_args) as store,  # type: ignore[arg-type]
+        target = store_target(data_dir, models_dir, model, store_backend, qdrant_url)
+        manifest, _ = read_model_folder(target.model_folder, verify=False)
+        names = _topic_names(taxonomy or target.taxonomy)
+        with (open_store(target.backend, dimension=manifest.dimension, **target.options) as store,  # type: ignore[arg-type]
               Progress() as progress):
-            report = debt_report(store, data_dir / "clusters", start, end, orders=order_count, topic_names=names,
+            report = debt_report(store, target.data_dir / "clusters", start, end, orders=order_count, topic_names=names,
                                  limit=limit, progress=lambda done, total: progress.update("read", done, total))
     except StoreLockedError as error:
         typer.echo(f"error: {error}\nThe service holds the store: ask it instead, e.g. "

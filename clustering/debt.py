@@ -7,10 +7,15 @@ Each component is scaled to 0 … 1 and shown beside the score:
 * ``repeat``   — share of contacts from customers who wrote on this group more than once
 * ``negative`` — share of contacts with negative sentiment
 * ``rating``   — 1 − mean normalised rating (0 = best, 1 = worst); 0.5 when nothing was rated
+* ``complaints`` — share of contacts that are formal complaints (marked by the caller, see
+  `jobs.debt_report.is_complaint`)
 * ``growth``   — (recent / expected − 1) / 3, clipped to 0 … 1 (a quadrupling scores 1)
 
 score = 100 × Σ weight × component / Σ weight, with the default weights
-volume 0.20, share 0.15, repeat 0.15, negative 0.20, rating 0.15, growth 0.15.
+volume 0.20, share 0.15, repeat 0.15, negative 0.20, rating 0.15, complaints 0.10,
+growth 0.15. When no contact of the period is marked as a complaint, the complaints
+component is shown as 0 and left out of the score (its weight too), so data without
+complaint marks ranks exactly as it would without the component.
 With order counts supplied, ``contacts_per_1000_orders`` is shown too (not scored).
 """
 
@@ -20,7 +25,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-WEIGHTS = {"volume": 0.20, "share": 0.15, "repeat": 0.15, "negative": 0.20, "rating": 0.15, "growth": 0.15}
+WEIGHTS = {"volume": 0.20, "share": 0.15, "repeat": 0.15, "negative": 0.20, "rating": 0.15, "complaints": 0.10,
+           "growth": 0.15}
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class GroupStats:
     negative: int = 0
     rating_mean: float | None = None  # normalised: 0 = worst … 1 = best
     growth_ratio: float = 1.0  # recent / expected, from clustering.trends
+    complaints: int = 0  # contacts marked as formal complaints
     kind: str = "cluster"  # "cluster", "topic" or "unmapped"
 
 
@@ -45,6 +52,8 @@ def debt_ranking(groups: list[GroupStats], *, total_contacts: int | None = None,
     total = total_contacts or sum(g.contacts for g in groups) or 1
     largest = max(g.contacts for g in groups) or 1
     top_share = largest / total
+    if not any(g.complaints for g in groups):  # nothing marked: the component says nothing
+        weights = {k: v for k, v in weights.items() if k != "complaints"}
     weight_sum = sum(weights.values()) or 1.0
     rows = []
     for group in groups:
@@ -55,6 +64,7 @@ def debt_ranking(groups: list[GroupStats], *, total_contacts: int | None = None,
             "repeat": group.repeat_contacts / n if n else 0.0,
             "negative": group.negative / n if n else 0.0,
             "rating": 0.5 if group.rating_mean is None else 1.0 - min(max(group.rating_mean, 0.0), 1.0),
+            "complaints": group.complaints / n if n else 0.0,
             "growth": min(max((group.growth_ratio - 1.0) / 3.0, 0.0), 1.0),
         }
         score = 100 * sum(weights.get(k, 0.0) * v for k, v in components.items()) / weight_sum

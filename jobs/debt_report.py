@@ -12,6 +12,7 @@ page by page without vectors.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,19 @@ from jobs.window import _normalised
 from store import MessageFilter
 
 BASELINE_DAYS = 28
+COMPLAINT_SOURCE = re.compile(r"complain|claim|жалоб|претенз|regulator|ombudsman", re.IGNORECASE)
+COMPLAINT_FLAGS = (True, 1, "true", "yes", "1", "да")
+
+
+def is_complaint(message) -> bool:
+    """A formal complaint: the caller set ``metadata.complaint`` (true / yes / 1 / да), or the
+    message came from a complaint source (a ``source`` such as "complaint_form", "claims",
+    "жалоба", "претензия", "regulator" or "ombudsman")."""
+    if message.source and COMPLAINT_SOURCE.search(message.source):
+        return True
+    metadata = (message.extra.get("analysis") or {}).get("metadata") or {}
+    flag = metadata.get("complaint")
+    return (flag.strip().lower() if isinstance(flag, str) else flag) in COMPLAINT_FLAGS
 
 
 @dataclass
@@ -35,6 +49,7 @@ class _Group:
     name: str
     contacts: int = 0
     negative: int = 0
+    complaints: int = 0
     rated: int = 0
     rating_sum: float = 0.0
     customers: Counter = field(default_factory=Counter)
@@ -66,6 +81,7 @@ def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, ord
             group = groups.get(key) or groups.setdefault(key, _Group(kind, name))
             group.contacts += 1
             group.negative += message.sentiment == "negative"
+            group.complaints += is_complaint(message)
             rating = _normalised(message.rating, message.extra.get("rating_scale"))
             if not math.isnan(rating):
                 group.rated += 1
@@ -88,7 +104,8 @@ def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, ord
             ratio = growth(group.daily, today, recent_days=recent_days, baseline_days=baseline_days).ratio
         stats.append(GroupStats(key, group.name, group.contacts,
                                 sum(n for n in group.customers.values() if n > 1), group.negative,
-                                group.rating_sum / group.rated if group.rated else None, ratio, kind=group.kind))
+                                group.rating_sum / group.rated if group.rated else None, ratio, kind=group.kind,
+                                complaints=group.complaints))
         owners[key] = group.owners.most_common(1)[0][0] if group.owners else None
     rows = debt_ranking(stats, total_contacts=seen, orders=orders)
     for rank, row in enumerate(rows, 1):

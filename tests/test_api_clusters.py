@@ -142,7 +142,7 @@ def test_debt_report_ranks_the_period_with_components(client):
     assert report["contacts"] == 90 and report["run_id"] == "r1"
     assert sum(r["contacts"] for r in report["rows"]) == 90
     first = report["rows"][0]
-    assert set(first["components"]) == {"volume", "share", "repeat", "negative", "rating", "growth"}
+    assert set(first["components"]) == {"volume", "share", "repeat", "negative", "rating", "complaints", "growth"}
     assert first["contacts_per_1000_orders"] == round(1000 * first["contacts"] / 9000, 3)
     since = (NOW - timedelta(days=2)).isoformat()
     recent = client.get("/v1/report/debt", params={"since": since}).json()

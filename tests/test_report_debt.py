@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app as cli_app
+from clustering.debt import WEIGHTS
 from jobs.debt_report import debt_report, read_order_counts
 from store import MessageFilter, open_store
 from tests.test_jobs_recluster import DIM, NOW, fill, messages, run
@@ -47,7 +48,7 @@ def test_every_contact_counts_once_under_its_topic_or_unmapped_cluster(store, tm
     assert angry["components"]["negative"] == 1.0 and angry["components"]["repeat"] == 1.0
     assert rows["topic:topic-0"]["components"]["negative"] == 0.0
     assert angry["owner"] == "team-3" and angry["topic"] == "topic-3"
-    assert set(angry["components"]) == {"volume", "share", "repeat", "negative", "rating", "growth"}
+    assert set(angry["components"]) == {"volume", "share", "repeat", "negative", "rating", "complaints", "growth"}
     # the unmapped problem is all in the last week: the highest growth of all rows
     assert unmapped[0]["components"]["growth"] == max(r["components"]["growth"] for r in report["rows"])
     assert report["rows"][0]["key"] in ("topic:topic-3", unmapped[0]["key"])
@@ -139,3 +140,31 @@ def test_sentiment_and_rating_come_from_the_messages(store, tmp_path):
     store.messages.upsert(rated, vectors)
     (row,) = debt_report(store, tmp_path, SINCE, NOW)["rows"]
     assert row["components"]["rating"] == 1.0 and row["contacts"] == 30  # every customer gave the lowest score
+
+
+def test_complaints_count_when_marked_and_stay_out_of_the_score_when_nothing_is(store, tmp_path):
+    plain, vectors = messages(0, 30, days=20)
+    store.messages.upsert(plain, vectors)
+    other, other_vectors = messages(1, 30, days=20)
+    store.messages.upsert(other, other_vectors)
+    unmarked = {r["key"]: r for r in debt_report(store, tmp_path, SINCE, NOW)["rows"]}
+    assert {r["components"]["complaints"] for r in unmarked.values()} == {0.0}
+
+    def score(row, weights):
+        return 100 * sum(weights[k] * row["components"][k] for k in weights) / sum(weights.values())
+
+    without = {k: v for k, v in WEIGHTS.items() if k != "complaints"}
+    assert all(abs(r["score"] - score(r, without)) < 0.01 for r in unmarked.values())  # ranked as if there were no component
+
+    flagged = [replace(m, extra={"analysis": {"metadata": {"complaint": "да" if i % 2 else True}}})
+               for i, m in enumerate(other[:10])]
+    sourced = [replace(m, source="complaint_form") for m in other[10:15]]
+    not_flagged = [replace(m, extra={"analysis": {"metadata": {"complaint": False}}}) for m in other[15:20]]
+    store.messages.upsert(flagged + sourced + not_flagged, other_vectors[:20])
+    marked = {r["key"]: r for r in debt_report(store, tmp_path, SINCE, NOW)["rows"]}
+    assert marked["topic:topic-1"]["components"]["complaints"] == round(15 / 30, 4)
+    assert marked["topic:topic-0"]["components"]["complaints"] == 0.0
+    assert all(abs(r["score"] - score(r, WEIGHTS)) < 0.01 for r in marked.values())
+    assert unmarked["topic:topic-1"]["score"] == unmarked["topic:topic-0"]["score"]  # alike but for the marks
+    assert marked["topic:topic-1"]["score"] > marked["topic:topic-0"]["score"]
+    assert [r["key"] for r in marked.values()][0] == "topic:topic-1"
