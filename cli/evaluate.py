@@ -54,15 +54,14 @@ def sentiment(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
               label_map: Annotated[list[str] | None, typer.Option(help="FROM=TO, e.g. pos=positive.")] = None,
               model: Model = None, cache: Cache = None) -> None:
     """Sentiment: macro-F1, negative recall and F1 (shipped head, or one trained on the split)."""
+    from cli.train_sentiment import parse_label_map
     from evaluation.sentiment_eval import evaluate_sentiment
 
-    mapping = {}
-    for item in label_map or []:
-        source, _, target = item.partition("=")
-        if not target:
-            typer.echo(f"error: --label-map expects FROM=TO, got {item!r}", err=True)
-            raise typer.Exit(2)
-        mapping[source] = target
+    try:
+        mapping = parse_label_map(label_map)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
     _run(evaluate_sentiment, data=data, text_col=text_col, label_col=label_col, out=out, split_col=split_col,
          label_map=mapping or None, model=model, cache=cache)
 

@@ -12,6 +12,7 @@ from cli import models as models_cmd
 from cli import report as report_cmd
 from cli import serve as serve_cmd
 from cli import train as train_cmd
+from cli import train_sentiment as train_sentiment_cmd
 
 app = typer.Typer(
     name="voc",
@@ -24,6 +25,7 @@ app.command("serve")(serve_cmd.serve)
 app.command("recluster")(clusters_cmd.recluster)
 app.command("demo")(demo_cmd.demo)
 app.add_typer(models_cmd.app, name="models")
+train_cmd.app.command("sentiment")(train_sentiment_cmd.sentiment)
 app.add_typer(train_cmd.app, name="train")
 app.add_typer(report_cmd.app, name="report")
 evaluate_cmd.app.command("clusters")(clusters_cmd.evaluate_clusters)

@@ -1,0 +1,72 @@
+"""`voc train sentiment`: a sentiment head trained on a company's own labelled messages.
+
+The head is the same kind as the shipped ones (one logistic regression on the message
+vectors and hashed word/character n-grams); point `VOC_SENTIMENT_HEAD` at the folder it
+writes to serve it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.errors import VocError
+
+
+def parse_label_map(items: list[str] | None) -> dict[str, str]:
+    """``["pos=positive", ...]`` → ``{"pos": "positive"}``; a malformed item is a ValueError naming it."""
+    mapping: dict[str, str] = {}
+    for item in items or []:
+        source, _, target = item.partition("=")
+        if not source or not target:
+            raise ValueError(f"--label-map expects FROM=TO, got {item!r}")
+        mapping[source] = target
+    return mapping
+
+
+def sentiment(
+    data: Annotated[Path, typer.Option(help="Labelled CSV or JSON-lines file.", exists=True, dir_okay=False)],
+    text_col: Annotated[str, typer.Option(help="Column with the message text.")],
+    label_col: Annotated[str, typer.Option(help="Column with negative / neutral / positive (see --label-map).")],
+    out: Annotated[Path, typer.Option(help="Folder to write the head to (manifest.json, weights.npz).")],
+    label_map: Annotated[list[str] | None, typer.Option(help="FROM=TO, repeatable, e.g. --label-map 1=positive.")]
+    = None,
+    model: Annotated[str | None, typer.Option(help="Embedding model (default VOC_MODEL).")] = None,
+    c: Annotated[float, typer.Option(help="Inverse regularisation strength of the logistic regression.", min=1e-4)]
+    = 1.0,
+    vector_weight: Annotated[float, typer.Option(help="Weight of the vectors against the n-grams.", min=0.0)] = 2.0,
+    ngrams: Annotated[bool, typer.Option(help="Use word and character n-grams besides the vectors.")] = True,
+) -> None:
+    """Train a sentiment head (negative / neutral / positive) on labelled messages."""
+    from collections import Counter
+
+    from core.settings import get_settings
+    from embeddings.loader import load_embedder
+    from sentiment.head import LABELS
+    from training.labelled import read_labelled
+    from training.sentiment import train_sentiment_head
+
+    settings = get_settings()
+    try:
+        rows = read_labelled(data, text_col, label_col, label_map=parse_label_map(label_map) or None,
+                             keep_labels=set(LABELS))
+        for reason, number in rows.dropped.items():
+            typer.echo(f"warning: dropped {number} rows ({reason})", err=True)
+        counts = Counter(rows.labels)
+        missing = [label for label in LABELS if counts[label] < 2]
+        if missing:
+            raise ValueError(f"{data}: need at least 2 messages of each of {list(LABELS)}; too few of {missing} "
+                             f"(found {dict(counts)}; map other labels with --label-map)")
+        embedder = load_embedder(model or settings.model, settings.models_dir, max_tokens=settings.max_tokens)
+        typer.echo(f"embedding {len(rows.texts)} texts with {embedder.name} …", err=True)
+        vectors = embedder.embed(rows.texts)
+        head = train_sentiment_head(vectors, rows.labels, embedder.name, texts=rows.texts if ngrams else None,
+                                    c=c, vector_scale=vector_weight)
+        head.save(out, {"data": str(data), "rows": len(rows.texts), "label_counts": dict(counts),
+                        "recipe": {"c": c, "vector_scale": vector_weight, "ngrams": ngrams}})
+    except (VocError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"saved {out} ({len(rows.texts)} messages: {dict(counts)}); serve it with VOC_SENTIMENT_HEAD={out}")
