@@ -127,3 +127,11 @@ topics:
     assert [a.topic_id for a in answers] == ["delivery", UNKNOWN]
     assert all(UNKNOWN not in [c.topic_id for c in a.top] for a in answers)
     assert answers[0].queue == "ops-q" and answers[1].queue is None
+
+
+def test_near_best_averages_the_weightings_close_to_the_best():
+    from topics.supervised import near_best
+
+    grid = [(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)]
+    assert near_best(grid, [0.80, 0.795, 0.5], tolerance=0.01) == (0.5, 0.5, 0.0)
+    assert near_best(grid, [0.80, 0.70, 0.5], tolerance=0.01) == (1.0, 0.0, 0.0)
