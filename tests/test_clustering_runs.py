@@ -95,7 +95,7 @@ def test_debt_score_ranks_painful_groups_first_and_shows_components():
     ranking = debt_ranking(groups, orders=10_000)
     assert [row["key"] for row in ranking] == ["painful", "big-happy", "small"]
     top = ranking[0]
-    assert set(top["components"]) == {"volume", "share", "repeat", "negative", "rating", "growth"}
+    assert set(top["components"]) == {"volume", "share", "repeat", "negative", "rating", "complaints", "growth"}
     assert all(0 <= v <= 1 for v in top["components"].values()) and 0 <= top["score"] <= 100
     assert top["contacts_per_1000_orders"] == 30.0 and ranking[2]["components"]["rating"] == 0.5
 

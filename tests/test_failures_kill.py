@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 
 import httpx
 import pytest
@@ -15,7 +14,7 @@ from tests.fixtures.service_process import ServiceProcess, free_port
 
 pytestmark = pytest.mark.integration
 BATCH = 64
-BATCHES = 12
+BATCHES = 24  # the first half one after another, then the second half at once
 
 
 def batch(number: int) -> list[dict]:
@@ -54,14 +53,18 @@ def test_sigkill_during_batch_ingest_loses_and_duplicates_nothing(tiny_model_dir
             acknowledged |= {r["analysis"]["id"] for r in answer["results"]}
         # the next batches go out concurrently and the server is killed while they run
         answers: dict[int, dict | None] = {}
+        first_answered = threading.Event()
 
         def worker(number: int) -> None:
             answers[number] = send(client, number)
+            first_answered.set()
 
         threads = [threading.Thread(target=worker, args=(n,)) for n in range(BATCHES // 2, BATCHES)]
         for thread in threads:
             thread.start()
-        time.sleep(0.15)
+        # killed as soon as one concurrent batch is answered, so the others are still in
+        # progress however fast the machine is
+        first_answered.wait(timeout=60)
         service.kill(signal.SIGKILL)
         for thread in threads:
             thread.join(timeout=60)
