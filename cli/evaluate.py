@@ -37,6 +37,9 @@ def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
            cv: Annotated[int | None, typer.Option(help="K-fold cross-validation instead of a split.")] = None,
            taxonomy: Annotated[Path | None, typer.Option(help="Zero-shot from this taxonomy (no training).")] = None,
            unknown_label: Annotated[str | None, typer.Option(help="Label of out-of-taxonomy rows.")] = None,
+           learn_unknown: Annotated[bool, typer.Option(
+               help="Learn the training folds' out-of-taxonomy rows as a background class (as voc train topics "
+                    "--unknown-label does); without it the unknown answer never sees one.")] = False,
            model: Model = None, cache: Cache = None) -> None:
     """Topic assignment: accuracy, macro-F1, per class, owner accuracy, unknown detection."""
     from evaluation.topics_eval import evaluate_topics
@@ -44,8 +47,12 @@ def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
     if split_col and cv:
         typer.echo("error: give --split-col or --cv, not both", err=True)
         raise typer.Exit(2)
+    if learn_unknown and not unknown_label:
+        typer.echo("error: --learn-unknown needs --unknown-label (which rows are out of the taxonomy)", err=True)
+        raise typer.Exit(2)
     _run(evaluate_topics, data=data, text_col=text_col, label_col=label_col, out=out, owner_col=owner_col,
-         split_col=split_col, cv=cv, taxonomy=taxonomy, unknown_label=unknown_label, model=model, cache=cache)
+         split_col=split_col, cv=cv, taxonomy=taxonomy, unknown_label=unknown_label, learn_unknown=learn_unknown,
+         model=model, cache=cache)
 
 
 @app.command("sentiment")

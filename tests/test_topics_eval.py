@@ -33,3 +33,25 @@ def test_out_of_taxonomy_rows_can_be_learned(tmp_path, tiny_model_dir):
     for key in ("accuracy", "macro_f1", "unknown_recall", "known_accuracy"):
         assert 0 <= saved["baseline_probe"][key] <= 1
     assert 0 <= saved["metrics"]["known_accuracy_drop"] <= 1
+
+
+def test_the_cli_passes_learn_unknown_and_refuses_it_alone(tmp_path, tiny_model_dir, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from core.settings import get_settings
+
+    data = write(tmp_path / "d.csv")
+    base = ["evaluate", "topics", "--data", str(data), "--text-col", "text", "--label-col", "label",
+            "--split-col", "split", "--model", str(tiny_model_dir)]
+    monkeypatch.setenv("VOC_MODELS_DIR", str(tiny_model_dir.parent))
+    get_settings.cache_clear()
+    try:
+        alone = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "x"), "--learn-unknown"])
+        learned = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "c"), "--unknown-label", "OUT",
+                                           "--learn-unknown"])
+    finally:
+        get_settings.cache_clear()
+    assert alone.exit_code == 2 and "--learn-unknown needs --unknown-label" in alone.output
+    assert learned.exit_code == 0, learned.output
+    assert "background class" in json.loads((tmp_path / "c" / "report.json").read_text())["method"]
