@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     qdrant_shards: int = Field(1, ge=1)
     qdrant_replication_factor: int = Field(1, ge=1)
     qdrant_write_consistency: int = Field(1, ge=1)
+    shared_state_poll_s: float = Field(
+        10.0, ge=0, description="How often the service looks for a clustering run or taxonomy edit made by another "
+                                "process in the data folder (0 = never)."
+    )
     store_startup_wait_s: float = Field(
         30.0, ge=0, description="How long start-up keeps retrying an unreachable Qdrant server before it gives up."
     )

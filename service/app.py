@@ -62,7 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 history=state.store.messages,
                 clusters=state.clusters.matcher,
             )
-            yield
+            watcher = _shared_state_watcher(state, settings).start()
+            try:
+                yield
+            finally:
+                watcher.close()
         finally:
             state.analyzer = None
             state.embedder = None
@@ -127,3 +131,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(LatencyMiddleware, metrics=metrics)
     return app
+
+
+def _shared_state_watcher(state: ServiceState, settings: Settings):
+    """Reloads a run or a taxonomy that another process (the nightly job, another replica) wrote."""
+    from analysis.factory import with_taxonomy
+    from jobs.state import POINTER
+    from service.shared_state import SharedStateWatcher
+    from workbench.paths import active_taxonomy
+
+    def taxonomy_path():
+        return active_taxonomy(settings.taxonomy, settings.data_dir)
+
+    def reload_topics() -> None:
+        if state.analyzer is not None:
+            state.analyzer = with_taxonomy(state.analyzer, taxonomy_path(), topic_head=settings.topic_head)
+
+    return SharedStateWatcher({
+        "clustering run": (lambda: settings.data_dir / "clusters" / POINTER, state.clusters.matcher.reload),
+        "taxonomy": (taxonomy_path, reload_topics),
+    }, settings.shared_state_poll_s)
+
