@@ -154,7 +154,8 @@ def test_complaints_count_when_marked_and_stay_out_of_the_score_when_nothing_is(
         return 100 * sum(weights[k] * row["components"][k] for k in weights) / sum(weights.values())
 
     without = {k: v for k, v in WEIGHTS.items() if k != "complaints"}
-    assert all(abs(r["score"] - score(r, without)) < 0.01 for r in unmarked.values())  # ranked as if there were no component
+    # ranked as if there were no such component
+    assert all(abs(r["score"] - score(r, without)) < 0.01 for r in unmarked.values())
 
     flagged = [replace(m, extra={"analysis": {"metadata": {"complaint": "да" if i % 2 else True}}})
                for i, m in enumerate(other[:10])]
