@@ -46,3 +46,12 @@ def tiny_settings(tiny_model_dir, tiny_sentiment_head, tmp_path):
         return Settings(**{**values, **overrides})
 
     return make
+
+
+@pytest.fixture
+def memory_store(request):
+    """A store on the server backend over qdrant-client's in-process mode, with the test module's DIM."""
+    from store import open_store
+
+    with open_store("server", url=":memory:", dimension=request.module.DIM) as opened:
+        yield opened

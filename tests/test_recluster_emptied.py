@@ -3,14 +3,12 @@
 from datetime import timedelta
 
 import numpy as np
-import pytest
 
 from clustering import ClusterPipeline, NoReduction
 from clustering.matching import Matching
 from jobs import ReclusterSettings, current_clusters, run_recluster
 from jobs.recluster import drop_emptied
-from store import MessageFilter, open_store
-from tests.test_jobs_recluster import DIM, NOW, centres, fill
+from tests.test_jobs_recluster import DIM, NOW, centres, cluster_of, fill  # noqa: F401  (DIM: the store's)
 
 
 class TopicsWithASplinter:
@@ -30,13 +28,8 @@ class TopicsWithASplinter:
         return self
 
 
-@pytest.fixture
-def store():
-    with open_store("server", url=":memory:", dimension=DIM) as opened:
-        yield opened
-
-
-def test_a_splinter_cluster_whose_members_all_stay_is_dropped(store, tmp_path):
+def test_a_splinter_cluster_whose_members_all_stay_is_dropped(memory_store, tmp_path):
+    store = memory_store
     fill(store)
     settings = ReclusterSettings(min_cluster_size=10, stickiness=1.0)
 
@@ -45,13 +38,11 @@ def test_a_splinter_cluster_whose_members_all_stay_is_dropped(store, tmp_path):
         return run_recluster(store, tmp_path, NOW - timedelta(days=30), NOW, settings, pipeline=pipeline)
 
     first = run(False)
-    before = {m.id: m.cluster_id for b in store.messages.iterate(MessageFilter(), with_vectors=False)
-              for m in b.messages}
+    before = cluster_of(store)
     second = run(True)  # the splinter is nearly as close to its members as topic 0 is: all of them stay
     assert first["clusters"] == 4 and second["clusters"] == 4
     assert second["new_ids"] == [] and second["stability"] == 1.0 and second["kept_in_previous_cluster"] > 0
-    after = {m.id: m.cluster_id for b in store.messages.iterate(MessageFilter(), with_vectors=False)
-             for m in b.messages}
+    after = cluster_of(store)
     assert after == before
     registry = current_clusters(store, tmp_path)
     assert sorted(c.payload["cluster_id"] for c in registry) == sorted(set(before.values()) - {None})

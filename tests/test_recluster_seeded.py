@@ -8,8 +8,7 @@ import pytest
 
 from clustering import ClusterPipeline, NoReduction
 from jobs import ReclusterSettings, run_recluster
-from store import MessageFilter, open_store
-from tests.test_jobs_recluster import DIM, NOW, centres, fill, messages
+from tests.test_jobs_recluster import DIM, NOW, centres, cluster_of, fill, messages  # noqa: F401  (DIM: the store's)
 
 
 class NearestTopic:
@@ -26,19 +25,9 @@ class NearestTopic:
         return self
 
 
-@pytest.fixture
-def store():
-    with open_store("server", url=":memory:", dimension=DIM) as opened:
-        yield opened
-
-
-def clusters(store):
-    return {m.id: m.cluster_id for b in store.messages.iterate(MessageFilter(), with_vectors=False)
-            for m in b.messages}
-
-
 @pytest.mark.parametrize("seeded", [True, False])
-def test_a_merge_by_the_clusterer_alone_keeps_every_id_when_seeded(store, tmp_path, seeded):
+def test_a_merge_by_the_clusterer_alone_keeps_every_id_when_seeded(memory_store, tmp_path, seeded):
+    store = memory_store
     fill(store)
     settings = ReclusterSettings(min_cluster_size=10, seed_previous=seeded)
 
@@ -48,12 +37,12 @@ def test_a_merge_by_the_clusterer_alone_keeps_every_id_when_seeded(store, tmp_pa
         return run_recluster(store, tmp_path, until - timedelta(days=30), until, settings, pipeline=pipeline)
 
     assert run()["clusters"] == 4
-    before = clusters(store)
+    before = cluster_of(store)
     batch, vectors = messages(4, 40, 1, start=0)  # a new topic arrives on the next day
     batch = [replace(m, created_at=m.created_at + timedelta(days=1)) for m in batch]
     store.messages.upsert(batch, vectors)
     second = run(merge=(0, 1), days_later=1)
-    after = clusters(store)
+    after = cluster_of(store)
     new_topic = {after[m.id] for m in batch}
     if seeded:  # the previous clusters as they were, and the new topic under a new id
         assert second["clusters"] == 5 and second["stability"] == 1.0 and second["gone_ids"] == []
