@@ -62,11 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 history=state.store.messages,
                 clusters=state.clusters.matcher,
             )
-            watcher = _shared_state_watcher(state, settings).start()
+            state.shared_state = _shared_state_watcher(state, settings).start()
             try:
                 yield
             finally:
-                watcher.close()
+                state.shared_state.close()
         finally:
             state.analyzer = None
             state.embedder = None

@@ -3,8 +3,8 @@ by `voc recluster` (a cron job, a Kubernetes CronJob) and taxonomy edits made th
 another replica or a notebook on the same shared folder.
 
 A daemon thread looks at the two files every ``poll_s`` seconds (a `stat` each) and, when
-one changed, swaps in the new cluster run or rebuilds the topic stage, exactly as the
-service does after its own runs and edits.
+one changed, swaps in the new cluster run or rebuilds the topic stage. The service's own
+taxonomy edits call `check` at once, so each edit is loaded exactly once.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class SharedStateWatcher:
         self.poll_s = poll_s
         self._seen = {name: _signature(path()) for name, (path, _) in watched.items()}
         self._stop = threading.Event()
+        self._checking = threading.Lock()  # the poll thread and an edit's request thread, one at a time
         self._thread = threading.Thread(target=self._loop, name="shared-state-watcher", daemon=True)
 
     def start(self) -> SharedStateWatcher:
@@ -42,6 +43,10 @@ class SharedStateWatcher:
 
     def check(self) -> list[str]:
         """Look once; the names of the files that changed (and were reloaded)."""
+        with self._checking:
+            return self._check()
+
+    def _check(self) -> list[str]:
         changed = []
         for name, (path, on_change) in self.watched.items():
             now = _signature(path())

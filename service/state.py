@@ -11,6 +11,7 @@ from embeddings.base import Embedder
 if TYPE_CHECKING:
     from analysis.analyzer import Analyzer
     from service.cluster_runs import ClusterRuns
+    from service.shared_state import SharedStateWatcher
     from store import Store
 from service.metrics import ServiceMetrics
 
@@ -23,3 +24,4 @@ class ServiceState:
     store: Store | None = None
     analyzer: Analyzer | None = None
     clusters: ClusterRuns | None = None
+    shared_state: SharedStateWatcher | None = None  # reloads the run and the taxonomy when their files change

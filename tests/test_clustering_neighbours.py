@@ -13,7 +13,7 @@ def _unit(rows, dim, seed=0):
 
 
 def test_neighbours_are_the_brute_force_ones_nearest_first(monkeypatch):
-    import clustering.neighbours as neighbours
+    import core.neighbours as neighbours
 
     monkeypatch.setattr(neighbours, "BLOCK_ELEMENTS", 500)  # many blocks, so block edges are exercised
     data = _unit(120, 8)

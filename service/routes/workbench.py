@@ -25,14 +25,13 @@ def _workbench(state: Any, store: Any):
     from workbench.paths import WorkbenchPaths
 
     paths = WorkbenchPaths.of(state.settings.data_dir, state.settings.taxonomy)
-    return WorkbenchActions(store, paths, on_taxonomy_change=lambda _: _reload_topics(state, paths))
+    # the watcher sees the new file at once and swaps the topic stage, once for this edit
+    return WorkbenchActions(store, paths, on_taxonomy_change=lambda _: _taxonomy_changed(state))
 
 
-def _reload_topics(state: Any, paths: Any) -> None:
-    from analysis.factory import with_taxonomy
-
-    if state.analyzer is not None:
-        state.analyzer = with_taxonomy(state.analyzer, paths.taxonomy, topic_head=state.settings.topic_head)
+def _taxonomy_changed(state: Any) -> None:
+    if state.shared_state is not None:
+        state.shared_state.check()
 
 
 def _answer(call: Callable[[], Any]) -> Any:
