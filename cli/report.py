@@ -46,13 +46,13 @@ def debt(
     from cli.store_options import store_target
     from embeddings.model_folder import read_model_folder
     from jobs.debt_report import debt_report, read_order_counts
-    from jobs.timespan import parse_window
+    from jobs.timespan import is_span, parse_window
     from store import StoreLockedError, open_store
 
     try:
         if period and since:
             raise ValueError("give --period or --since, not both")
-        if period and not _is_span(period):
+        if period and not is_span(period):
             raise ValueError(f"--period: expected a span like 30d or 12h, got {period!r}")
         start, end = parse_window(since or period or "30d", until)
         order_count = read_order_counts(orders, start, end) if orders else None
@@ -105,11 +105,6 @@ def _topic_names(taxonomy: Path | None) -> dict[str, str]:
     from topics.taxonomy import load_taxonomy
 
     return {topic.id: topic.name for topic in load_taxonomy(taxonomy).topics}
-
-
-def _is_span(text: str) -> bool:
-    text = text.strip().lower()
-    return text[:-1].isdigit() and text[-1:] in ("d", "h")
 
 
 def _cut(text: str, width: int) -> str:

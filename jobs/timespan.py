@@ -9,17 +9,22 @@ def parse_window(since: str, until: str, now: datetime | None = None) -> tuple[d
     """(start, end) from "30d" / "12h" / an ISO date or time, and "now" / an ISO date or time."""
     now = now or datetime.now(UTC)
     end = now if until.strip().lower() == "now" else parse_moment(until)
-    text = since.strip().lower()
-    start = span_start(end, text) if text[:-1].isdigit() and text[-1:] in ("d", "h") else parse_moment(since)
+    start = span_start(end, since) if is_span(since) else parse_moment(since)
     if start >= end:
         raise ValueError(f"the window is empty: {start.isoformat()} is not before {end.isoformat()}")
     return start, end
 
 
+def is_span(text: str) -> bool:
+    """Whether ``text`` is a span back in days or hours: "30d", "12h"."""
+    text = text.strip().lower()
+    return text[:-1].isdigit() and text[-1:] in ("d", "h")
+
+
 def span_start(end: datetime, span: str) -> datetime:
     """The moment `span` ("30d", "12h") before `end`; ValueError when it falls outside the calendar."""
     text = span.strip().lower()
-    if not (text[:-1].isdigit() and text[-1:] in ("d", "h")):
+    if not is_span(text):
         raise ValueError(f"expected a span like 30d or 12h; got {span!r}")
     try:
         return end - timedelta(**{"days" if text.endswith("d") else "hours": int(text[:-1])})
