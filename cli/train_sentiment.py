@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from core.errors import VocError
+from training.sentiment import DEFAULT_RECIPE
 
 
 def parse_label_map(items: list[str] | None) -> dict[str, str]:
@@ -34,9 +35,11 @@ def sentiment(
     label_map: Annotated[list[str] | None, typer.Option(help="FROM=TO, repeatable, e.g. --label-map 1=positive.")]
     = None,
     model: Annotated[str | None, typer.Option(help="Embedding model (default VOC_MODEL).")] = None,
-    c: Annotated[float, typer.Option(help="Inverse regularisation strength of the logistic regression.", min=1e-4)]
-    = 1.0,
-    vector_weight: Annotated[float, typer.Option(help="Weight of the vectors against the n-grams.", min=0.0)] = 2.0,
+    c: Annotated[float, typer.Option(help="Inverse regularisation strength of the logistic regression "
+                                          "(default: the shipped heads' recipe).", min=1e-4)] = DEFAULT_RECIPE["c"],
+    vector_weight: Annotated[float, typer.Option(help="Weight of the vectors against the n-grams (default: the "
+                                                      "shipped heads' recipe).", min=0.0)]
+    = DEFAULT_RECIPE["vector_scale"],
     ngrams: Annotated[bool, typer.Option(help="Use word and character n-grams besides the vectors.")] = True,
 ) -> None:
     """Train a sentiment head (negative / neutral / positive) on labelled messages."""

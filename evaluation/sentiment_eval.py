@@ -73,10 +73,9 @@ def _shipped_head_if_any(model_name: str):
 
 def _train_like(shipped, vectors: np.ndarray, texts: list[str], labels: np.ndarray, model_name: str):
     """A head trained with the shipped head's recipe (the builder's defaults where there is none)."""
-    from training.sentiment import train_sentiment_head
+    from training.sentiment import shipped_recipe, train_sentiment_head
 
-    recipe = (shipped.manifest.get("training") or {}) if shipped is not None else {}
-    recipe = {"c": float(recipe.get("c", 3.0)), "vector_scale": float(recipe.get("vector_scale", 2.0))}
+    recipe = shipped_recipe(shipped)
     try:
         head = train_sentiment_head(vectors, list(labels), model_name, texts=texts, **recipe)
     except ValueError as error:

@@ -8,6 +8,14 @@ import numpy as np
 
 from sentiment.head import LABELS, SentimentHead
 
+DEFAULT_RECIPE = {"c": 1.0, "vector_scale": 2.0}  # what the shipped heads were chosen with
+
+
+def shipped_recipe(head: SentimentHead | None) -> dict[str, float]:
+    """C and vector weight a shipped head was trained with (``DEFAULT_RECIPE`` without one)."""
+    recipe = (head.manifest.get("training") or {}) if head is not None else {}
+    return {key: float(recipe.get(key, default)) for key, default in DEFAULT_RECIPE.items()}
+
 
 def train_sentiment_head(vectors: np.ndarray, labels: Sequence[str], model: str, *, texts: Sequence[str] | None = None,
                          c: float = 2.0, vector_scale: float = 1.0, class_weight: str | None = "balanced",
