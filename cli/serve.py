@@ -19,4 +19,5 @@ def serve(
     from service.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info",
+                timeout_keep_alive=settings.keep_alive_s)

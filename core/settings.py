@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Larger request bodies get 413.")
     max_in_flight: int = Field(64, ge=1, description="Requests in progress before new ones get 429.")
     request_timeout_s: float = Field(30.0, gt=0, description="Work taking longer answers 503.")
+    keep_alive_s: float = Field(
+        75.0, gt=0, description="How long an idle client connection stays open; longer than a client's own idle "
+                                "expiry, so the server never closes a connection the client is about to reuse."
+    )
     batch_wait_ms: float = Field(2.0, ge=0, description="How long the embed batcher waits to fill a batch.")
     tokens: dict[str, list[Literal["ingest", "analyst", "admin"]]] = Field(
         default_factory=dict,
