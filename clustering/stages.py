@@ -23,7 +23,7 @@ class UmapReducer:
     Up to ``exact_neighbours_max`` vectors, the neighbour graph is exact, from blocked matrix
     products (`clustering.neighbours`), instead of UMAP's own search; above it, UMAP's
     NNDescent. ``n_epochs`` is the number of layout epochs: 200 at every size, UMAP's own
-    choice above 10,000 points. Below that UMAP would take 500, which costs 2.3× the time for
+    choice above 10,000 points. Below that UMAP would take 500, which costs about twice the time for
     no gain beyond seed noise (docs/clustering.md, "Layout epochs"); None means UMAP's choice.
     """
 
