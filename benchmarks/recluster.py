@@ -119,13 +119,12 @@ def _scores(gold, found) -> tuple[float, float]:
 def _timed(fit, repeats: int) -> tuple[float, object]:
     """The median time of ``repeats`` calls of ``fit`` and the first call's result (numba
     compiles some of BERTopic's parallel UMAP code on its first call; the median leaves that out)."""
-    seconds, first = [], None
+    seconds, results = [], []
     for _ in range(repeats):
         started = time.perf_counter()
-        result = fit()
+        results.append(fit())
         seconds.append(time.perf_counter() - started)
-        first = result if first is None else first
-    return float(np.median(seconds)), first
+    return float(np.median(seconds)), results[0]
 
 
 def compare(name: str, texts: list[str], gold: list[str], vectors: np.ndarray, repeats: int = 3) -> dict:
@@ -197,6 +196,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--models-dir", type=Path, default=Path("var/models"))
     parser.add_argument("--cache-dir", type=Path, default=Path("var/cache/vectors"), help="embedding cache")
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     sizes = args.sizes if args.sizes is not None else (
         [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
     results: dict = {"scale": [], "quality": []}
