@@ -1,6 +1,11 @@
 """Embedding benchmark: throughput, latency, load time and RSS of each built-in model.
 
     python -m benchmarks.embed [--quick] [--json PATH] [--models e5-small use-multilingual]
+                               [--providers cuda cpu] [--embed-batch-size N]
+
+With ``--providers cuda`` (the ``gpu`` extra on a CUDA machine) each model runs on the
+providers its session actually got, which the table names, and its vectors are compared
+with the same model on the CPU provider (minimum cosine over 64 texts).
 
 Each model is measured in its own child process (clean RSS). In the same run, the
 peer a user would otherwise pick — sentence-transformers on PyTorch CPU with the same
@@ -45,12 +50,14 @@ def _latency_ms(embed, repeats: int) -> tuple[float, float]:
     return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
 
 
-def measure_model(name: str, models_dir: str, quick: bool, queue: mp.Queue) -> None:
+def measure_model(
+    name: str, models_dir: str, quick: bool, providers: list[str], batch_size: int | None, queue: mp.Queue
+) -> None:
     from embeddings.loader import load_embedder
 
     rss_before = _rss_mb()
     start = time.perf_counter()
-    embedder = load_embedder(name, Path(models_dir))
+    embedder = load_embedder(name, Path(models_dir), providers=providers, batch_size=batch_size)
     load_s = time.perf_counter() - start
     rss_loaded = _rss_mb()
     texts = make_texts(64 if quick else 256)
@@ -67,6 +74,14 @@ def measure_model(name: str, models_dir: str, quick: bool, queue: mp.Queue) -> N
         "texts_per_s_batch1": round(_throughput(embedder.embed, texts[: len(texts) // 2], 1), 1),
         "texts_per_s_batch32": round(_throughput(embedder.embed, texts, 32), 1),
     }
+    session = getattr(embedder, "session", None)
+    used = list(session.get_providers()) if session is not None else ["CPUExecutionProvider"]
+    result["providers"] = ",".join(p.removesuffix("ExecutionProvider") for p in used)
+    if used[0] != "CPUExecutionProvider":
+        result["texts_per_s_batch256"] = round(_throughput(embedder.embed, make_texts(1024), 256), 1)
+        on_cpu = load_embedder(name, Path(models_dir), providers=["cpu"]).embed(texts[:64])
+        cosine = (embedder.embed(texts[:64]) * on_cpu).sum(axis=1)
+        result["cosine_vs_cpu_min"] = round(float(cosine.min()), 5)
     queue.put(result)
 
 
@@ -120,8 +135,8 @@ def _run_child(target, *args) -> dict:
 
 
 def print_table(rows: list[dict]) -> None:
-    columns = ["model", "load_s", "rss_after_load_mb", "p50_ms", "p95_ms", "texts_per_s_batch1",
-               "texts_per_s_batch32", "ratio_vs_peer"]
+    columns = ["model", "providers", "load_s", "rss_after_load_mb", "p50_ms", "p95_ms", "texts_per_s_batch1",
+               "texts_per_s_batch32", "texts_per_s_batch256", "cosine_vs_cpu_min", "ratio_vs_peer"]
     widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
     for row in rows:
@@ -136,9 +151,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS)
     parser.add_argument("--models-dir", default="var/models")
     parser.add_argument("--no-peer", action="store_true", help="skip the sentence-transformers peer")
+    parser.add_argument("--providers", nargs="+", default=["cpu"],
+                        help="ONNX Runtime providers in order, as VOC_PROVIDERS (e.g. cuda cpu)")
+    parser.add_argument("--embed-batch-size", type=int, default=None,
+                        help="texts per inference run, as VOC_EMBED_BATCH_SIZE (default: the model's)")
     args = parser.parse_args(argv)
+    if args.embed_batch_size is not None and args.embed_batch_size < 1:
+        parser.error("--embed-batch-size must be at least 1")
 
-    rows = [_run_child(measure_model, name, args.models_dir, args.quick) for name in args.models]
+    rows = [_run_child(measure_model, name, args.models_dir, args.quick, args.providers, args.embed_batch_size)
+            for name in args.models]
     if not args.no_peer:
         peer = _run_child(measure_peer, args.models_dir, args.quick)
         rows.append(peer)
@@ -146,7 +168,8 @@ def main(argv: list[str] | None = None) -> dict:
             for row in rows[:-1]:
                 row["ratio_vs_peer"] = round(row["texts_per_s_batch32"] / peer["texts_per_s_batch32"], 2)
     print_table(rows)
-    report = {"benchmark": "embed", "quick": args.quick, "results": rows}
+    report = {"benchmark": "embed", "quick": args.quick, "providers": args.providers,
+              "embed_batch_size": args.embed_batch_size, "results": rows}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
