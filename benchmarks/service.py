@@ -90,7 +90,11 @@ def in_process(model: str, texts_count: int) -> dict:
     from analysis.factory import build_analyzer
     from embeddings.loader import load_embedder
 
-    embedder = load_embedder(model, Path("var/models"), max_tokens=256)
+    from core.settings import Settings
+
+    settings = Settings()
+    embedder = load_embedder(model, Path("var/models"), max_tokens=256, threads=settings.intra_op_threads,
+                             spinning=settings.intra_op_spinning)
     analyzer = build_analyzer(embedder, model_name=embedder.name)
     batch = [IncomingMessage(id=m["id"], text=m["text"]) for m in messages("lib", texts_count)]
     analyzer.analyse(batch[:4])

@@ -29,6 +29,7 @@ def embed(
             settings.models_dir,
             providers=settings.providers,
             threads=settings.intra_op_threads,
+            spinning=settings.intra_op_spinning,
             batch_size=settings.embed_batch_size,
             max_tokens=settings.max_tokens,
         )

@@ -17,6 +17,7 @@ def load_embedder(
     *,
     providers: Sequence[str] = ("cpu",),
     threads: int = 0,
+    spinning: bool = True,
     batch_size: int | None = None,
     max_tokens: int | None = None,
     verify: bool = True,
@@ -24,7 +25,7 @@ def load_embedder(
     """Load a built-in model by name (from ``models_dir``) or any model folder by path."""
     folder = resolve_model_folder(model, models_dir)
     manifest, onnx_path = read_model_folder(folder, verify=verify)
-    session = create_session(onnx_path, providers, threads, manifest.custom_ops)
+    session = create_session(onnx_path, providers, threads, manifest.custom_ops, spinning=spinning)
     if manifest.kind == "string":
         from embeddings.string_embedder import StringEmbedder
 

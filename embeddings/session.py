@@ -20,8 +20,9 @@ def create_session(
     providers: Sequence[str] = ("cpu",),
     threads: int = 0,
     custom_ops: Sequence[str] = (),
+    spinning: bool = True,
 ) -> Any:
-    """Create an inference session with the chosen providers and thread count."""
+    """Create an inference session with the chosen providers, thread count and spin policy."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -30,9 +31,9 @@ def create_session(
         options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: shape-merge notices are not actionable
-    # Idle inference threads sleep instead of spinning, leaving the cores to the HTTP
-    # server, the store and the other pipeline stages between calls.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # Spinning threads pick up the next operator without a wake-up; sleeping ones leave
+    # the cores to the HTTP server and the store while no inference runs.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     for library in custom_ops:
         if library != "onnxruntime_extensions":
             raise ValueError(f"unknown custom-op library {library!r}")

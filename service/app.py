@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.models_dir,
             providers=settings.providers,
             threads=settings.intra_op_threads,
+            spinning=settings.intra_op_spinning,
             batch_size=settings.embed_batch_size,
             max_tokens=settings.max_tokens,
         )
