@@ -1,11 +1,13 @@
 """Embedding benchmark: throughput, latency, load time and RSS of each built-in model.
 
     python -m benchmarks.embed [--quick] [--json PATH] [--models e5-small use-multilingual]
-                               [--providers cuda cpu] [--embed-batch-size N]
+                               [--providers cuda cpu] [--embed-batch-size N] [--spinning on|off|both]
 
 With ``--providers cuda`` (the ``gpu`` extra on a CUDA machine) each model runs on the
 providers its session actually got, which the table names, and its vectors are compared
-with the same model on the CPU provider (minimum cosine over 64 texts).
+with the same model on the CPU provider (minimum cosine over 64 texts). ``--spinning both``
+measures each model with inference threads spinning and sleeping (VOC_INTRA_OP_SPINNING),
+alternating the two in one process so that both see the same machine.
 
 Each model is measured in its own child process (clean RSS). In the same run, the
 peer a user would otherwise pick — sentence-transformers on PyTorch CPU with the same
@@ -50,14 +52,39 @@ def _latency_ms(embed, repeats: int) -> tuple[float, float]:
     return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
 
 
+def measure_spinning(name: str, models_dir: str, quick: bool, queue: mp.Queue) -> None:
+    """Single-text latency with spinning and sleeping threads, alternated text by text."""
+    from embeddings.loader import load_embedder
+
+    embedders = {spin: load_embedder(name, Path(models_dir), spinning=spin) for spin in (True, False)}
+    texts = make_texts(60 if quick else 200, seed=11)
+    samples: dict[bool, list[float]] = {True: [], False: []}
+    for embedder in embedders.values():
+        embedder.embed(texts[:8])
+    for _ in range(3):
+        for text in texts:
+            for spin, embedder in embedders.items():
+                start = time.perf_counter()
+                embedder.embed([text])
+                samples[spin].append((time.perf_counter() - start) * 1000)
+    rows = []
+    for spin, values in samples.items():
+        values.sort()
+        rows.append({"model": name, "spinning": "on" if spin else "off", "p50_ms": round(statistics.median(values), 2),
+                     "p95_ms": round(values[int(0.95 * (len(values) - 1))], 2)})
+    rows[0]["p50_ratio_off_vs_on"] = round(rows[1]["p50_ms"] / rows[0]["p50_ms"], 2)
+    queue.put(rows)
+
+
 def measure_model(
-    name: str, models_dir: str, quick: bool, providers: list[str], batch_size: int | None, queue: mp.Queue
+    name: str, models_dir: str, quick: bool, providers: list[str], batch_size: int | None, spinning: bool,
+    queue: mp.Queue,
 ) -> None:
     from embeddings.loader import load_embedder
 
     rss_before = _rss_mb()
     start = time.perf_counter()
-    embedder = load_embedder(name, Path(models_dir), providers=providers, batch_size=batch_size)
+    embedder = load_embedder(name, Path(models_dir), providers=providers, batch_size=batch_size, spinning=spinning)
     load_s = time.perf_counter() - start
     rss_loaded = _rss_mb()
     texts = make_texts(64 if quick else 256)
@@ -65,6 +92,7 @@ def measure_model(
     p50, p95 = _latency_ms(embedder.embed, 30 if quick else 200)
     result = {
         "model": name,
+        "spinning": "on" if spinning else "off",
         "dimension": embedder.dimension,
         "load_s": round(load_s, 3),
         "rss_after_load_mb": round(rss_loaded, 1),
@@ -135,8 +163,9 @@ def _run_child(target, *args) -> dict:
 
 
 def print_table(rows: list[dict]) -> None:
-    columns = ["model", "providers", "load_s", "rss_after_load_mb", "p50_ms", "p95_ms", "texts_per_s_batch1",
-               "texts_per_s_batch32", "texts_per_s_batch256", "cosine_vs_cpu_min", "ratio_vs_peer"]
+    columns = ["model", "providers", "spinning", "load_s", "rss_after_load_mb", "p50_ms", "p95_ms",
+               "texts_per_s_batch1", "texts_per_s_batch32", "texts_per_s_batch256", "cosine_vs_cpu_min",
+               "ratio_vs_peer", "p50_ratio_off_vs_on"]
     widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
     for row in rows:
@@ -155,21 +184,29 @@ def main(argv: list[str] | None = None) -> dict:
                         help="ONNX Runtime providers in order, as VOC_PROVIDERS (e.g. cuda cpu)")
     parser.add_argument("--embed-batch-size", type=int, default=None,
                         help="texts per inference run, as VOC_EMBED_BATCH_SIZE (default: the model's)")
+    parser.add_argument("--spinning", choices=["on", "off", "both"], default="on",
+                        help="inference threads spin (on, the default) or sleep between operators; "
+                        "'both' adds a side-by-side single-text latency run of the two")
     args = parser.parse_args(argv)
     if args.embed_batch_size is not None and args.embed_batch_size < 1:
         parser.error("--embed-batch-size must be at least 1")
 
-    rows = [_run_child(measure_model, name, args.models_dir, args.quick, args.providers, args.embed_batch_size)
-            for name in args.models]
+    spinning = args.spinning != "off"
+    rows = [_run_child(measure_model, name, args.models_dir, args.quick, args.providers, args.embed_batch_size,
+                       spinning) for name in args.models]
+    if args.spinning == "both":
+        for name in args.models:
+            rows.extend(_run_child(measure_spinning, name, args.models_dir, args.quick))
     if not args.no_peer:
         peer = _run_child(measure_peer, args.models_dir, args.quick)
         rows.append(peer)
         if "texts_per_s_batch32" in peer:
             for row in rows[:-1]:
-                row["ratio_vs_peer"] = round(row["texts_per_s_batch32"] / peer["texts_per_s_batch32"], 2)
+                if "texts_per_s_batch32" in row:
+                        row["ratio_vs_peer"] = round(row["texts_per_s_batch32"] / peer["texts_per_s_batch32"], 2)
     print_table(rows)
     report = {"benchmark": "embed", "quick": args.quick, "providers": args.providers,
-              "embed_batch_size": args.embed_batch_size, "results": rows}
+              "embed_batch_size": args.embed_batch_size, "spinning": args.spinning, "results": rows}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))

@@ -27,3 +27,14 @@ def test_a_batch_size_below_one_is_refused(capsys):
     else:
         raise AssertionError("--embed-batch-size 0 was accepted")
     assert "--embed-batch-size must be at least 1" in capsys.readouterr().err
+
+
+def test_spinning_both_measures_each_policy_side_by_side(tiny_model_dir):
+    report = embed.main([
+        "--quick", "--no-peer", "--models", tiny_model_dir.name, "--models-dir", str(tiny_model_dir.parent),
+        "--spinning", "both",
+    ])
+    policies = [row for row in report["results"] if "providers" not in row]
+    assert [row["spinning"] for row in policies] == ["on", "off"]
+    assert all(row["p50_ms"] > 0 for row in policies)
+    assert policies[0]["p50_ratio_off_vs_on"] == round(policies[1]["p50_ms"] / policies[0]["p50_ms"], 2)
