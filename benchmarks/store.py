@@ -1,12 +1,16 @@
 """Store benchmark: the embedded engine against qdrant-client's local mode, same scenario.
 
-    python -m benchmarks.store [--quick] [--json PATH] [--sizes 100000 1000000]
+    python -m benchmarks.store [--quick] [--json PATH] [--sizes 100000 1000000] [--quantization int8 none]
 
 For each size, each backend runs in its own child process (clean RSS): upsert of synthetic
 messages (384-d vectors, full payload) through the store API, filtered search p50/p95
 (channel + 30-day window, about 7% of the points) before and after the engine builds its
-vector index, the time that build takes, full iteration (vectors + payload), and peak RSS.
-Local mode builds no index, so its numbers are reported once. Ratios are embedded/local.
+vector index, the time that build takes, recall@10 of the indexed search against exact
+search (100 queries near stored vectors), full iteration (vectors + payload), and peak RSS.
+Then the store is closed and reopened, as a restarted service would, and RSS is read after
+100 searches ("serving"). Local mode builds no index, so its numbers are reported once.
+Ratios are embedded/local. ``--quantization int8 none`` runs the embedded backend with each
+vector placement (VOC_STORE_QUANTIZATION) in the same run.
 """
 
 from __future__ import annotations
@@ -81,7 +85,39 @@ def _search_ms(store, repeats: int) -> tuple[float, float]:
     return round(statistics.median(samples), 2), round(samples[int(0.95 * (len(samples) - 1))], 2)
 
 
-def measure(backend: str, size: int, workdir: str, build_index: bool, queue: mp.Queue) -> None:
+def _recall_at_10(store, size: int, queries: int = 100) -> float:
+    """Share of the exact 10 nearest (cosine, all points) that the indexed search returns."""
+    import numpy as np
+
+    from store import MessageFilter
+
+    rng = np.random.default_rng(11)
+    picked = rng.integers(0, size, queries)
+    probes = np.empty((queries, DIMENSION), dtype=np.float32)
+    for offset in range(0, size, CHUNK):
+        inside = (picked >= offset) & (picked < offset + CHUNK)
+        if inside.any():
+            probes[inside] = _vectors(offset, min(CHUNK, size - offset))[picked[inside] - offset]
+    probes += 0.3 * rng.standard_normal(probes.shape, dtype=np.float32)
+    probes /= np.linalg.norm(probes, axis=1, keepdims=True)
+    best_scores = np.full((queries, 10), -np.inf, dtype=np.float32)
+    best_ids = np.zeros((queries, 10), dtype=np.int64)
+    for offset in range(0, size, CHUNK):
+        chunk = _vectors(offset, min(CHUNK, size - offset))
+        scores = probes @ (chunk / np.linalg.norm(chunk, axis=1, keepdims=True)).T
+        merged_scores = np.concatenate([best_scores, scores], axis=1)
+        merged_ids = np.concatenate([best_ids, np.arange(offset, offset + len(chunk))[None].repeat(queries, 0)], axis=1)
+        top = np.argsort(-merged_scores, axis=1)[:, :10]
+        best_scores = np.take_along_axis(merged_scores, top, axis=1)
+        best_ids = np.take_along_axis(merged_ids, top, axis=1)
+    found = 0
+    for probe, exact in zip(probes, best_ids, strict=True):
+        hits = store.messages.search(probe, MessageFilter(), limit=10)
+        found += len({f"m{i}" for i in exact} & {hit.message.id for hit in hits})
+    return round(found / (10 * queries), 3)
+
+
+def measure(backend: str, size: int, workdir: str, build_index: bool, quantization: str, queue: mp.Queue) -> None:
     import psutil
 
     from store import open_store
@@ -92,9 +128,9 @@ def measure(backend: str, size: int, workdir: str, build_index: bool, queue: mp.
         info = process.memory_info()  # rss counts mapped file pages too; rss - shared is anonymous memory
         return info.rss, info.rss - info.shared
 
-    path = Path(workdir) / f"{backend}-{size}"
+    path = Path(workdir) / f"{backend}-{size}-{quantization}"
     if backend == "embedded":
-        store = open_store("embedded", path=path, dimension=DIMENSION)
+        store = open_store("embedded", path=path, dimension=DIMENSION, quantization=quantization)
     else:
         store = open_store("server", url=":memory:", dimension=DIMENSION)
     peak = sample()
@@ -107,7 +143,8 @@ def measure(backend: str, size: int, workdir: str, build_index: bool, queue: mp.
         upsert_s += time.perf_counter() - start
         peak = max(peak, sample())
     repeats = 100 if backend == "embedded" else max(5, min(100, 2_000_000 // size))  # local mode scans
-    result = {"backend": backend, "points": size, "upsert_per_s": round(size / upsert_s)}
+    result = {"backend": backend if backend == "local" else f"embedded/{quantization}", "points": size,
+              "upsert_per_s": round(size / upsert_s)}
     result["search_p50_ms"], result["search_p95_ms"] = _search_ms(store, repeats)
     if backend == "embedded":
         result["search_p50_ms_before_index"] = result["search_p50_ms"]
@@ -115,6 +152,7 @@ def measure(backend: str, size: int, workdir: str, build_index: bool, queue: mp.
     if build_index:
         result["index_build_s"] = round(store.optimize(), 1)
         result["search_p50_ms"], result["search_p95_ms"] = _search_ms(store, repeats)
+        result["recall_at_10"] = _recall_at_10(store, size)
     peak = max(peak, sample())
     start = time.perf_counter()
     seen = 0
@@ -128,6 +166,12 @@ def measure(backend: str, size: int, workdir: str, build_index: bool, queue: mp.
     result["rss_anon_at_peak_mb"] = round(peak[1] / 2**20)
     result["index"] = store.info()["tables"]["messages"]
     store.close()
+    if backend == "embedded":
+        store = open_store("embedded", path=path, dimension=DIMENSION, quantization=quantization)
+        result["search_p50_ms_reopened"], _ = _search_ms(store, 100)
+        serving = sample()
+        result["rss_serving_mb"], result["rss_serving_anon_mb"] = round(serving[0] / 2**20), round(serving[1] / 2**20)
+        store.close()
     shutil.rmtree(path, ignore_errors=True)
     queue.put(result)
 
@@ -152,8 +196,12 @@ def _verdicts(row: dict) -> dict:
         <= targets.get("search_p50_ms", float("inf")),
         "iterate_s": row["iterate_s"] <= targets.get("iterate_s", float("inf")),
         "rss_mb": row["rss_peak_mb"] <= targets.get("rss_mb", float("inf")),
+        "rss_serving_mb": row.get("rss_serving_mb", 0) <= targets.get("rss_mb", float("inf")),
     }
-    return {name: ok for name, ok in checks.items() if name.split("_before")[0] in targets or name in targets}
+    wanted = {name.split("_before")[0] for name in checks} & set(targets)
+    if "rss_mb" in targets:
+        wanted.add("rss_serving_mb")
+    return {name: ok for name, ok in checks.items() if name.split("_before")[0] in wanted}
 
 
 COLUMNS = [
@@ -165,9 +213,13 @@ COLUMNS = [
     "index_build_s",
     "search_p50_ms",
     "search_p95_ms",
+    "recall_at_10",
     "iterate_s",
     "rss_peak_mb",
     "rss_anon_at_peak_mb",
+    "search_p50_ms_reopened",
+    "rss_serving_mb",
+    "rss_serving_anon_mb",
 ]
 
 
@@ -186,20 +238,33 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-local", action="store_true", help="skip qdrant-client's local mode")
     parser.add_argument("--no-index", action="store_true", help="skip building the vector index (large sizes)")
     parser.add_argument("--workdir", help="where the embedded store is written (default: a temporary folder)")
+    parser.add_argument("--quantization", nargs="+", choices=["int8", "none"], default=["int8"],
+                        help="vector placements of the embedded backend to run (VOC_STORE_QUANTIZATION)")
     args = parser.parse_args(argv)
     sizes = args.sizes or ([20_000] if args.quick else [100_000, 1_000_000])
     workdir = args.workdir or tempfile.mkdtemp(prefix="voc-store-bench-")
     rows, ratios = [], []
     for size in sizes:
-        embedded = _run_child("embedded", size, workdir, not args.no_index)
-        embedded["meets_targets"] = _verdicts(embedded)
-        rows.append(embedded)
+        placements = [_run_child("embedded", size, workdir, not args.no_index, q) for q in args.quantization]
+        for placement in placements:
+            placement["meets_targets"] = _verdicts(placement)
+        rows.extend(placements)
+        embedded = placements[0]
+        if len(placements) == 2 and "index_build_s" in embedded:
+            other = placements[1]
+            ratios.append({
+                "points": size, "placements": f"{args.quantization[0]} vs {args.quantization[1]}",
+                "index_build_speedup_x": round(other["index_build_s"] / max(embedded["index_build_s"], 0.001), 2),
+                "search_p50_speedup_x": round(other["search_p50_ms"] / embedded["search_p50_ms"], 2),
+                "rss_serving_ratio": round(embedded["rss_serving_mb"] / other["rss_serving_mb"], 2),
+            })
         if not args.no_local:
-            local = _run_child("local", size, workdir, False)
+            local = _run_child("local", size, workdir, False, "none")
             rows.append(local)
             ratios.append(
                 {
                     "points": size,
+                    "placements": f"embedded/{args.quantization[0]} vs local",
                     "upsert_x": round(embedded["upsert_per_s"] / local["upsert_per_s"], 2),
                     "search_p50_speedup_x": round(local["search_p50_ms"] / embedded["search_p50_ms"], 2),
                     "search_p50_speedup_before_index_x": round(
@@ -211,7 +276,7 @@ def main(argv: list[str] | None = None) -> dict:
             )
     print_table(rows)
     for ratio in ratios:
-        print("embedded vs local mode:", ratio)
+        print("ratios:", ratio)
     print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()}")
     for row in rows:
         if "meets_targets" in row:

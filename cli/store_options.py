@@ -49,5 +49,6 @@ def store_target(data_dir: Path | None, models_dir: Path | None, model: str | No
         "url": qdrant_url or configured.qdrant_url, "api_key": configured.qdrant_api_key,
         "shards": configured.qdrant_shards, "replication_factor": configured.qdrant_replication_factor,
         "write_consistency": configured.qdrant_write_consistency})
+    options["quantization"] = configured.store_quantization
     folder = resolve_model_folder(model or configured.model, models_dir or configured.models_dir)
     return StoreTarget(data_dir, folder, backend, options, configured.taxonomy)

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # --- store ------------------------------------------------------------------
     data_dir: Path = Field(Path("data"), description="Embedded store location (Qdrant Edge).")
     store_backend: Literal["embedded", "server"] = "embedded"
+    store_quantization: Literal["int8", "none"] = Field(
+        "int8",
+        description="int8: search walks int8 copies of the vectors kept in RAM and rescores the best with the "
+        "float32 originals read from disk; none: the float32 vectors are held in RAM. Applies when the engine "
+        "builds its index.",
+    )
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
     qdrant_shards: int = Field(1, ge=1)

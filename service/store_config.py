@@ -20,7 +20,8 @@ class StoreUnavailableAtStartup(RuntimeError):
 def open_configured_store(settings: Settings, dimension: int, *, sleep: Callable[[float], None] = time.sleep,
                           clock: Callable[[], float] = time.monotonic) -> Store:
     if settings.store_backend != "server":
-        return open_store("embedded", dimension=dimension, path=settings.data_dir / "store")
+        return open_store("embedded", dimension=dimension, path=settings.data_dir / "store",
+                          quantization=settings.store_quantization)
     deadline, attempt = clock() + settings.store_startup_wait_s, 0
     while True:
         attempt += 1
@@ -33,6 +34,7 @@ def open_configured_store(settings: Settings, dimension: int, *, sleep: Callable
                 shards=settings.qdrant_shards,
                 replication_factor=settings.qdrant_replication_factor,
                 write_consistency=settings.qdrant_write_consistency,
+                quantization=settings.store_quantization,
             )
         except BackendError as error:
             left = deadline - clock()

@@ -95,6 +95,7 @@ class Backend(ABC):
     """Opens the collections of one store and owns what they share (a client, a lock)."""
 
     kind: str
+    quantization: str = "none"  # "int8": the index walks int8 copies, rescored with the originals
 
     @abstractmethod
     def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec]) -> Collection:

@@ -29,6 +29,11 @@ _SCHEMA: dict[str, qe.KeywordIndexParams | qe.FloatIndexParams] = {
     "float": qe.FloatIndexParams(enable_hnsw=False),
 }
 _PIPELINE_CHUNK = 512  # points converted for the engine while it writes the previous chunk
+# With int8 copies, twice the asked-for candidates are rescored with the float32 originals, so
+# the scores a caller sees are exact cosines, as without quantization.
+_RESCORED = qe.SearchParams(quantization=qe.QuantizationSearchParams(rescore=True, oversampling=2.0))
+
+
 # The engine never flushes by itself, and only a flush lets it drop write-ahead log segments:
 # without one the log (and the replay on the next open) would grow with every write.
 _FLUSH_EVERY_POINTS = 50_000
@@ -114,6 +119,7 @@ class EdgeCollection(Collection):
             query=qe.Query.Nearest(vector.tolist()),
             limit=limit,
             filter=to_filter(conditions),
+            params=_RESCORED,
             with_payload=True,
             with_vector=False,
         )
@@ -181,16 +187,15 @@ class EdgeBackend(Backend):
 
     kind = "embedded"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, quantization: str = "int8") -> None:
         self.path = Path(path)
+        self.quantization = quantization
         self._lock = DirectoryLock(self.path).acquire()
         self._collections: list[EdgeCollection] = []
 
     def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec]) -> Collection:
         folder = self.path / name
-        config = qe.EdgeConfig(
-            vectors=qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine), wal_enabled=True
-        )
+        config = qe.EdgeConfig(vectors=_vector_params(dimension, self.quantization), wal_enabled=True)
         try:
             if (folder / "edge_config.json").is_file():
                 shard = qe.EdgeShard.load(str(folder), config)
@@ -214,3 +219,17 @@ class EdgeBackend(Backend):
             collection.close()
         self._collections.clear()
         self._lock.release()
+
+
+def _vector_params(dimension: int, quantization: str) -> Any:
+    """int8: the index and the search walk int8 copies pinned in RAM, and the float32 originals
+    stay on disk (read to rescore the best candidates); none: float32 vectors cached in RAM.
+    An existing shard takes the placement it is opened with; its index follows at the next build."""
+    if quantization == "none":
+        return qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)
+    return qe.EdgeVectorParams(
+        size=dimension,
+        distance=qe.Distance.Cosine,
+        memory=qe.Memory.Cold,
+        quantization_config=qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned),
+    )

@@ -21,6 +21,7 @@ def open_store(
     write_consistency: int = 1,
     prefix: str = "voc",
     timeout: int | None = None,
+    quantization: Literal["int8", "none"] = "int8",
 ) -> Store:
     """Open (creating if needed) the store.
 
@@ -29,14 +30,19 @@ def open_store(
     server: a Qdrant server or cluster at `url` (with `api_key`); `shards`,
         `replication_factor` and `write_consistency` apply when collections are created.
         `url=":memory:"` runs qdrant-client's in-process mode instead (tests, demos).
+    quantization: "int8" keeps int8 copies of the vectors in RAM for the index and reads the
+        float32 originals from disk only to rescore the best candidates; "none" holds the
+        float32 vectors in RAM.
     """
+    if quantization not in ("int8", "none"):
+        raise ValueError(f"unknown quantization {quantization!r}; expected 'int8' or 'none'")
     engine: Backend
     if backend == "embedded":
         if path is None:
             raise ValueError("the embedded store needs a path (its data directory)")
         from store.edge import EdgeBackend
 
-        engine = EdgeBackend(Path(path))
+        engine = EdgeBackend(Path(path), quantization=quantization)
     elif backend == "server":
         if not url:
             raise ValueError("the server store needs a url")
@@ -50,7 +56,8 @@ def open_store(
             else QdrantClient(url=url, api_key=api_key, timeout=timeout)
         )
         engine = ServerBackend(
-            client, shards=shards, replication_factor=replication_factor, write_consistency=write_consistency
+            client, shards=shards, replication_factor=replication_factor, write_consistency=write_consistency,
+            quantization=quantization,
         )
     else:
         raise ValueError(f"unknown store backend {backend!r}; expected 'embedded' or 'server'")

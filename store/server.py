@@ -80,15 +80,18 @@ class ServerCollection(Collection):
         return _page(records, with_vectors, self.dimension)
 
     def search(self, vector: np.ndarray, conditions: Conditions, limit: int) -> Page:
-        response = self._call(
-            self._client.query_points,
-            self.name,
-            query=vector.tolist(),
-            query_filter=to_filter(conditions),
-            limit=limit,
-            with_payload=True,
-            with_vectors=False,
-        )
+        with warnings.catch_warnings():  # in-process mode searches exactly and says so
+            warnings.filterwarnings("ignore", "Local mode performs exact", UserWarning)
+            response = self._call(
+                self._client.query_points,
+                self.name,
+                query=vector.tolist(),
+                query_filter=to_filter(conditions),
+                limit=limit,
+                search_params=_RESCORED,
+                with_payload=True,
+                with_vectors=False,
+            )
         return _page(response.points, False, self.dimension, scored=True)
 
     def scroll(
@@ -169,8 +172,10 @@ class ServerBackend(Backend):
         replication_factor: int = 1,
         write_consistency: int = 1,
         ordering: str | None = None,
+        quantization: str = "int8",
     ) -> None:
         self._client = client
+        self.quantization = quantization
         self.shards = shards
         self.replication_factor = replication_factor
         self.write_consistency = write_consistency
@@ -189,7 +194,10 @@ class ServerBackend(Backend):
             else:
                 self._client.create_collection(
                     name,
-                    vectors_config=models.VectorParams(size=dimension, distance=models.Distance.COSINE),
+                    vectors_config=models.VectorParams(
+                        size=dimension, distance=models.Distance.COSINE, on_disk=self.quantization == "int8"
+                    ),
+                    quantization_config=_quantization_config(self.quantization),
                     shard_number=self.shards,
                     replication_factor=self.replication_factor,
                     write_consistency_factor=self.write_consistency,
@@ -206,3 +214,16 @@ class ServerBackend(Backend):
 
     def close(self) -> None:
         self._client.close()
+
+
+# Exact cosines for the caller: twice the candidates are rescored with the float32 originals.
+_RESCORED = models.SearchParams(quantization=models.QuantizationSearchParams(rescore=True, oversampling=2.0))
+
+
+def _quantization_config(quantization: str) -> Any:
+    """int8 copies in RAM for the index, float32 originals on disk (as the embedded backend)."""
+    if quantization == "none":
+        return None
+    return models.ScalarQuantization(
+        scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, always_ram=True)
+    )

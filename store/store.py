@@ -49,6 +49,7 @@ class Store:
         return {
             "backend": self.backend,
             "dimension": self.dimension,
+            "quantization": self._backend.quantization,
             "tables": {name: c.index_info() for name, c in self._collections.items()},
         }
 
