@@ -88,9 +88,8 @@ def messages(prefix: str, count: int) -> list[dict]:
 def in_process(model: str, texts_count: int) -> dict:
     from analysis.analyzer import IncomingMessage
     from analysis.factory import build_analyzer
-    from embeddings.loader import load_embedder
-
     from core.settings import Settings
+    from embeddings.loader import load_embedder
 
     settings = Settings()
     embedder = load_embedder(model, Path("var/models"), max_tokens=256, threads=settings.intra_op_threads,
