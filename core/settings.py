@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     store_quantization: Literal["int8", "none"] = Field(
         "int8",
         description="int8: search walks int8 copies of the vectors kept in RAM and rescores the best with the "
-        "float32 originals read from disk; none: the float32 vectors are held in RAM. Applies when the engine "
-        "builds its index.",
+        "float32 originals read from disk; none: the float32 vectors are held in RAM. Embedded: taken when the "
+        "store is opened, the index follows at its next build; server: taken when a collection is created.",
     )
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
