@@ -48,8 +48,12 @@ def _latency_ms(embed, repeats: int) -> tuple[float, float]:
         start = time.perf_counter()
         embed([SHORT_TEXT])
         samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
+    return _p50_p95(samples)
+
+
+def _p50_p95(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
 def measure_spinning(name: str, models_dir: str, quick: bool, queue: mp.Queue) -> None:
@@ -69,9 +73,9 @@ def measure_spinning(name: str, models_dir: str, quick: bool, queue: mp.Queue) -
                 samples[spin].append((time.perf_counter() - start) * 1000)
     rows = []
     for spin, values in samples.items():
-        values.sort()
-        rows.append({"model": name, "spinning": "on" if spin else "off", "p50_ms": round(statistics.median(values), 2),
-                     "p95_ms": round(values[int(0.95 * (len(values) - 1))], 2)})
+        p50, p95 = _p50_p95(values)
+        rows.append({"model": name, "spinning": "on" if spin else "off",
+                     "p50_ms": round(p50, 2), "p95_ms": round(p95, 2)})
     rows[0]["p50_ratio_off_vs_on"] = round(rows[1]["p50_ms"] / rows[0]["p50_ms"], 2)
     queue.put(rows)
 
@@ -203,7 +207,7 @@ def main(argv: list[str] | None = None) -> dict:
         if "texts_per_s_batch32" in peer:
             for row in rows[:-1]:
                 if "texts_per_s_batch32" in row:
-                        row["ratio_vs_peer"] = round(row["texts_per_s_batch32"] / peer["texts_per_s_batch32"], 2)
+                    row["ratio_vs_peer"] = round(row["texts_per_s_batch32"] / peer["texts_per_s_batch32"], 2)
     print_table(rows)
     report = {"benchmark": "embed", "quick": args.quick, "providers": args.providers,
               "embed_batch_size": args.embed_batch_size, "spinning": args.spinning, "results": rows}

@@ -91,6 +91,13 @@ class Collection(ABC):
         return None
 
 
+# int8 vector copies (both backends): values beyond this quantile are clipped when the copies
+# are made, and each search rescores this many candidates per result with the float32 originals,
+# so callers get exact cosines.
+INT8_QUANTILE = 0.99
+RESCORE_OVERSAMPLING = 2.0
+
+
 class Backend(ABC):
     """Opens the collections of one store and owns what they share (a client, a lock)."""
 

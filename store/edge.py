@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import qdrant_edge as qe
 
-from store.backend import Backend, Collection, IndexSpec, Page
+from store.backend import INT8_QUANTILE, RESCORE_OVERSAMPLING, Backend, Collection, IndexSpec, Page
 from store.conditions import Conditions, Match
 from store.errors import BackendError, DimensionMismatchError
 from store.lock import DirectoryLock
@@ -29,11 +29,7 @@ _SCHEMA: dict[str, qe.KeywordIndexParams | qe.FloatIndexParams] = {
     "float": qe.FloatIndexParams(enable_hnsw=False),
 }
 _PIPELINE_CHUNK = 512  # points converted for the engine while it writes the previous chunk
-# With int8 copies, twice the asked-for candidates are rescored with the float32 originals, so
-# the scores a caller sees are exact cosines, as without quantization.
-_RESCORED = qe.SearchParams(quantization=qe.QuantizationSearchParams(rescore=True, oversampling=2.0))
-
-
+_RESCORED = qe.SearchParams(quantization=qe.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING))
 # The engine never flushes by itself, and only a flush lets it drop write-ahead log segments:
 # without one the log (and the replay on the next open) would grow with every write.
 _FLUSH_EVERY_POINTS = 50_000
@@ -231,5 +227,7 @@ def _vector_params(dimension: int, quantization: str) -> Any:
         size=dimension,
         distance=qe.Distance.Cosine,
         memory=qe.Memory.Cold,
-        quantization_config=qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned),
+        quantization_config=qe.ScalarQuantizationConfig(
+            qe.ScalarType.Int8, quantile=INT8_QUANTILE, memory=qe.Memory.Pinned
+        ),
     )

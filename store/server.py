@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from store.backend import Backend, Collection, IndexSpec, Page
+from store.backend import INT8_QUANTILE, RESCORE_OVERSAMPLING, Backend, Collection, IndexSpec, Page
 from store.conditions import Conditions, Match
 from store.errors import BackendError, DimensionMismatchError
 
@@ -216,8 +216,9 @@ class ServerBackend(Backend):
         self._client.close()
 
 
-# Exact cosines for the caller: twice the candidates are rescored with the float32 originals.
-_RESCORED = models.SearchParams(quantization=models.QuantizationSearchParams(rescore=True, oversampling=2.0))
+_RESCORED = models.SearchParams(
+    quantization=models.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING)
+)
 
 
 def _quantization_config(quantization: str) -> Any:
@@ -225,5 +226,5 @@ def _quantization_config(quantization: str) -> Any:
     if quantization == "none":
         return None
     return models.ScalarQuantization(
-        scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, always_ram=True)
+        scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=INT8_QUANTILE, always_ram=True)
     )
