@@ -7,14 +7,18 @@ Vectors are computed once (cached in var/cache/vectors). Each variant is the pro
 `ClusterPipeline` with one thing changed; the labels are used only for scoring, never to
 choose a parameter. Variants:
 
-- previous: UMAP on the raw vectors, HDBSCAN, noise joins the nearest centroid (the pipeline before)
-- centred: the UMAP input loses the vectors' common direction first (no refinement)
-- refined: k-means steps in the reduced space, started from HDBSCAN's clusters (no centring)
-- default: `ClusterPipeline()` as shipped (centred + refined)
+- previous: UMAP on the raw vectors, HDBSCAN, noise joins the nearest centroid (the first pipeline)
+- centred: the UMAP input loses the vectors' common direction first (no refinement, vectors only)
+- refined: k-means steps in the reduced space, started from HDBSCAN's clusters (no centring,
+  vectors only)
+- vectors: centred + refined on the vectors alone, 200 layout epochs (the pipeline before the
+  spelling view)
+- default: `ClusterPipeline()` as shipped (vectors joined by the texts' character n-grams,
+  `SpellingBlend`; centred + refined; 100 layout epochs)
 - restarts: the default, but k-means with HDBSCAN's number of clusters from the best of
   RESTARTS k-means++ starts instead of steps from HDBSCAN's clusters
-- epochs300, epochs500: the default, but 300 or 500 UMAP layout epochs (500 is UMAP's own
-  choice under 10,000 points; the default takes 200 at every size)
+- epochs200, epochs300, epochs500: the default, but 200, 300 or 500 UMAP layout epochs (500 is
+  UMAP's own choice under 10,000 points, 200 above; the default takes 100 at every size)
 - dbcv: the default, but HDBSCAN's min_cluster_size / min_samples / selection method picked
   per run by the highest DBCV (hdbscan's relative validity) over a small grid
 
@@ -35,9 +39,13 @@ from pathlib import Path
 
 import numpy as np
 
-VARIANTS = ("previous", "centred", "refined", "default", "restarts", "epochs300", "epochs500", "dbcv")
+VARIANTS = ("previous", "centred", "refined", "vectors", "default", "restarts", "epochs200", "epochs300",
+            "epochs500", "dbcv")
 # UMAP layout epochs where a variant sets them; the others take UmapReducer's default
-VARIANT_EPOCHS = {"epochs300": 300, "epochs500": 500, "previous": 500}
+VARIANT_EPOCHS = {"epochs200": 200, "epochs300": 300, "epochs500": 500, "previous": 500, "vectors": 200,
+                  "centred": 200, "refined": 200}
+# variants that cluster the vectors alone (the others see them joined by the texts' spelling)
+VECTORS_ONLY = ("previous", "centred", "refined", "vectors")
 RESTARTS = 4
 DBCV_GRID = [(mcs, ms, method) for mcs in (8, 10, 15) for ms in (1, 5) for method in ("eom", "leaf")]
 
@@ -95,7 +103,7 @@ def scores(gold: np.ndarray, found: np.ndarray) -> dict[str, float]:
 
 
 def run_variant(name: str, vectors: np.ndarray, texts: list[str], gold: np.ndarray, reduced: dict, seed: int) -> dict:
-    from clustering import ClusterPipeline, HdbscanClusterer
+    from clustering import ClusterPipeline, HdbscanClusterer, VectorsOnly
 
     defaults = ClusterPipeline.DEFAULTS
     key = reduction_key(name, seed)
@@ -104,8 +112,8 @@ def run_variant(name: str, vectors: np.ndarray, texts: list[str], gold: np.ndarr
     clusterer = DbcvSelectedHdbscan() if name == "dbcv" else HdbscanClusterer(defaults["min_cluster_size"],
                                                                                defaults["min_samples"])
     start = time.perf_counter()
-    pipeline = ClusterPipeline(GivenReduction(reduced[key]["points"]), clusterer, refine_steps=refine,
-                               refine_restarts=restarts, random_state=seed).fit(vectors, texts)
+    pipeline = ClusterPipeline(GivenReduction(reduced[key]["points"]), clusterer, view=VectorsOnly(),
+                               refine_steps=refine, refine_restarts=restarts, random_state=seed).fit(vectors, texts)
     seconds = reduced[key]["seconds"] + time.perf_counter() - start
     row = {"variant": name, "seed": seed, "n_clusters": pipeline.n_clusters_,
            "noise_before": round(pipeline.noise_before_assignment_, 4), "noise": round(pipeline.noise_share_, 4),
@@ -115,24 +123,27 @@ def run_variant(name: str, vectors: np.ndarray, texts: list[str], gold: np.ndarr
     return row
 
 
-def reduction_key(name: str, seed: int) -> tuple[bool, int | None, int]:
-    """Which UMAP fit a variant uses: (centred, layout epochs or None for the default, seed)."""
-    return name not in ("previous", "refined"), VARIANT_EPOCHS.get(name), seed
+def reduction_key(name: str, seed: int) -> tuple[bool, int | None, bool, int]:
+    """Which UMAP fit a variant uses: (centred, layout epochs or None for the default, spelling
+    view, seed)."""
+    return name not in ("previous", "refined"), VARIANT_EPOCHS.get(name), name not in VECTORS_ONLY, seed
 
 
-def reduce_all(vectors: np.ndarray, keys: set[tuple[bool, int | None, int]]) -> dict:
-    """One UMAP fit per distinct key, shared by the variants that use it."""
-    from clustering import UmapReducer
+def reduce_all(vectors: np.ndarray, texts: list[str], keys: set[tuple[bool, int | None, bool, int]]) -> dict:
+    """One view + UMAP fit per distinct key, shared by the variants that use it."""
+    from clustering import SpellingBlend, UmapReducer, VectorsOnly
 
     out = {}
-    for key in sorted(keys, key=lambda k: (k[2], k[0], k[1] or 0)):
-        centre, epochs, seed = key
+    for key in sorted(keys, key=lambda k: (k[3], k[0], k[1] or 0, k[2])):
+        centre, epochs, spelled, seed = key
         start = time.perf_counter()
         options = {"n_epochs": epochs} if epochs else {}
-        points = UmapReducer(random_state=seed, centre=centre, **options).fit_transform(vectors)
+        view = SpellingBlend(random_state=seed) if spelled else VectorsOnly()
+        points = UmapReducer(random_state=seed, centre=centre, **options).fit_transform(
+            view.fit_transform(vectors, texts))
         out[key] = {"points": points, "seconds": time.perf_counter() - start}
-        print(f"  UMAP seed {seed} centre={centre} epochs={epochs or 'default'}: {out[key]['seconds']:.1f} s",
-              flush=True)
+        print(f"  UMAP seed {seed} centre={centre} epochs={epochs or 'default'} spelling={spelled}: "
+              f"{out[key]['seconds']:.1f} s", flush=True)
     return out
 
 
@@ -143,7 +154,7 @@ def shifted_window_stability(vectors: np.ndarray, texts: list[str], gold: np.nda
     import tempfile
     from datetime import UTC, datetime, timedelta
 
-    from clustering import ClusterPipeline, UmapReducer
+    from clustering import ClusterPipeline, UmapReducer, VectorsOnly
     from jobs import ReclusterSettings, run_recluster
     from store import Message, MessageFilter, open_store
 
@@ -164,7 +175,8 @@ def shifted_window_stability(vectors: np.ndarray, texts: list[str], gold: np.nda
             tempfile.TemporaryDirectory() as state:
         store.messages.upsert(messages, vectors)
         for until in (end - timedelta(days=1), end):
-            pipeline = ClusterPipeline(UmapReducer(random_state=seed, centre=not previous),
+            reducer = UmapReducer(random_state=seed, centre=not previous, **({"n_epochs": 500} if previous else {}))
+            pipeline = ClusterPipeline(reducer, view=VectorsOnly() if previous else None,
                                        refine_steps=0 if previous else ClusterPipeline.DEFAULTS["refine_steps"],
                                        random_state=seed)
             reports.append(run_recluster(store, Path(state), until - timedelta(days=30), until, settings,
@@ -213,18 +225,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--stability", action="store_true", help="also run the shifted-window stability check")
     parser.add_argument("--stickiness", type=float, nargs="+",
                         help="stability of the default pipeline at each stickiness value (default: the job's)")
-    parser.add_argument("--quick", action="store_true", help="one seed, previous and default only")
+    parser.add_argument("--quick", action="store_true", help="one seed; previous, vectors and default only")
     parser.add_argument("--model", default="e5-small")
     parser.add_argument("--models-dir", default="var/models")
     parser.add_argument("--cache-dir", default="var/cache/vectors")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.quick:
-        args.seeds, args.variants = args.seeds[:1], ["previous", "default"]
+        args.seeds, args.variants = args.seeds[:1], ["previous", "vectors", "default"]
 
     texts, vectors, gold = load(args)
     print(f"{len(texts)} texts, {len(set(gold.tolist()))} labels; variants {args.variants}, seeds {args.seeds}")
-    reduced = reduce_all(vectors, {reduction_key(name, seed) for name in args.variants for seed in args.seeds})
+    reduced = reduce_all(vectors, texts, {reduction_key(name, seed) for name in args.variants for seed in args.seeds})
     rows = [run_variant(name, vectors, texts, gold, reduced, seed) for seed in args.seeds for name in args.variants]
     for row in rows:
         print("  " + json.dumps(row), flush=True)

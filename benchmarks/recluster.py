@@ -53,13 +53,31 @@ def synthetic(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return vectors, labels
 
 
-def _word(topic: int, j: int) -> str:
+TOPIC_WORDS = 12  # words of a topic's own vocabulary
+COMMON_WORDS = 60  # words every topic uses
+
+
+def _word(number: int) -> str:
+    """A distinct made-up word for every number (letters of the number in base 26, padded)."""
     letters = string.ascii_lowercase
-    return "".join(letters[(topic * 7 + j * 3 + k * 11) % 26] for k in range(5)) + letters[topic % 26]
+    digits = []
+    for _ in range(4):
+        number, digit = divmod(number, 26)
+        digits.append(letters[digit])
+    return "w" + "".join(digits)
 
 
 def _texts(labels: np.ndarray, rows: np.ndarray) -> dict[int, str]:
-    return {int(i): " ".join(_word(int(labels[i]), j) for j in (i % 5, (i + 1) % 5, 5 + i % 3)) for i in rows}
+    """Per message: four words drawn from its topic's own vocabulary and two common words, so that,
+    as in real traffic, texts of one topic vary message by message and share wording across topics
+    only in common words."""
+    rng = np.random.default_rng(len(rows))
+    out = {}
+    for i in rows:
+        own = rng.choice(TOPIC_WORDS, 4, replace=False) + COMMON_WORDS + int(labels[i]) * TOPIC_WORDS
+        common = rng.choice(COMMON_WORDS, 2, replace=False)
+        out[int(i)] = " ".join(_word(int(n)) for n in (*own, *common))
+    return out
 
 
 def warm_up(count: int = WARM_UP_MESSAGES) -> float:

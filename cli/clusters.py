@@ -27,6 +27,9 @@ OutlierQuantile = Annotated[float, typer.Option(
     help="The similarity threshold is this quantile of members' similarity to their centroid; lower lets more noise "
          "join a cluster.")]
 MaxFit = Annotated[int, typer.Option(help="Fit on a sample of this many messages; assign the rest by centroid.")]
+SpellingWeight = Annotated[float, typer.Option(
+    min=0.0, help="Weight of the texts' character n-grams joined to the vectors before the reduction "
+                  "(0 = vectors alone).")]
 ModelName = Annotated[str, typer.Option(help="Embedding model: built-in name or model folder.")]
 ModelsDir = Annotated[Path, typer.Option(help="Where built model folders live.")]
 
@@ -42,6 +45,7 @@ def evaluate_clusters(
     min_samples: MinSamples = DEFAULTS["min_samples"],
     outlier_quantile: OutlierQuantile = DEFAULTS["outlier_quantile"],
     max_fit: MaxFit = DEFAULTS["max_fit"],
+    spelling_weight: SpellingWeight = DEFAULTS["spelling_weight"],
     random_state: Annotated[int, typer.Option(help="Seed of UMAP and of the fit sample.")] = DEFAULTS["random_state"],
 ) -> dict[str, Any]:
     """Cluster a labelled file with the production pipeline: NMI, ARI, clusters, noise share, and k-means."""
@@ -61,7 +65,8 @@ def evaluate_clusters(
     gold = np.asarray(rows.labels)
     start = time.perf_counter()
     pipeline = ClusterPipeline(min_cluster_size=min_cluster_size, min_samples=min_samples, max_fit=max_fit,
-                               outlier_quantile=outlier_quantile, random_state=random_state).fit(vectors, rows.texts)
+                               outlier_quantile=outlier_quantile, spelling_weight=spelling_weight,
+                               random_state=random_state).fit(vectors, rows.texts)
     seconds = time.perf_counter() - start
     start = time.perf_counter()
     kmeans = KMeans(n_clusters=len(set(rows.labels)), n_init=4, random_state=random_state).fit_predict(vectors)
@@ -85,9 +90,9 @@ def evaluate_clusters(
         "task": "clusters", "data": str(data), "model": model_name, "n": len(rows.texts), "metrics": metrics,
         "baseline": baseline,
         "details": {
-            "pipeline": f"UMAP(5-d, cosine, centred) → HDBSCAN(min_cluster_size={min_cluster_size}, "
-                        f"min_samples={min_samples}) → {_refinement(pipeline)} "
-                        "→ nearest centroid above the similarity threshold",
+            "pipeline": f"{_view(pipeline)} → UMAP(5-d, cosine, centred) → "
+                        f"HDBSCAN(min_cluster_size={min_cluster_size}, min_samples={min_samples}) → "
+                        f"{_refinement(pipeline)} → nearest centroid above the similarity threshold",
             "baseline": "k-means on the same vectors with k = the number of gold labels (unknown in production)",
             "noise": "noise_share counts the messages no cluster took, after outlier assignment; "
                      "nmi and ari count them as one group of their own",
@@ -98,6 +103,12 @@ def evaluate_clusters(
     }
     write_report(out, report)
     return report
+
+
+def _view(pipeline: ClusterPipeline) -> str:
+    if getattr(pipeline.view_, "blended_", False):
+        return f"vectors + {pipeline.spelling_weight:g} × character 2–5-gram TF-IDF (SVD)"
+    return "vectors"
 
 
 def _refinement(pipeline: ClusterPipeline) -> str:
@@ -130,6 +141,7 @@ def recluster(
     min_samples: MinSamples = DEFAULTS["min_samples"],
     outlier_quantile: OutlierQuantile = DEFAULTS["outlier_quantile"],
     max_fit: MaxFit = DEFAULTS["max_fit"],
+    spelling_weight: SpellingWeight = DEFAULTS["spelling_weight"],
     fresh: Annotated[bool, typer.Option(help="Cluster afresh instead of starting from the previous run's clusters "
                                              "(previous clusters may then merge or split).")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the run report here.")] = None,
@@ -149,7 +161,8 @@ def recluster(
         start, end = parse_window(since, until)
         manifest, _ = read_model_folder(target.model_folder, verify=False)
         settings = ReclusterSettings(min_cluster_size=min_cluster_size, min_samples=min_samples,
-                                     outlier_quantile=outlier_quantile, max_fit=max_fit, seed_previous=not fresh)
+                                     outlier_quantile=outlier_quantile, max_fit=max_fit,
+                                     spelling_weight=spelling_weight, seed_previous=not fresh)
         with (open_store(target.backend, dimension=manifest.dimension, **target.options) as store,  # type: ignore[arg-type]
               Progress() as progress):
             report = run_recluster(store, target.data_dir / "clusters", start, end, settings, log=progress.log,

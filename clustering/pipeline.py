@@ -23,12 +23,16 @@ import numpy as np
 from clustering.centroids import CentroidModel, calibrate_threshold, centroids_of
 from clustering.keywords import ClassKeywords, short_name
 from clustering.refine import kmeans_in_reduced_space, refine_in_reduced_space, seeded_start
+from clustering.spelling import DEFAULT_WEIGHT as SPELLING_WEIGHT
+from clustering.spelling import SpellingBlend
 from clustering.stages import HdbscanClusterer, UmapReducer
 
 
 class ClusterPipeline:
     """Stages are passed in (any object with fit/transform, fit/labels_, fit/keywords_); None
-    means the default: UMAP (5-d, cosine, centred) → HDBSCAN (``min_cluster_size``) →
+    means the default: the vectors joined by ``spelling_weight`` × the texts' character
+    n-grams (``view``, `SpellingBlend`; weight 0 or `VectorsOnly` leaves them alone) → UMAP (5-d, cosine, centred) →
+    HDBSCAN (``min_cluster_size``) →
     ``refine_steps`` k-means steps in the reduced space from HDBSCAN's clusters → c-TF-IDF.
 
     ``refine_steps`` = 0 turns the refinement off; ``refine_restarts`` > 0 runs k-means with
@@ -36,24 +40,27 @@ class ClusterPipeline:
     ``seeds`` takes ``refine_steps`` steps from the previous clusters."""
 
     DEFAULTS = {"min_cluster_size": 10, "min_samples": 5, "max_fit": 25_000, "outlier_quantile": 0.02,
-                "refine_steps": 5, "refine_restarts": 0, "random_state": 42}
+                "refine_steps": 5, "refine_restarts": 0, "spelling_weight": SPELLING_WEIGHT, "random_state": 42}
 
-    def __init__(self, reducer=None, clusterer=None, keywords=None, *,
+    def __init__(self, reducer=None, clusterer=None, keywords=None, *, view=None,
                  min_cluster_size: int = DEFAULTS["min_cluster_size"],
                  min_samples: int | None = DEFAULTS["min_samples"], max_fit: int = DEFAULTS["max_fit"],
                  outlier_quantile: float = DEFAULTS["outlier_quantile"],
                  refine_steps: int = DEFAULTS["refine_steps"],
-                 refine_restarts: int = DEFAULTS["refine_restarts"], representatives: int = 5,
+                 refine_restarts: int = DEFAULTS["refine_restarts"],
+                 spelling_weight: float = DEFAULTS["spelling_weight"], representatives: int = 5,
                  random_state: int = DEFAULTS["random_state"]) -> None:
         self.reducer = reducer
         self.clusterer = clusterer
         self.keywords = keywords
+        self.view = view
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.max_fit = max_fit
         self.outlier_quantile = outlier_quantile
         self.refine_steps = refine_steps
         self.refine_restarts = refine_restarts
+        self.spelling_weight = spelling_weight
         self.representatives = representatives
         self.random_state = random_state
 
@@ -73,7 +80,9 @@ class ClusterPipeline:
         self.reducer_ = self.reducer if self.reducer is not None else UmapReducer(random_state=self.random_state)
         self.clusterer_ = self.clusterer if self.clusterer is not None else HdbscanClusterer(
             self.min_cluster_size, self.min_samples)
-        reduced = self.reducer_.fit_transform(vectors[rows])
+        self.view_ = self.view if self.view is not None else SpellingBlend(self.spelling_weight,
+                                                                           random_state=self.random_state)
+        reduced = self.reducer_.fit_transform(self.view_.fit_transform(vectors[rows], [texts[i] for i in rows]))
         fitted = _contiguous(self.clusterer_.fit(reduced).labels_)
         self.fit_rows_ = rows
         self.noise_before_assignment_ = float((fitted < 0).mean()) if len(fitted) else 0.0

@@ -53,6 +53,7 @@ class ReclusterSettings:
     outlier_quantile: float = ClusterPipeline.DEFAULTS["outlier_quantile"]
     max_fit: int = ClusterPipeline.DEFAULTS["max_fit"]
     random_state: int = ClusterPipeline.DEFAULTS["random_state"]
+    spelling_weight: float = ClusterPipeline.DEFAULTS["spelling_weight"]
     min_overlap: float = 0.3
     stickiness: float = 0.25
     recent_days: int = 7
@@ -87,7 +88,8 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
     log(f"clustering {len(window.ids)} messages (fit on {len(window.sample)})")
     pipeline = pipeline or ClusterPipeline(
         min_cluster_size=settings.min_cluster_size, min_samples=settings.min_samples,
-        outlier_quantile=settings.outlier_quantile, random_state=settings.random_state)
+        outlier_quantile=settings.outlier_quantile, spelling_weight=settings.spelling_weight,
+        random_state=settings.random_state)
     pipeline.fit(window.vectors, window.texts, sample=window.sample,
                  seeds=_previous_labels(previous, window) if settings.seed_previous else None)
 

@@ -55,7 +55,7 @@ def test_the_job_and_the_cli_take_their_defaults_from_the_pipeline():
 
     settings = ReclusterSettings()
     assert DEFAULTS is ClusterPipeline.DEFAULTS
-    for key in ("min_cluster_size", "min_samples", "outlier_quantile", "max_fit", "random_state"):
+    for key in ("min_cluster_size", "min_samples", "outlier_quantile", "max_fit", "spelling_weight", "random_state"):
         assert getattr(settings, key) == ClusterPipeline.DEFAULTS[key] == getattr(ClusterPipeline(), key)
     assert ClusterPipeline().refine_steps > 0
 

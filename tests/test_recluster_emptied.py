@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from clustering import ClusterPipeline, NoReduction
+from clustering import ClusterPipeline, NoReduction, VectorsOnly  # the clusterer reads the vectors themselves
 from clustering.matching import Matching
 from jobs import ReclusterSettings, current_clusters, run_recluster
 from jobs.recluster import drop_emptied
@@ -34,7 +34,7 @@ def test_a_splinter_cluster_whose_members_all_stay_is_dropped(memory_store, tmp_
     settings = ReclusterSettings(min_cluster_size=10, stickiness=1.0)
 
     def run(splinter):
-        pipeline = ClusterPipeline(NoReduction(), TopicsWithASplinter(splinter), refine_steps=0)
+        pipeline = ClusterPipeline(NoReduction(), TopicsWithASplinter(splinter), view=VectorsOnly(), refine_steps=0)
         return run_recluster(store, tmp_path, NOW - timedelta(days=30), NOW, settings, pipeline=pipeline)
 
     first = run(False)

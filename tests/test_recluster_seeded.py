@@ -6,7 +6,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from clustering import ClusterPipeline, NoReduction
+from clustering import ClusterPipeline, NoReduction, VectorsOnly  # the clusterer reads the vectors themselves
 from jobs import ReclusterSettings, run_recluster
 from tests.test_jobs_recluster import DIM, NOW, centres, cluster_of, fill, messages  # noqa: F401  (DIM: the store's)
 
@@ -33,7 +33,7 @@ def test_a_merge_by_the_clusterer_alone_keeps_every_id_when_seeded(memory_store,
 
     def run(merge=(), days_later=0):
         until = NOW + timedelta(days=days_later)
-        pipeline = ClusterPipeline(NoReduction(), NearestTopic(merge), refine_steps=5)
+        pipeline = ClusterPipeline(NoReduction(), NearestTopic(merge), view=VectorsOnly(), refine_steps=5)
         return run_recluster(store, tmp_path, until - timedelta(days=30), until, settings, pipeline=pipeline)
 
     assert run()["clusters"] == 4
