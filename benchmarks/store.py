@@ -1,6 +1,7 @@
 """Store benchmark: the embedded engine against qdrant-client's local mode, same scenario.
 
     python -m benchmarks.store [--quick] [--json PATH] [--sizes 100000 1000000] [--quantization int8 none]
+        [--search-ef N ...]
 
 For each size, each backend runs in its own child process (clean RSS): upsert of synthetic
 messages (384-d vectors, full payload) through the store API, filtered search p50/p95
@@ -11,7 +12,10 @@ payload), and peak RSS.
 Then the store is closed and reopened, as a restarted service would, and RSS is read after
 100 searches ("serving"). Local mode builds no index, so its numbers are reported once.
 Ratios are embedded/local. ``--quantization int8 none`` runs the embedded backend with each
-vector placement (VOC_STORE_QUANTIZATION) in the same run.
+vector placement (VOC_STORE_QUANTIZATION) in the same run. ``--search-ef 64 256 512``
+reopens the indexed embedded store once per value (VOC_STORE_SEARCH_EF; 0 = the engine's
+default) and reports search p50/p95 and the near-duplicate source found at 10 for each
+(``search_ef_sweep``), on the same index.
 """
 
 from __future__ import annotations
@@ -107,7 +111,8 @@ def _source_found_at_10(store, size: int, queries: int = 100) -> float:
     return round(found / queries, 3)
 
 
-def measure(backend: str, size: int, workdir: str, build_index: bool, quantization: str, queue: mp.Queue) -> None:
+def measure(backend: str, size: int, workdir: str, build_index: bool, quantization: str, search_efs: list[int],
+            queue: mp.Queue) -> None:
     import psutil
 
     from store import open_store
@@ -118,9 +123,12 @@ def measure(backend: str, size: int, workdir: str, build_index: bool, quantizati
         info = process.memory_info()  # rss counts mapped file pages too; rss - shared is anonymous memory
         return info.rss, info.rss - info.shared
 
+    from core.settings import STORE_SEARCH_EF
+
     path = Path(workdir) / f"{backend}-{size}-{quantization}"
     if backend == "embedded":
-        store = open_store("embedded", path=path, dimension=DIMENSION, quantization=quantization)
+        store = open_store("embedded", path=path, dimension=DIMENSION, quantization=quantization,
+                           search_ef=STORE_SEARCH_EF)
     else:
         store = open_store("server", url=":memory:", dimension=DIMENSION)
     peak = sample()
@@ -134,6 +142,7 @@ def measure(backend: str, size: int, workdir: str, build_index: bool, quantizati
         peak = max(peak, sample())
     repeats = 100 if backend == "embedded" else max(5, min(100, 2_000_000 // size))  # local mode scans
     result = {"backend": backend if backend == "local" else f"embedded/{quantization}", "points": size,
+              "search_ef": STORE_SEARCH_EF if backend == "embedded" else None,
               "upsert_per_s": round(size / upsert_s)}
     result["search_p50_ms"], result["search_p95_ms"] = _search_ms(store, repeats)
     if backend == "embedded":
@@ -157,13 +166,29 @@ def measure(backend: str, size: int, workdir: str, build_index: bool, quantizati
     result["index"] = store.info()["tables"]["messages"]
     store.close()
     if backend == "embedded":
-        store = open_store("embedded", path=path, dimension=DIMENSION, quantization=quantization)
+        store = open_store("embedded", path=path, dimension=DIMENSION, quantization=quantization,
+                           search_ef=STORE_SEARCH_EF)
         result["search_p50_ms_reopened"], _ = _search_ms(store, 100)
         serving = sample()
         result["rss_serving_mb"], result["rss_serving_anon_mb"] = round(serving[0] / 2**20), round(serving[1] / 2**20)
         store.close()
+        if build_index and search_efs:
+            result["search_ef_sweep"] = [_ef_point(path, quantization, ef, size) for ef in search_efs]
     shutil.rmtree(path, ignore_errors=True)
     queue.put(result)
+
+
+def _ef_point(path: Path, quantization: str, ef: int, size: int) -> dict:
+    """Search latency and the source found at 10 with ``ef`` HNSW candidates (0 = the engine's default)."""
+    from store import open_store
+
+    store = open_store("embedded", path=path, dimension=DIMENSION, quantization=quantization, search_ef=ef or None)
+    try:
+        p50, p95 = _search_ms(store, 100)
+        return {"search_ef": ef, "search_p50_ms": p50, "search_p95_ms": p95,
+                "source_found_at_10": _source_found_at_10(store, size)}
+    finally:
+        store.close()
 
 
 def _run_child(*args) -> dict:
@@ -230,12 +255,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--workdir", help="where the embedded store is written (default: a temporary folder)")
     parser.add_argument("--quantization", nargs="+", choices=["int8", "none"], default=["int8"],
                         help="vector placements of the embedded backend to run (VOC_STORE_QUANTIZATION)")
+    parser.add_argument("--search-ef", nargs="+", type=int, default=[], metavar="N",
+                        help="also search the indexed embedded store with each of these HNSW candidate counts "
+                             "(VOC_STORE_SEARCH_EF; 0 = the engine's default)")
     args = parser.parse_args(argv)
     sizes = args.sizes or ([20_000] if args.quick else [100_000, 1_000_000])
     workdir = args.workdir or tempfile.mkdtemp(prefix="voc-store-bench-")
     rows, ratios = [], []
     for size in sizes:
-        placements = [_run_child("embedded", size, workdir, not args.no_index, q) for q in args.quantization]
+        placements = [_run_child("embedded", size, workdir, not args.no_index, q, args.search_ef)
+                      for q in args.quantization]
         for placement in placements:
             placement["meets_targets"] = _verdicts(placement)
         rows.extend(placements)
@@ -249,7 +278,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "rss_serving_ratio": round(embedded["rss_serving_mb"] / other["rss_serving_mb"], 2),
             })
         if not args.no_local:
-            local = _run_child("local", size, workdir, False, "none")
+            local = _run_child("local", size, workdir, False, "none", [])
             rows.append(local)
             ratios.append(
                 {
@@ -265,6 +294,11 @@ def main(argv: list[str] | None = None) -> dict:
                 }
             )
     print_table(rows)
+    for row in rows:
+        for point in row.get("search_ef_sweep", []):
+            print(f"{row['backend']} {row['points']} search_ef={point['search_ef'] or 'default'}: p50 "
+                  f"{point['search_p50_ms']} ms, p95 {point['search_p95_ms']} ms, source found at 10 "
+                  f"{point['source_found_at_10']}")
     for ratio in ratios:
         print("ratios:", ratio)
     print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()}")

@@ -50,5 +50,6 @@ def store_target(data_dir: Path | None, models_dir: Path | None, model: str | No
         "shards": configured.qdrant_shards, "replication_factor": configured.qdrant_replication_factor,
         "write_consistency": configured.qdrant_write_consistency})
     options["quantization"] = configured.store_quantization
+    options["search_ef"] = configured.store_search_ef
     folder = resolve_model_folder(model or configured.model, models_dir or configured.models_dir)
     return StoreTarget(data_dir, folder, backend, options, configured.taxonomy)

@@ -21,7 +21,7 @@ def open_configured_store(settings: Settings, dimension: int, *, sleep: Callable
                           clock: Callable[[], float] = time.monotonic) -> Store:
     if settings.store_backend != "server":
         return open_store("embedded", dimension=dimension, path=settings.data_dir / "store",
-                          quantization=settings.store_quantization)
+                          quantization=settings.store_quantization, search_ef=settings.store_search_ef)
     deadline, attempt = clock() + settings.store_startup_wait_s, 0
     while True:
         attempt += 1
@@ -35,6 +35,7 @@ def open_configured_store(settings: Settings, dimension: int, *, sleep: Callable
                 replication_factor=settings.qdrant_replication_factor,
                 write_consistency=settings.qdrant_write_consistency,
                 quantization=settings.store_quantization,
+                search_ef=settings.store_search_ef,
             )
         except BackendError as error:
             left = deadline - clock()

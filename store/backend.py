@@ -103,6 +103,7 @@ class Backend(ABC):
 
     kind: str
     quantization: str = "none"  # "int8": the index walks int8 copies, rescored with the originals
+    search_ef: int | None = None  # HNSW candidates each search visits; None: the engine's default
 
     @abstractmethod
     def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec]) -> Collection:

@@ -29,7 +29,9 @@ _SCHEMA: dict[str, qe.KeywordIndexParams | qe.FloatIndexParams] = {
     "float": qe.FloatIndexParams(enable_hnsw=False),
 }
 _PIPELINE_CHUNK = 512  # points converted for the engine while it writes the previous chunk
-_RESCORED = qe.SearchParams(quantization=qe.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING))
+def _search_params(search_ef: int | None) -> Any:
+    return qe.SearchParams(hnsw_ef=search_ef,
+                           quantization=qe.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING))
 # The engine never flushes by itself, and only a flush lets it drop write-ahead log segments:
 # without one the log (and the replay on the next open) would grow with every write.
 _FLUSH_EVERY_POINTS = 50_000
@@ -64,8 +66,9 @@ def _page(records: Sequence[Any], with_vectors: bool, dimension: int, scored: bo
 
 
 class EdgeCollection(Collection):
-    def __init__(self, shard: qe.EdgeShard, name: str, dimension: int) -> None:
+    def __init__(self, shard: qe.EdgeShard, name: str, dimension: int, search_ef: int | None = None) -> None:
         self._shard = shard
+        self._search_params = _search_params(search_ef)
         self.name = name
         self.dimension = dimension
         self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"edge-{name}")
@@ -115,7 +118,7 @@ class EdgeCollection(Collection):
             query=qe.Query.Nearest(vector.tolist()),
             limit=limit,
             filter=to_filter(conditions),
-            params=_RESCORED,
+            params=self._search_params,
             with_payload=True,
             with_vector=False,
         )
@@ -183,9 +186,10 @@ class EdgeBackend(Backend):
 
     kind = "embedded"
 
-    def __init__(self, path: Path, *, quantization: str = "int8") -> None:
+    def __init__(self, path: Path, *, quantization: str = "int8", search_ef: int | None = None) -> None:
         self.path = Path(path)
         self.quantization = quantization
+        self.search_ef = search_ef
         self._lock = DirectoryLock(self.path).acquire()
         self._collections: list[EdgeCollection] = []
 
@@ -206,7 +210,7 @@ class EdgeBackend(Backend):
                     f"{folder} holds vectors of another dimension than {dimension}: {error}"
                 ) from error
             raise BackendError(f"cannot open {folder}: {error}") from error
-        collection = EdgeCollection(shard, name, dimension)
+        collection = EdgeCollection(shard, name, dimension, self.search_ef)
         self._collections.append(collection)
         return collection
 

@@ -22,6 +22,7 @@ def open_store(
     prefix: str = "voc",
     timeout: int | None = None,
     quantization: Literal["int8", "none"] = "int8",
+    search_ef: int | None = None,
 ) -> Store:
     """Open (creating if needed) the store.
 
@@ -33,16 +34,21 @@ def open_store(
     quantization: "int8" keeps int8 copies of the vectors in RAM for the index and reads the
         float32 originals from disk only to rescore the best candidates; "none" holds the
         float32 vectors in RAM.
+    search_ef: how many candidates each vector search visits in the HNSW graph (more finds
+        more of the true nearest neighbours in large stores, at some latency); None keeps the
+        engine's default.
     """
     if quantization not in ("int8", "none"):
         raise ValueError(f"unknown quantization {quantization!r}; expected 'int8' or 'none'")
+    if search_ef is not None and (isinstance(search_ef, bool) or not isinstance(search_ef, int) or search_ef < 1):
+        raise ValueError(f"search_ef must be a positive integer or None, got {search_ef!r}")
     engine: Backend
     if backend == "embedded":
         if path is None:
             raise ValueError("the embedded store needs a path (its data directory)")
         from store.edge import EdgeBackend
 
-        engine = EdgeBackend(Path(path), quantization=quantization)
+        engine = EdgeBackend(Path(path), quantization=quantization, search_ef=search_ef)
     elif backend == "server":
         if not url:
             raise ValueError("the server store needs a url")
@@ -57,7 +63,7 @@ def open_store(
         )
         engine = ServerBackend(
             client, shards=shards, replication_factor=replication_factor, write_consistency=write_consistency,
-            quantization=quantization,
+            quantization=quantization, search_ef=search_ef,
         )
     else:
         raise ValueError(f"unknown store backend {backend!r}; expected 'embedded' or 'server'")

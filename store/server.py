@@ -53,7 +53,9 @@ def _page(records: Sequence[Any], with_vectors: bool, dimension: int, scored: bo
 
 
 class ServerCollection(Collection):
-    def __init__(self, client: QdrantClient, name: str, dimension: int, ordering: Any = None) -> None:
+    def __init__(self, client: QdrantClient, name: str, dimension: int, ordering: Any = None,
+                 search_ef: int | None = None) -> None:
+        self._search_params = _search_params(search_ef)
         self._client = client
         self.name = name
         self.dimension = dimension
@@ -88,7 +90,7 @@ class ServerCollection(Collection):
                 query=vector.tolist(),
                 query_filter=to_filter(conditions),
                 limit=limit,
-                search_params=_RESCORED,
+                search_params=self._search_params,
                 with_payload=True,
                 with_vectors=False,
             )
@@ -173,9 +175,11 @@ class ServerBackend(Backend):
         write_consistency: int = 1,
         ordering: str | None = None,
         quantization: str = "int8",
+        search_ef: int | None = None,
     ) -> None:
         self._client = client
         self.quantization = quantization
+        self.search_ef = search_ef
         self.shards = shards
         self.replication_factor = replication_factor
         self.write_consistency = write_consistency
@@ -210,15 +214,17 @@ class ServerBackend(Backend):
             raise
         except Exception as error:
             raise BackendError(f"cannot open collection {name}: {error}") from error
-        return ServerCollection(self._client, name, dimension, self._ordering)
+        return ServerCollection(self._client, name, dimension, self._ordering, self.search_ef)
 
     def close(self) -> None:
         self._client.close()
 
 
-_RESCORED = models.SearchParams(
-    quantization=models.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING)
-)
+def _search_params(search_ef: int | None) -> Any:
+    return models.SearchParams(
+        hnsw_ef=search_ef,
+        quantization=models.QuantizationSearchParams(rescore=True, oversampling=RESCORE_OVERSAMPLING),
+    )
 
 
 def _quantization_config(quantization: str) -> Any:

@@ -50,6 +50,7 @@ class Store:
             "backend": self.backend,
             "dimension": self.dimension,
             "quantization": self._backend.quantization,
+            "search_ef": self._backend.search_ef,
             "tables": {name: c.index_info() for name, c in self._collections.items()},
         }
 
