@@ -107,7 +107,7 @@ def evaluate_clusters(
 
 def _view(pipeline: ClusterPipeline) -> str:
     if getattr(pipeline.view_, "blended_", False):
-        return f"vectors + {pipeline.spelling_weight:g} × character 2–5-gram TF-IDF (SVD)"
+        return pipeline.view_.describe()
     return "vectors"
 
 

@@ -35,7 +35,7 @@ class SpellingBlend:
     for two components, the vectors pass through unchanged (``blended_`` tells which
     happened)."""
 
-    def __init__(self, weight: float = DEFAULT_WEIGHT, components: int = 128, ngram_range: tuple[int, int] = (2, 5),
+    def __init__(self, weight: float = DEFAULT_WEIGHT, components: int = 128, ngram_range: tuple[int, int] = (3, 5),
                  min_df: int = 2, svd_iterations: int = 2, min_texts: int = 20, random_state: int = 42) -> None:
         self.weight = weight
         self.components = components
@@ -44,6 +44,10 @@ class SpellingBlend:
         self.svd_iterations = svd_iterations
         self.min_texts = min_texts
         self.random_state = random_state
+
+    def describe(self) -> str:
+        low, high = self.ngram_range
+        return f"vectors + {self.weight:g} × character {low}–{high}-gram TF-IDF (SVD)"
 
     def fit_transform(self, vectors: np.ndarray, texts: Sequence[str | None]) -> np.ndarray:
         vectors = np.asarray(vectors, dtype=np.float32)

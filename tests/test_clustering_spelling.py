@@ -108,7 +108,7 @@ def test_evaluate_clusters_reports_the_view_and_takes_the_weight(tmp_path, tiny_
     plain = evaluate_clusters(data=data, text_col="text", label_col="label", out=tmp_path / "plain",
                               model=str(tiny_model_dir), models_dir=tiny_model_dir.parent, spelling_weight=0.0)
 
-    assert blended["details"]["pipeline"].startswith("vectors + 0.7 × character 2–5-gram TF-IDF")
+    assert blended["details"]["pipeline"].startswith("vectors + 0.7 × character 3–5-gram TF-IDF")
     assert plain["details"]["pipeline"].startswith("vectors → UMAP")
     written = json.loads((tmp_path / "blended" / "report.json").read_text(encoding="utf-8"))
     assert written["details"]["pipeline"] == blended["details"]["pipeline"]
