@@ -2,10 +2,14 @@
 
     python -m benchmarks.service [--quick] [--json PATH] [--model e5-small]
 
-Starts `voc serve` on a free loopback port with a fresh data directory, drives it with
-an asyncio + httpx client (closed loop at 1, 8 and 32 concurrent clients, single-message
-and batch calls), then runs the same messages through the analyser in-process in the same
-run; reports p50/p95/p99, throughput and the HTTP-overhead ratio.
+Starts `voc serve` on a free loopback port with a fresh data directory and drives it in
+closed loops (1, 8 and 32 concurrent clients, single-message and batch calls). The driver is
+wrk (`benchmarks/wrk.py`, a C load generator, so the client takes next to nothing from the
+cores the service runs on) when it is installed, else an asyncio + httpx client;
+``--driver both`` runs the closed loops with each, side by side. Then the same messages go
+through the analyser in-process in the same run; reports p50/p95/p99, throughput and two
+ratios: against the embedder's own batch-32 texts/s (the target's yardstick) and against
+the in-process analyser's batch-32 messages/s.
 
 Then two open-loop runs (requests on a clock, latency from the moment each was due): at
 half the measured saturation throughput (the p99 target), and at ten times it (overload:
@@ -29,6 +33,7 @@ import time
 import zlib
 from pathlib import Path
 
+from benchmarks import wrk
 from benchmarks.open_loop import open_loop, readable, summarise_overload
 from benchmarks.stats import percentile
 from benchmarks.texts import make_texts
@@ -61,7 +66,7 @@ async def closed_loop(base: str, payloads: list, concurrency: int, path: str) ->
         seconds = time.perf_counter() - started
     return {"requests": len(payloads), "seconds": round(seconds, 2), "p50_ms": round(statistics.median(latencies), 1),
             "p95_ms": round(percentile(latencies, 0.95), 1), "p99_ms": round(percentile(latencies, 0.99), 1),
-            "requests_per_s": round(len(payloads) / seconds, 1), "statuses": statuses}
+            "requests_per_s": round(len(payloads) / seconds, 1), "statuses": statuses, "driver": "httpx"}
 
 
 def wait_ready(base: str, process: subprocess.Popen, timeout: float = 120) -> None:
@@ -108,9 +113,16 @@ def in_process(model: str, texts_count: int) -> dict:
     start = time.perf_counter()
     for offset in range(0, len(batch), 32):
         analyzer.analyse(batch[offset : offset + 32])
+    analysed_s = time.perf_counter() - start
+    texts = [item.text for item in batch]
+    start = time.perf_counter()
+    for offset in range(0, len(texts), 32):
+        embedder.embed(texts[offset : offset + 32])
+    embedded_s = time.perf_counter() - start
     return {"single_p50_ms": round(statistics.median(latencies), 1),
             "embed_single_p50_ms": round(statistics.median(embed_ms), 1),
-            "batch32_messages_per_s": round(len(batch) / (time.perf_counter() - start), 1)}
+            "batch32_messages_per_s": round(len(batch) / analysed_s, 1),
+            "embed_batch32_texts_per_s": round(len(texts) / embedded_s, 1)}
 
 
 def load_runs(base: str, saturation_per_s: float, quick: bool) -> dict:
@@ -139,14 +151,38 @@ def messages_one(message_id: str, index: int) -> dict:
             "customer": {"id": f"c-{index % 50}"}}
 
 
+def closed_loops(base: str, driver: str, count: int, seconds: float) -> dict:
+    """Single calls at 1, 8 and 32 concurrent clients, then batches of 32 from one client."""
+    rows: dict = {}
+    batches = [{"messages": messages(f"b{i}", 32)} for i in range(max(2, count // 32))]
+    if driver == "httpx":
+        for concurrency in (1, 8, 32):
+            rows[f"single x{concurrency}"] = asyncio.run(
+                closed_loop(base, messages(f"s{concurrency}", count), concurrency, "/v1/messages"))
+        rows["batch32 x1"] = asyncio.run(closed_loop(base, batches, 1, "/v1/messages:batch"))
+    else:
+        singles = [{**message, "id": wrk.ID} for message in messages("w", count)]
+        for concurrency in (1, 8, 32):
+            rows[f"single x{concurrency}"] = wrk.closed_loop(base, singles, concurrency, "/v1/messages", seconds,
+                                                             prefix=f"ws{concurrency}")
+        templates = [{"messages": [{**m, "id": f"{wrk.ID}-{k}"} for k, m in enumerate(b["messages"])]}
+                     for b in batches]
+        rows["batch32 x1"] = wrk.closed_loop(base, templates, 1, "/v1/messages:batch", seconds, prefix="wb")
+    rows["batch32 x1"]["messages_per_s"] = round(rows["batch32 x1"]["requests_per_s"] * 32, 1)
+    return rows
+
+
 def print_report(rows: dict, library: dict) -> None:
-    print(f"{'load':<14}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'msg/s':>8}{'vs lib':>8}  statuses")
+    print(f"{'load':<20}{'driver':>7}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'msg/s':>8}{'vs emb':>8}{'vs lib':>8}"
+          "  statuses")
     for name, row in rows.items():
-        print(f"{name:<14}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['p99_ms']:>8}{row['messages_per_s']:>8}"
+        print(f"{name:<20}{row.get('driver', 'httpx'):>7}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['p99_ms']:>8}"
+              f"{row['messages_per_s']:>8}{row.get('vs_embedder_batch32', ''):>8}"
               f"{row.get('vs_library_batch32', ''):>8}  {row['statuses']}")
     single = rows["single x1"]["p50_ms"]
     print(f"in-process: embedding alone p50 {library['embed_single_p50_ms']} ms, whole analysis p50 "
-          f"{library['single_p50_ms']} ms, batch-32 {library['batch32_messages_per_s']} msg/s")
+          f"{library['single_p50_ms']} ms; batch-32: embedder {library['embed_batch32_texts_per_s']} texts/s, "
+          f"analyser {library['batch32_messages_per_s']} msg/s")
     print(f"one client over HTTP p50 {single} ms: {single - library['embed_single_p50_ms']:.1f} ms beyond the "
           f"embedding ({single - library['single_p50_ms']:.1f} ms beyond the in-process analysis)")
     if "open 10x sat" in rows:
@@ -161,7 +197,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--model", default="e5-small", help="embedding model under var/models")
     parser.add_argument("--max-in-flight", type=int, default=64, help="the service's VOC_MAX_IN_FLIGHT")
     parser.add_argument("--no-open-loop", action="store_true", help="skip the half-saturation and overload runs")
+    parser.add_argument("--driver", choices=("auto", "wrk", "httpx", "both"), default="auto",
+                        help="closed-loop client: wrk when installed (auto), the httpx client, or both side by side")
+    parser.add_argument("--seconds", type=float, help="length of each wrk run (default 8 with --quick, else 20)")
     args = parser.parse_args(argv)
+    if args.driver == "auto":
+        args.driver = "wrk" if wrk.available() else "httpx"
+    if args.driver in ("wrk", "both") and not wrk.available():
+        parser.error("wrk is not installed (Debian/Ubuntu: apt-get install wrk); use --driver httpx")
+    seconds = args.seconds or (8.0 if args.quick else 20.0)
     count = 64 if args.quick else 256
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -173,13 +217,10 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             wait_ready(base, process)
             asyncio.run(closed_loop(base, messages("warm", 8), 1, "/v1/messages"))
-            rows = {}
-            for concurrency in (1, 8, 32):
-                rows[f"single x{concurrency}"] = asyncio.run(
-                    closed_loop(base, messages(f"s{concurrency}", count), concurrency, "/v1/messages"))
-            batches = [{"messages": messages(f"b{i}", 32)} for i in range(max(2, count // 32))]
-            rows["batch32 x1"] = asyncio.run(closed_loop(base, batches, 1, "/v1/messages:batch"))
-            rows["batch32 x1"]["messages_per_s"] = round(rows["batch32 x1"]["requests_per_s"] * 32, 1)
+            rows = closed_loops(base, "httpx" if args.driver == "httpx" else "wrk", count, seconds)
+            if args.driver == "both":
+                extra = closed_loops(base, "httpx", count, seconds)
+                rows.update({f"{name} · httpx": row for name, row in extra.items()})
             if not args.no_open_loop:
                 saturation = max(rows[f"single x{c}"]["requests_per_s"] for c in (1, 8, 32))
                 rows.update(load_runs(base, saturation, args.quick))
@@ -190,12 +231,12 @@ def main(argv: list[str] | None = None) -> dict:
     for row in rows.values():
         if "messages_per_s" not in row:
             row["messages_per_s"] = row["requests_per_s"]
-    rows["single x32"]["vs_library_batch32"] = round(
-        rows["single x32"]["messages_per_s"] / library["batch32_messages_per_s"], 2)
-    rows["batch32 x1"]["vs_library_batch32"] = round(
-        rows["batch32 x1"]["messages_per_s"] / library["batch32_messages_per_s"], 2)
+    for name, row in rows.items():
+        if name.startswith(("single x32", "batch32 x1")):
+            row["vs_embedder_batch32"] = round(row["messages_per_s"] / library["embed_batch32_texts_per_s"], 2)
+            row["vs_library_batch32"] = round(row["messages_per_s"] / library["batch32_messages_per_s"], 2)
     print_report(rows, library)
-    report = {"benchmark": "service", "model": args.model, "http": rows, "library": library,
+    report = {"benchmark": "service", "model": args.model, "driver": args.driver, "http": rows, "library": library,
               "cpu_count": os.cpu_count(), "load_average_after": [round(x, 2) for x in os.getloadavg()]}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,57 @@
+"""Closed-loop load from wrk, a load generator written in C, for the service benchmark.
+
+On a two-core machine the client shares the cores with the service it measures. A Python
+client (httpx on asyncio) spends a millisecond or more of CPU per call, which the service
+then lacks; wrk spends a few microseconds, so its figures are the service's own. wrk keeps
+``connections`` calls in flight for ``seconds`` and sends the given bodies in turn
+(`wrk_bodies.lua`); every ``ID`` placeholder in a body becomes a per-request unique id,
+so each call is a new message and none is answered from the idempotency record.
+
+wrk comes from the system's packages (Debian/Ubuntu: ``apt-get install wrk``); without it
+the benchmark falls back to the httpx client.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+ID = "@@ID@@"  # replaced by wrk_bodies.lua with a unique id per request
+SCRIPT = Path(__file__).with_name("wrk_bodies.lua")
+
+
+def available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def closed_loop(base: str, bodies: list[dict], connections: int, path: str, seconds: float, prefix: str) -> dict:
+    """``connections`` concurrent callers POSTing ``bodies`` in turn to ``path`` for ``seconds``."""
+    if not bodies:
+        raise ValueError("no request bodies given")
+    with tempfile.TemporaryDirectory() as folder:
+        bodies_file = Path(folder) / "bodies.jsonl"
+        bodies_file.write_text("".join(json.dumps(body, ensure_ascii=False) + "\n" for body in bodies),
+                               encoding="utf-8")
+        env = {**os.environ, "VOC_WRK_BODIES": str(bodies_file), "VOC_WRK_PATH": path, "VOC_WRK_PREFIX": prefix}
+        command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "60s",
+                   "-s", str(SCRIPT), base]
+        finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 120)
+    return parse(finished.stdout, finished.stderr, finished.returncode)
+
+
+def parse(stdout: str, stderr: str = "", returncode: int = 0) -> dict:
+    """The summary line the script prints, as the benchmark's row (requests/s from wrk's own clock)."""
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if returncode != 0 or not lines:
+        raise RuntimeError(f"wrk failed (exit {returncode}): {(stderr or stdout).strip()[-500:]}")
+    summary = json.loads(lines[-1])
+    seconds = summary["seconds"]
+    return {"requests": summary["requests"], "seconds": round(seconds, 2), "p50_ms": round(summary["p50_ms"], 1),
+            "p95_ms": round(summary["p95_ms"], 1), "p99_ms": round(summary["p99_ms"], 1),
+            "requests_per_s": round(summary["requests"] / seconds, 1) if seconds > 0 else 0.0,
+            "statuses": {int(code): count for code, count in summary["statuses"].items()},
+            "socket_errors": summary["socket_errors"], "driver": "wrk"}

@@ -1,0 +1,52 @@
+"""The wrk driver of the service benchmark: what it hands to wrk and how it reads wrk's summary."""
+
+import json
+import os
+import stat
+import sys
+
+import pytest
+
+from benchmarks import wrk
+
+SUMMARY = ('{"requests": 640, "seconds": 8.012, "p50_ms": 12.34, "p95_ms": 18.01, "p99_ms": 21.05, '
+           '"socket_errors": 0, "statuses": {"201": 630, "429": 10}}')
+
+
+def test_summary_line_becomes_a_benchmark_row():
+    row = wrk.parse("Running 8s test @ http://127.0.0.1:1\n" + SUMMARY + "\n")
+    assert row == {"requests": 640, "seconds": 8.01, "p50_ms": 12.3, "p95_ms": 18.0, "p99_ms": 21.1,
+                   "requests_per_s": 79.9, "statuses": {201: 630, 429: 10}, "socket_errors": 0, "driver": "wrk"}
+
+
+def test_a_failed_run_is_an_error_with_wrks_message():
+    with pytest.raises(RuntimeError, match="unable to connect"):
+        wrk.parse("", "unable to connect to 127.0.0.1:1 Connection refused", 1)
+    with pytest.raises(RuntimeError, match="exit 0"):
+        wrk.parse("Running 8s test\n")  # no summary line: the script did not run
+
+
+def test_closed_loop_passes_bodies_path_and_prefix(tmp_path, monkeypatch):
+    """A stand-in wrk on PATH records its arguments and the environment the driver gives it."""
+    record = tmp_path / "record.json"
+    fake = tmp_path / "wrk"
+    fake.write_text(f"""#!{sys.executable}
+import json, os, sys
+bodies = open(os.environ["VOC_WRK_BODIES"], encoding="utf-8").read().splitlines()
+json.dump({{"argv": sys.argv[1:], "bodies": bodies, "path": os.environ["VOC_WRK_PATH"],
+           "prefix": os.environ["VOC_WRK_PREFIX"]}}, open({str(record)!r}, "w"))
+print({SUMMARY!r})
+""")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert wrk.available()
+    bodies = [{"id": wrk.ID, "text": "Курьер опоздал"}, {"id": wrk.ID, "text": "Where is my refund?"}]
+    row = wrk.closed_loop("http://127.0.0.1:9", bodies, 32, "/v1/messages", 3, prefix="s32")
+    seen = json.loads(record.read_text())
+    assert seen["argv"][:3] == ["-t1", "-c32", "-d3s"] and seen["argv"][-1] == "http://127.0.0.1:9"
+    assert seen["argv"][seen["argv"].index("-s") + 1] == str(wrk.SCRIPT) and wrk.SCRIPT.exists()
+    assert [json.loads(line) for line in seen["bodies"]] == bodies  # one JSON body per line, Cyrillic intact
+    assert seen["path"] == "/v1/messages" and seen["prefix"] == "s32"
+    assert row["requests_per_s"] == 79.9 and row["statuses"] == {201: 630, 429: 10}
+    with pytest.raises(ValueError, match="no request bodies"):
+        wrk.closed_loop("http://127.0.0.1:9", [], 1, "/v1/messages", 1, prefix="x")
