@@ -110,19 +110,18 @@ def in_process(model: str, texts_count: int) -> dict:
         start = time.perf_counter()
         analyzer.analyse([item])
         latencies.append((time.perf_counter() - start) * 1000)
-    start = time.perf_counter()
-    for offset in range(0, len(batch), 32):
-        analyzer.analyse(batch[offset : offset + 32])
-    analysed_s = time.perf_counter() - start
-    texts = [item.text for item in batch]
-    start = time.perf_counter()
-    for offset in range(0, len(texts), 32):
-        embedder.embed(texts[offset : offset + 32])
-    embedded_s = time.perf_counter() - start
     return {"single_p50_ms": round(statistics.median(latencies), 1),
             "embed_single_p50_ms": round(statistics.median(embed_ms), 1),
-            "batch32_messages_per_s": round(len(batch) / analysed_s, 1),
-            "embed_batch32_texts_per_s": round(len(texts) / embedded_s, 1)}
+            "batch32_messages_per_s": per_second(analyzer.analyse, batch),
+            "embed_batch32_texts_per_s": per_second(embedder.embed, [item.text for item in batch])}
+
+
+def per_second(run, items: list, size: int = 32) -> float:
+    """Items per second when ``run`` takes them ``size`` at a time."""
+    start = time.perf_counter()
+    for offset in range(0, len(items), size):
+        run(items[offset : offset + size])
+    return round(len(items) / (time.perf_counter() - start), 1)
 
 
 def load_runs(base: str, saturation_per_s: float, quick: bool) -> dict:
