@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -103,10 +103,10 @@ class Analyzer:
                 "customer_segment": message.customer_segment,
                 "order_id": message.order_id,
                 "metadata": _redact_values(message.metadata, self.redactor),
-                "topic": asdict(topic),
-                "sentiment": asdict(sentiment),
-                "cluster": asdict(cluster) if cluster else None,
-                "priority": {**asdict(priority), "repeat_contacts": repeats},
+                "topic": _plain(topic),
+                "sentiment": _plain(sentiment),
+                "cluster": _plain(cluster) if cluster else None,
+                "priority": {**_plain(priority), "repeat_contacts": repeats},
                 "versions": {
                     "model": self.embedder.name,
                     "topics": self.topics.version,
@@ -116,6 +116,18 @@ class Analyzer:
                 "analysed_at": now.isoformat(),
             })
         return results, vectors
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses as dicts, recursively, as ``dataclasses.asdict`` gives them but without its
+    deep copy of every leaf (the stages' answers hold only strings, numbers, lists and dicts)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _plain(item) for name, item in vars(value).items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def _redact_values(value: Any, redactor: Redactor) -> Any:

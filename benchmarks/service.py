@@ -94,9 +94,11 @@ def in_process(model: str, texts_count: int) -> dict:
     from analysis.analyzer import IncomingMessage
     from analysis.factory import build_analyzer
     from core.settings import Settings
+    from core.threads import limit_blas_threads
     from embeddings.loader import load_embedder
 
     settings = Settings()
+    limit_blas_threads(settings.blas_threads)  # as the service does
     embedder = load_embedder(model, Path("var/models"), max_tokens=256, threads=settings.intra_op_threads,
                              spinning=settings.intra_op_spinning)
     analyzer = build_analyzer(embedder, model_name=embedder.name)

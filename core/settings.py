@@ -39,12 +39,19 @@ class Settings(BaseSettings):
         description="Inference threads spin briefly between operators instead of sleeping: lower latency per "
         "call, at the cost of CPU time burnt while they wait.",
     )
+    blas_threads: int = Field(
+        1, ge=0,
+        description="Threads NumPy's BLAS may use in the service beside the inference threads (0 = one per core). "
+        "One keeps the per-message matrix products from competing with the embedder for the cores.",
+    )
     embed_batch_size: int | None = Field(
         None, ge=1, le=1024,
         description="Texts per inference run; default 4 for token models (short runs of similar length are "
         "fastest on CPU), 32 for string models.",
     )
-    batch_max_texts: int = Field(32, ge=1, description="Most texts the service gathers from concurrent calls.")
+    batch_max_texts: int = Field(
+        32, ge=1, description="Most messages the service gathers from concurrent ingest calls into one round, and "
+        "most texts in one embedding call.")
     max_tokens: int | None = Field(
         256, ge=16, description="Token window cap (long texts are averaged over windows of this size)."
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
 from core.errors import InvalidTextError
 from core.settings import Settings, get_settings
+from core.threads import limit_blas_threads
 from service.limits import LimitsMiddleware
 from service.log_privacy import install_log_redaction, redact
 from service.metrics import LatencyMiddleware, ServiceMetrics
@@ -32,9 +33,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from embeddings.batcher import BatchingEmbedder
         from embeddings.loader import load_embedder
         from service.cluster_runs import ClusterRuns
+        from service.ingest_queue import IngestQueue
         from workbench.paths import active_taxonomy
 
         install_log_redaction()  # after the server has configured its loggers
+        limit_blas_threads(settings.blas_threads)
         state: ServiceState = app.state.voc
         model = load_embedder(
             settings.model,
@@ -63,12 +66,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 history=state.store.messages,
                 clusters=state.clusters.matcher,
             )
+            state.ingest = IngestQueue(_ingest_into(state), max_messages=settings.batch_max_texts)
             state.shared_state = _shared_state_watcher(state, settings).start()
             try:
                 yield
             finally:
                 state.shared_state.close()
         finally:
+            if state.ingest is not None:
+                state.ingest.close()
+                state.ingest = None
             state.analyzer = None
             state.embedder = None
             batcher.close()
@@ -132,6 +139,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(LatencyMiddleware, metrics=metrics)
     return app
+
+
+def _ingest_into(state: ServiceState):
+    """The ingest queue's round: the analyser in force when the round starts, the open store;
+    each message analysed is counted by topic, owner, sentiment and priority."""
+    from service.ingest import IngestOutcome, ingest
+
+    def run(bodies, replace: bool):
+        if state.analyzer is None or state.store is None:
+            raise HTTPException(503, "the service is shutting down", headers={"Retry-After": "1"})
+        outcomes = ingest(state.analyzer, state.store, bodies, replace=replace)
+        for outcome in outcomes:
+            if isinstance(outcome, IngestOutcome) and outcome.created:
+                analysis = outcome.analysis
+                state.metrics.messages.labels(
+                    analysis["topic"]["topic_id"], analysis["topic"]["owner"] or "none",
+                    analysis["sentiment"]["label"], analysis["priority"]["level"],
+                ).inc()
+        return outcomes
+
+    return run
 
 
 def _shared_state_watcher(state: ServiceState, settings: Settings):

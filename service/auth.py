@@ -8,21 +8,20 @@ Once any token is configured, every protected route needs a token carrying its s
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, HTTPException, Request
 
-from service.deps import SettingsDep
 
-
-def require_scope(scope: str) -> Callable[..., None]:
+def require_scope(scope: str) -> Callable[..., Awaitable[None]]:
     return require_any_scope(scope)
 
 
-def require_any_scope(*wanted: str) -> Callable[..., None]:
+def require_any_scope(*wanted: str) -> Callable[..., Awaitable[None]]:
     """A dependency that admits a token carrying any of ``wanted`` (or ``admin``)."""
 
-    def check(request: Request, settings: SettingsDep) -> None:
+    async def check(request: Request) -> None:  # a coroutine, no sub-dependencies: cheap on every call
+        settings = request.app.state.voc.settings
         if not settings.tokens:
             return
         header = request.headers.get("authorization", "")

@@ -11,6 +11,7 @@ from embeddings.base import Embedder
 if TYPE_CHECKING:
     from analysis.analyzer import Analyzer
     from service.cluster_runs import ClusterRuns
+    from service.ingest_queue import IngestQueue
     from service.shared_state import SharedStateWatcher
     from store import Store
 from service.metrics import ServiceMetrics
@@ -23,5 +24,6 @@ class ServiceState:
     embedder: Embedder | None = None
     store: Store | None = None
     analyzer: Analyzer | None = None
+    ingest: IngestQueue | None = None  # every ingest call goes through it
     clusters: ClusterRuns | None = None
     shared_state: SharedStateWatcher | None = None  # reloads the run and the taxonomy when their files change

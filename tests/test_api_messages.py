@@ -160,3 +160,23 @@ def test_overload_stores_or_refuses_every_request_and_never_fails(tiny_settings)
                 assert stored.json() == response.json()
             else:
                 assert response.headers["retry-after"] and stored.status_code == 404
+
+
+def test_concurrent_calls_with_one_id_store_it_once_and_replay_the_rest(tiny_settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with TestClient(create_app(tiny_settings())) as service:
+        def send(i):
+            same = message(id="same-id", text="курьер опоздал на час")
+            return service.post("/v1/messages", json=same if i % 2 else message(id=f"other-{i}", text=f"где заказ {i}"))
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            responses = list(pool.map(send, range(32)))
+        same = [r for i, r in enumerate(responses) if i % 2]
+        assert sorted(r.status_code for r in same) == [200] * 15 + [201]
+        assert all(r.json() == same[0].json() for r in same)  # every replay is the stored analysis
+        assert all(r.status_code == 201 for i, r in enumerate(responses) if not i % 2)
+        metrics = service.get("/metrics").text
+        counted = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                      if line.startswith("voc_messages_total{"))
+        assert counted == 17  # the id once, plus the sixteen others

@@ -1,4 +1,8 @@
-"""The routing API: analyse, store and prioritise messages; read them back; find similar ones."""
+"""The routing API: analyse, store and prioritise messages; read them back; find similar ones.
+
+Ingest routes are coroutines that wait on the ingest queue (no thread per call) and answer
+with the stored analysis as plain JSON (it is JSON already: it is what the store holds).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from service.auth import require_any_scope
-from service.deps import AnalyzerDep, SettingsDep, StateDep, StoreDep
-from service.ingest import ConflictError, IngestOutcome, ingest
+from service.deps import IngestQueueDep, SettingsDep, StateDep, StoreDep
+from service.ingest import ConflictError
 from service.log_privacy import redact
 from service.schemas.messages import MessageCreate
 from store import MessageFilter
@@ -25,33 +30,23 @@ class BatchRequest(BaseModel):
         min_length=1, description="Up to 256 messages, each as in POST /v1/messages.")
 
 
-def _record_metrics(state: Any, outcomes: list[IngestOutcome]) -> None:
-    for outcome in outcomes:
-        if outcome.created:
-            analysis = outcome.analysis
-            state.metrics.messages.labels(
-                analysis["topic"]["topic_id"], analysis["topic"]["owner"] or "none",
-                analysis["sentiment"]["label"], analysis["priority"]["level"],
-            ).inc()
-
-
-@router.post("/messages", status_code=201, dependencies=[Ingest], summary="Analyse and store one message")
-def create_message(body: MessageCreate, response: Response, analyzer: AnalyzerDep, store: StoreDep,
-                   state: StateDep, replace: Annotated[bool, Query(description="Replace a stored text")] = False,
-                   ) -> dict[str, Any]:
-    (outcome,) = ingest(analyzer, store, [body], replace=replace)
+@router.post("/messages", status_code=201, dependencies=[Ingest], summary="Analyse and store one message",
+             response_model=dict[str, Any])
+async def create_message(body: MessageCreate, ingest_queue: IngestQueueDep,
+                         replace: Annotated[bool, Query(description="Replace a stored text")] = False,
+                         ) -> Response:
+    (outcome,) = await ingest_queue.submit([body], replace=replace)
     if isinstance(outcome, ConflictError):
         raise HTTPException(409, str(outcome))
-    _record_metrics(state, [outcome])
     if not outcome.created:
-        response.status_code = 200
-        response.headers["Idempotent-Replay"] = "true"
-    return outcome.analysis
+        return JSONResponse(outcome.analysis, status_code=200, headers={"Idempotent-Replay": "true"})
+    return JSONResponse(outcome.analysis, status_code=201)
 
 
-@router.post("/messages:batch", dependencies=[Ingest], summary="Analyse and store up to 256 messages")
-def create_batch(request: BatchRequest, analyzer: AnalyzerDep, store: StoreDep, state: StateDep,
-                 settings: SettingsDep) -> dict[str, Any]:
+@router.post("/messages:batch", dependencies=[Ingest], summary="Analyse and store up to 256 messages",
+             response_model=dict[str, Any])
+async def create_batch(request: BatchRequest, ingest_queue: IngestQueueDep, state: StateDep,
+                       settings: SettingsDep) -> Response:
     if len(request.messages) > settings.max_batch:
         raise HTTPException(422, f"messages: at most {settings.max_batch} per batch, got {len(request.messages)}")
     valid: list[tuple[int, MessageCreate]] = []
@@ -73,16 +68,15 @@ def create_batch(request: BatchRequest, analyzer: AnalyzerDep, store: StoreDep, 
     if not valid:
         state.metrics.rejected.labels("invalid_request").inc()
         raise HTTPException(422, {"message": "no valid message in the batch", "errors": errors})
-    outcomes = ingest(analyzer, store, [body for _, body in valid])
+    outcomes = await ingest_queue.submit([body for _, body in valid])
     results = []
     for (index, body), outcome in zip(valid, outcomes):
         if isinstance(outcome, ConflictError):
             errors.append({"index": index, "id": body.id, "detail": str(outcome), "status": 409})
         else:
             results.append({"index": index, "created": outcome.created, "analysis": outcome.analysis})
-    _record_metrics(state, [o for o in outcomes if isinstance(o, IngestOutcome)])
     errors.sort(key=lambda e: e["index"])
-    return {"stored": len(results), "rejected": len(errors), "results": results, "errors": errors}
+    return JSONResponse({"stored": len(results), "rejected": len(errors), "results": results, "errors": errors})
 
 
 @router.get("/messages/{message_id}", dependencies=[Read], summary="A stored message's analysis")
