@@ -68,6 +68,9 @@ class Analyzer:
         ]
         sentiments = self.sentiment.score(vectors, texts, satisfaction)
         clusters = self.clusters.nearest(vectors)
+        unhinted = [index for index, message in enumerate(messages) if not message.language]
+        languages = {index: language for index, language in
+                     zip(unhinted, self.language.detect_many([texts[i] for i in unhinted]), strict=True)}
         results = []
         for index, message in enumerate(messages):
             created = message.created_at or now
@@ -96,7 +99,7 @@ class Analyzer:
                 "channel": message.channel,
                 "source": message.source,
                 "created_at": created.isoformat(),
-                "language": message.language or self.language.detect(texts[index]),
+                "language": message.language or languages[index],
                 "rating": message.rating,
                 "rating_scale": message.rating_scale,
                 "customer_id": message.customer_id,

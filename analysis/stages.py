@@ -57,6 +57,8 @@ class Redactor(Protocol):
 class LanguageDetector(Protocol):
     def detect(self, text: str) -> str: ...
 
+    def detect_many(self, texts: Sequence[str]) -> list[str]: ...
+
 
 class TopicAssigner(Protocol):
     version: str

@@ -40,15 +40,31 @@ class LanguageDetector:
         self._lingua()
 
     def detect(self, text: str) -> str:
-        letters = LETTERS.findall(text)
-        if not letters:
-            return "other"
-        if len(letters) < self.min_letters:
-            return self._by_script(text)
-        values = self._lingua().compute_language_confidence_values(text)
-        if not values or values[0].value < self.min_confidence:
-            return self._by_script(text)
-        return values[0].language.iso_code_639_1.name.lower()
+        return self.detect_many([text])[0]
+
+    def detect_many(self, texts: Sequence[str]) -> list[str]:
+        """The language of each text; the texts long enough for lingua are scored together,
+        on all cores."""
+        answers: list[str | None] = []
+        scored: list[int] = []
+        for index, text in enumerate(texts):
+            letters = len(LETTERS.findall(text))
+            if not letters:
+                answers.append("other")
+            elif letters < self.min_letters:
+                answers.append(self._by_script(text))
+            else:
+                answers.append(None)
+                scored.append(index)
+        if scored:
+            detector = self._lingua()
+            values_of = detector.compute_language_confidence_values_in_parallel([texts[i] for i in scored])
+            for index, values in zip(scored, values_of, strict=True):
+                if not values or values[0].value < self.min_confidence:
+                    answers[index] = self._by_script(texts[index])
+                else:
+                    answers[index] = values[0].language.iso_code_639_1.name.lower()
+        return [answer or "other" for answer in answers]
 
     def _by_script(self, text: str) -> str:
         lowered = text.lower()

@@ -156,3 +156,23 @@ def test_shipped_heads_are_small_versioned_and_documented(model):
     assert f"{metrics['macro_f1']:.3f}" in card and "python -m training.build_sentiment_heads" in card
     dim = head.coef.shape[1]
     assert head.probabilities(np.zeros((1, dim), dtype=np.float32), ["ok"]).shape == (1, 3)
+
+
+def test_character_ngrams_from_the_word_cache_equal_the_vectorizer_exactly(monkeypatch):
+    import sentiment.text_features as text_features
+
+    texts = ["Курьер опоздал, заказ холодный!!!", "курьер   вежливый\tи быстрый", "", "   ", "a", "Оооочень ёлка",
+             "@user спасибо http://x.ru #доставка", "два\u00a0слова через nbsp", "😀 emoji ok", "x" * 300,
+             "Курьер опоздал, заказ холодный!!!", "ok ok ok ok"]
+    features = HashedNgrams(min_df=1).fit(texts)
+    vectorizer, _ = features._prepare()["char"]
+    expected = vectorizer.transform(texts).tocsr()
+    monkeypatch.setattr(text_features, "WORD_CACHE_SIZE", 8)  # forces the cache to empty and refill
+    for _ in range(2):  # cold, then from the cache
+        got = features._char_counts(texts)
+        assert got.shape == expected.shape
+        assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+        assert (got.data == expected.data).all()
+    assert len(features._word_columns) <= 8 + len(set(" ".join(texts).split()))
+    whole = features.transform(texts)
+    assert whole.shape == (len(texts), features.width) and np.isfinite(whole.data).all()
