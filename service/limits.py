@@ -4,7 +4,8 @@
   answered 429 with ``Retry-After`` at once, never queued;
 * request bodies over ``max_body_bytes`` are answered 413, checked on the declared
   length and on the bytes actually received;
-* a request that runs past ``timeout_s`` is answered 503 with ``Retry-After``.
+* a request that runs past ``timeout_s`` is answered 503 with ``Retry-After``, unless its
+  client had not yet sent the whole body by then: that is the client's delay, answered 408.
 """
 
 from __future__ import annotations
@@ -64,15 +65,20 @@ class LimitsMiddleware:
         self.in_flight += 1
         started = False
         received = 0
+        headers = dict(scope.get("headers", []))
+        body_expected = (declared not in (None, b"0")) or b"transfer-encoding" in headers
+        body_complete = not body_expected
 
         async def limited_receive() -> Any:
-            nonlocal received
+            nonlocal received, body_complete
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
                     self.on_reject("body_too_large")
                     raise BodyTooLarge(self.max_body_bytes)
+                if not message.get("more_body", False):
+                    body_complete = True
             return message
 
         async def tracking_send(message: Any) -> None:
@@ -87,6 +93,11 @@ class LimitsMiddleware:
             if not started:
                 await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
         except TimeoutError:
+            if not body_complete:
+                self.on_reject("slow_client")
+                if not started:
+                    await _reply(send, 408, f"request body not received within {self.timeout_s:g} s")
+                return
             self.on_reject("timeout")
             if not started:
                 await _reply(send, 503, f"request took longer than {self.timeout_s:g} s", [(b"retry-after", b"1")])

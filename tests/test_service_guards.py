@@ -86,6 +86,44 @@ def test_slow_request_times_out_with_503():
     assert response.status_code == 503 and "retry-after" in response.headers
 
 
+def _asgi_post(middleware, chunks):
+    """Drive the middleware directly with a body that arrives in ``chunks`` (None: never again)."""
+    sent: list[dict] = []
+
+    async def scenario():
+        pending = list(chunks)
+
+        async def receive():
+            if not pending or pending[0] is None:
+                await asyncio.sleep(10)  # the client stops sending
+            body, more = pending.pop(0)
+            return {"type": "http.request", "body": body, "more_body": more}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "path": "/v1/messages", "method": "POST",
+                 "headers": [(b"content-length", b"20")]}
+        await middleware(scope, receive, send)
+
+    asyncio.run(scenario())
+    return next(m["status"] for m in sent if m["type"] == "http.response.start")
+
+
+def test_a_client_that_stops_sending_its_body_gets_408_not_a_server_error():
+    async def reading_app(scope, receive, send):
+        while (await receive()).get("more_body"):
+            pass
+        await asyncio.sleep(10)
+
+    reasons = []
+    middleware = LimitsMiddleware(reading_app, max_in_flight=2, max_body_bytes=100, timeout_s=0.05,
+                                  on_reject=reasons.append)
+    assert _asgi_post(middleware, [(b"0123456789", True), None]) == 408
+    assert _asgi_post(middleware, [(b"0123456789", True), (b"0123456789", False)]) == 503  # body in, work slow
+    assert reasons == ["slow_client", "timeout"]
+
+
 def test_metrics_record_latency_by_route(make_client):
     with make_client() as client:
         client.post("/v1/embed", json={"texts": ["курьер"]})
