@@ -152,11 +152,7 @@ def _ingest_into(state: ServiceState):
         outcomes = ingest(state.analyzer, state.store, bodies, replace=replace)
         for outcome in outcomes:
             if isinstance(outcome, IngestOutcome) and outcome.created:
-                analysis = outcome.analysis
-                state.metrics.messages.labels(
-                    analysis["topic"]["topic_id"], analysis["topic"]["owner"] or "none",
-                    analysis["sentiment"]["label"], analysis["priority"]["level"],
-                ).inc()
+                state.metrics.count_analysis(outcome.analysis)
         return outcomes
 
     return run

@@ -53,7 +53,8 @@ class LimitsMiddleware:
         if scope["type"] != "http" or scope["path"] in EXEMPT:
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             self.on_reject("body_too_large")
             await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
@@ -65,7 +66,6 @@ class LimitsMiddleware:
         self.in_flight += 1
         started = False
         received = 0
-        headers = dict(scope.get("headers", []))
         body_expected = (declared not in (None, b"0")) or b"transfer-encoding" in headers
         body_complete = not body_expected
 

@@ -25,6 +25,13 @@ class ServiceMetrics:
         )
         self.rejected = Counter("voc_rejected_total", "Rejected requests", ["reason"], registry=self.registry)
 
+    def count_analysis(self, analysis: dict[str, Any]) -> None:
+        """One newly analysed message, by its topic, owner, sentiment and priority level."""
+        self.messages.labels(
+            analysis["topic"]["topic_id"], analysis["topic"]["owner"] or "none",
+            analysis["sentiment"]["label"], analysis["priority"]["level"],
+        ).inc()
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 

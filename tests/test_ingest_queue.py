@@ -50,45 +50,37 @@ async def submit_all(queue: IngestQueue, calls):
     return await asyncio.gather(*(queue.submit(bodies, replace) for bodies, replace in calls))
 
 
-def test_concurrent_calls_share_rounds_and_get_their_own_outcomes():
-    gate = threading.Event()
-    run = RecordingStore(gate)
-    queue = IngestQueue(run, max_messages=32)
+def behind_a_held_call(run: RecordingStore, calls, *, first: str = "x", max_messages: int = 32):
+    """Submit ``first``, which the worker holds at the runner's gate, then ``calls`` (lists of
+    bodies) while it waits; open the gate. Returns the first outcome and the others' (or their
+    exceptions), in order."""
+    queue = IngestQueue(run, max_messages=max_messages)
     try:
         async def scenario():
-            first = asyncio.ensure_future(queue.submit([body("a")]))
+            held = asyncio.ensure_future(queue.submit([body(first)]))
             await asyncio.sleep(0.05)  # the worker holds the first call at the gate
-            rest = [asyncio.ensure_future(queue.submit([body(f"m{i}", f"текст {i}")])) for i in range(10)]
+            later = [asyncio.ensure_future(queue.submit(bodies)) for bodies in calls]
             await asyncio.sleep(0.05)
-            gate.set()
-            return await first, await asyncio.gather(*rest)
+            run.gate.set()
+            return await held, await asyncio.gather(*later, return_exceptions=True)
 
-        first, rest = asyncio.run(scenario())
+        return asyncio.run(scenario())
     finally:
         queue.close()
+
+
+def test_concurrent_calls_share_rounds_and_get_their_own_outcomes():
+    run = RecordingStore(threading.Event())
+    first, rest = behind_a_held_call(run, [[body(f"m{i}", f"текст {i}")] for i in range(10)], first="a")
     assert first[0].analysis["id"] == "a"
     assert [outcome[0].analysis for outcome in rest] == [{"id": f"m{i}", "text": f"текст {i}"} for i in range(10)]
     assert run.rounds == [["a"], [f"m{i}" for i in range(10)]]  # ten calls, one round
 
 
 def test_a_round_never_holds_an_id_twice_so_the_second_call_sees_the_first():
-    gate = threading.Event()
-    run = RecordingStore(gate)
-    queue = IngestQueue(run)
-    try:
-        async def scenario():
-            blocker = asyncio.ensure_future(queue.submit([body("x")]))
-            await asyncio.sleep(0.05)
-            same = asyncio.ensure_future(queue.submit([body("dup", "один")]))
-            replay = asyncio.ensure_future(queue.submit([body("dup", "один")]))
-            other_text = asyncio.ensure_future(queue.submit([body("dup", "другой")]))
-            await asyncio.sleep(0.05)
-            gate.set()
-            return await blocker, await same, await replay, await other_text
-
-        _, same, replay, other_text = asyncio.run(scenario())
-    finally:
-        queue.close()
+    run = RecordingStore(threading.Event())
+    _, (same, replay, other_text) = behind_a_held_call(
+        run, [[body("dup", "один")], [body("dup", "один")], [body("dup", "другой")]])
     assert same[0].created is True
     assert replay[0].created is False
     assert isinstance(other_text[0], ConflictError)
@@ -108,24 +100,8 @@ def test_replace_and_plain_calls_run_in_separate_rounds():
 
 
 def test_a_failing_message_fails_its_own_call_only():
-    gate = threading.Event()
-    run = RecordingStore(gate, fail_on="bad")
-    queue = IngestQueue(run)
-    try:
-        async def scenario():
-            blocker = asyncio.ensure_future(queue.submit([body("x")]))
-            await asyncio.sleep(0.05)
-            good = asyncio.ensure_future(queue.submit([body("good")]))
-            bad = asyncio.ensure_future(queue.submit([body("bad")]))
-            batch = asyncio.ensure_future(queue.submit([body("b1"), body("b2")]))
-            await asyncio.sleep(0.05)
-            gate.set()
-            await blocker
-            return await asyncio.gather(good, bad, batch, return_exceptions=True)
-
-        good, bad, batch = asyncio.run(scenario())
-    finally:
-        queue.close()
+    run = RecordingStore(threading.Event(), fail_on="bad")
+    _, (good, bad, batch) = behind_a_held_call(run, [[body("good")], [body("bad")], [body("b1"), body("b2")]])
     assert good[0].created
     assert isinstance(bad, ValueError) and "bad" in str(bad)
     assert [o.analysis["id"] for o in batch] == ["b1", "b2"]
@@ -154,23 +130,8 @@ def test_a_call_given_up_before_its_round_is_not_stored():
 
 
 def test_a_large_call_is_kept_whole_and_later_calls_wait_for_the_next_round():
-    gate = threading.Event()
-    run = RecordingStore(gate)
-    queue = IngestQueue(run, max_messages=4)
-    try:
-        async def scenario():
-            blocker = asyncio.ensure_future(queue.submit([body("x")]))
-            await asyncio.sleep(0.05)
-            big = asyncio.ensure_future(queue.submit([body(f"b{i}") for i in range(6)]))
-            small = asyncio.ensure_future(queue.submit([body("s")]))
-            await asyncio.sleep(0.05)
-            gate.set()
-            await blocker
-            return await big, await small
-
-        big, small = asyncio.run(scenario())
-    finally:
-        queue.close()
+    run = RecordingStore(threading.Event())
+    _, (big, small) = behind_a_held_call(run, [[body(f"b{i}") for i in range(6)], [body("s")]], max_messages=4)
     assert len(big) == 6 and small[0].created
     assert run.rounds[1] == [f"b{i}" for i in range(6)]
     assert run.rounds[2] == ["s"]
