@@ -4,6 +4,11 @@ lingua (restricted to the configured languages, loaded on first use) decides whe
 text has enough letters; very short texts fall back to the script: Cyrillic letters
 unique to Ukrainian, Kazakh or Belarusian pick that language, other Cyrillic is Russian,
 Latin is English.
+
+Texts whose alphabet already settles the question skip lingua (when only the default
+languages are configured): Latin letters alone can only be English, and Cyrillic with
+ы/э (not Ukrainian) and и/щ/ъ (not Belarusian) but none of the letters of Kazakh,
+Ukrainian or Belarusian is Russian, which is what lingua answers for them.
 """
 
 from __future__ import annotations
@@ -17,6 +22,11 @@ UNIQUE_LETTERS = {"uk": "іїєґ", "kk": "әғқңөұүһ", "be": "ўі"}
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 LETTERS = re.compile(r"[^\W\d_]")
+# Alphabet rules, valid only among DEFAULT_LANGUAGES (English is their one Latin-script language).
+NOT_UKRAINIAN = frozenset("ыэъё")
+NOT_BELARUSIAN = frozenset("ищъ")
+# Letters a shortcut may see: basic Latin and the Russian alphabet (any other letter goes to lingua).
+KNOWN_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмнопрстуфхцчшщъыьэюя")
 
 
 class LanguageDetector:
@@ -26,6 +36,7 @@ class LanguageDetector:
         self.min_letters = min_letters
         self.min_confidence = min_confidence
         self._detector: Any = None
+        self._alphabet_rules = set(self.languages) <= set(DEFAULT_LANGUAGES)
 
     def _lingua(self) -> Any:
         if self._detector is None:
@@ -53,6 +64,8 @@ class LanguageDetector:
                 answers.append("other")
             elif letters < self.min_letters:
                 answers.append(self._by_script(text))
+            elif self._alphabet_rules and (settled := _settled_by_alphabet(text, self.languages)):
+                answers.append(settled)
             else:
                 answers.append(None)
                 scored.append(index)
@@ -75,3 +88,18 @@ class LanguageDetector:
         if cyrillic == latin == 0:
             return "other"
         return "ru" if cyrillic >= latin else "en"
+
+
+def _settled_by_alphabet(text: str, languages: Sequence[str]) -> str | None:
+    """English or Russian when the text is in one alphabet whose letters rule out every other
+    default language, else None (mixed scripts and the rest are left to lingua)."""
+    lowered = set(text.lower())
+    cyrillic = any("а" <= char <= "я" or char == "ё" for char in lowered)
+    latin = any("a" <= char <= "z" for char in lowered)
+    if cyrillic == latin or any(char.isalpha() and char not in KNOWN_LETTERS for char in lowered):
+        return None
+    if latin:
+        return "en" if "en" in languages else None
+    if "ru" in languages and not lowered.isdisjoint(NOT_UKRAINIAN) and not lowered.isdisjoint(NOT_BELARUSIAN):
+        return "ru"
+    return None
