@@ -27,7 +27,12 @@ from store.records import (
     point_id,
 )
 
-INDEXES = (*(IndexSpec(name, "keyword") for name in KEYWORD_FIELDS), IndexSpec(CREATED_TS, "float"))
+# Payload indexes on the fields the product filters and counts by. Every index adds to the cost
+# of each write (docs/store.md, "Which fields are indexed"); the other keyword fields are still
+# filterable (the engine checks them on the candidates) and countable (by a scan of the window).
+INDEXED_FIELDS = ("channel", "customer_id", "topic", "owner", "sentiment", "cluster_id")
+INDEXES = (*(IndexSpec(name, "keyword") for name in INDEXED_FIELDS), IndexSpec(CREATED_TS, "float"))
+SCAN_PAGE = 4096
 WRITE_CHUNK = 4096
 FACET_LIMIT = 100_000
 
@@ -163,10 +168,12 @@ class MessageTable:
         if field not in KEYWORD_FIELDS:
             raise InvalidFilterError(f"cannot count by {field!r}; countable fields: {list(KEYWORD_FIELDS)}")
         base = as_conditions(message_filter)
+        if field not in INDEXED_FIELDS:
+            return self._scan_counts_by_day(field, start, end, base)
         counts: dict[str, dict[date, int]] = defaultdict(dict)
         day = start
         while day < end:
-            begin = datetime.combine(day, time(), tzinfo=UTC).timestamp()
+            begin = _day_start(day)
             window = Range(CREATED_TS, gte=begin, lt=begin + 86_400.0)
             hits = self._collection.facet(field, (*base, window), FACET_LIMIT)
             if len(hits) >= FACET_LIMIT:
@@ -175,6 +182,24 @@ class MessageTable:
                 counts[str(value)][day] = number
             day += timedelta(days=1)
         return dict(counts)
+
+    def _scan_counts_by_day(self, field: str, start: date, end: date, base: tuple) -> dict[str, dict[date, int]]:
+        """The same counts for a field without a payload index: one pass over the window's payloads."""
+        counts: dict[str, dict[date, int]] = defaultdict(dict)
+        window = Range(CREATED_TS, gte=_day_start(start), lt=_day_start(end))
+        for page in self._collection.scroll((*base, window), SCAN_PAGE, False, [field, CREATED_TS]):
+            for payload in page.payloads:
+                value = payload.get(field)
+                if value is None:
+                    continue
+                day = datetime.fromtimestamp(payload[CREATED_TS], UTC).date()
+                per_day = counts[str(value)]
+                per_day[day] = per_day.get(day, 0) + 1
+        return dict(counts)
+
+
+def _day_start(day: date) -> float:
+    return datetime.combine(day, time(), tzinfo=UTC).timestamp()
 
 
 def _check_update(message_id: str, values: Mapping[str, Any]) -> dict[str, Any]:

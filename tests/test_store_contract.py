@@ -122,6 +122,28 @@ def test_counts_by_topic_and_day(filled):
     assert set(email) == {"email"} and sum(email["email"].values()) == N // 3
 
 
+@pytest.mark.parametrize("field", ["priority", "customer_segment"])
+def test_counts_by_a_field_without_payload_index(filled, field):
+    from store.messages import INDEXED_FIELDS
+
+    assert field not in INDEXED_FIELDS  # counted by a scan of the window, not by the index
+    only_email = MessageFilter(channel="email")
+    counts = filled.messages.counts_by_day(field, date(2024, 5, 2), date(2024, 5, 6), only_email)
+    expected: dict[str, dict[date, int]] = {}
+    for m in make_messages(N):
+        if m.channel == "email" and date(2024, 5, 2) <= m.created_day < date(2024, 5, 6):
+            per_day = expected.setdefault(getattr(m, field), {})
+            per_day[m.created_day] = per_day.get(m.created_day, 0) + 1
+    assert counts == expected and sum(map(len, counts.values())) > 1
+
+
+def test_filters_on_fields_without_payload_index(filled):
+    hits = filled.messages.search(make_vectors(1)[0], MessageFilter(priority="P2", customer_segment="smb"), limit=N)
+    expected = {m.id for m in make_messages(N) if m.priority == "P2" and m.customer_segment == "smb"}
+    assert {hit.message.id for hit in hits} == expected
+    assert filled.messages.count(MessageFilter(priority=["P1", "P3"])) == N // 2
+
+
 def test_delete_by_id_and_by_filter(filled):
     assert filled.messages.delete(["msg-0", "msg-1", "never"]) == 2
     assert filled.messages.get("msg-0") is None
