@@ -10,7 +10,10 @@ cores the service runs on) when it is installed, else an asyncio + httpx client;
 through the analyser in-process in the same run (once before the service starts, once after
 it stops; the faster run is the yardstick); reports p50/p95/p99, throughput and two ratios:
 against the embedder's own batch-32 texts/s (the target's yardstick) and against the
-in-process analyser's batch-32 messages/s.
+in-process analyser's batch-32 messages/s. These machines change speed from minute to
+minute, so the 32-client and batch runs are also bracketed: the embedder's batch-32 rate is
+measured in this process just before and just after each of them, and
+``vs_embedder_bracketed`` compares the run with the mean of the two.
 
 Then two open-loop runs (requests on a clock, latency from the moment each was due): at
 half the measured saturation throughput (the p99 target), and at ten times it (overload:
@@ -32,6 +35,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import wrk
@@ -119,6 +123,32 @@ def in_process(model: str, texts_count: int) -> dict:
             "embed_batch32_texts_per_s": per_second(embedder.embed, [item.text for item in batch])}
 
 
+class Yardstick:
+    """The embedder's own batch-32 texts/s, measured on demand in this process (the service idle)."""
+
+    def __init__(self, model: str, texts_count: int = 256) -> None:
+        from core.settings import Settings
+        from embeddings.loader import load_embedder
+
+        settings = Settings()
+        self.embedder = load_embedder(model, Path("var/models"), max_tokens=256, threads=settings.intra_op_threads,
+                                      spinning=settings.intra_op_spinning)
+        self.texts = [m["text"] for m in messages("yardstick", texts_count)]
+        self.embedder.embed(self.texts[:32])
+
+    def texts_per_s(self) -> float:
+        return per_second(self.embedder.embed, self.texts)
+
+    def bracket(self, run: Callable[[], dict], settle_s: float = 2.0) -> dict:
+        """``run()``'s row with the embedder's rate just before and just after it (once the calls
+        still in flight when the client stopped have been answered)."""
+        before = self.texts_per_s()
+        row = run()
+        time.sleep(settle_s)
+        row["embedder_bracket"] = [before, self.texts_per_s()]
+        return row
+
+
 def per_second(run, items: list, size: int = 32) -> float:
     """Items per second when ``run`` takes them ``size`` at a time."""
     start = time.perf_counter()
@@ -153,34 +183,43 @@ def messages_one(message_id: str, index: int) -> dict:
             "customer": {"id": f"c-{index % 50}"}}
 
 
-def closed_loops(base: str, driver: str, count: int, seconds: float) -> dict:
-    """Single calls at 1, 8 and 32 concurrent clients, then batches of 32 from one client."""
+def closed_loops(base: str, driver: str, count: int, seconds: float, yardstick: Yardstick) -> dict:
+    """Single calls at 1, 8 and 32 concurrent clients, then batches of 32 from one client; the
+    throughput runs (32 clients, batches) bracketed by the yardstick."""
     rows: dict = {}
     batches = [{"messages": messages(f"b{i}", 32)} for i in range(max(2, count // 32))]
+    for concurrency in (1, 8, 32):
+        if driver == "httpx":
+            def run(c=concurrency):
+                return asyncio.run(closed_loop(base, messages(f"s{c}", count), c, "/v1/messages"))
+        else:
+            singles = [{**message, "id": wrk.ID} for message in messages("w", count)]
+
+            def run(c=concurrency, bodies=singles):
+                return wrk.closed_loop(base, bodies, c, "/v1/messages", seconds, prefix=f"ws{c}")
+        rows[f"single x{concurrency}"] = yardstick.bracket(run) if concurrency == 32 else run()
     if driver == "httpx":
-        for concurrency in (1, 8, 32):
-            rows[f"single x{concurrency}"] = asyncio.run(
-                closed_loop(base, messages(f"s{concurrency}", count), concurrency, "/v1/messages"))
-        rows["batch32 x1"] = asyncio.run(closed_loop(base, batches, 1, "/v1/messages:batch"))
+        def run_batches():
+            return asyncio.run(closed_loop(base, batches, 1, "/v1/messages:batch"))
     else:
-        singles = [{**message, "id": wrk.ID} for message in messages("w", count)]
-        for concurrency in (1, 8, 32):
-            rows[f"single x{concurrency}"] = wrk.closed_loop(base, singles, concurrency, "/v1/messages", seconds,
-                                                             prefix=f"ws{concurrency}")
         templates = [{"messages": [{**m, "id": f"{wrk.ID}-{k}"} for k, m in enumerate(b["messages"])]}
                      for b in batches]
-        rows["batch32 x1"] = wrk.closed_loop(base, templates, 1, "/v1/messages:batch", seconds, prefix="wb")
+
+        def run_batches():
+            return wrk.closed_loop(base, templates, 1, "/v1/messages:batch", seconds, prefix="wb")
+    rows["batch32 x1"] = yardstick.bracket(run_batches)
     rows["batch32 x1"]["messages_per_s"] = round(rows["batch32 x1"]["requests_per_s"] * 32, 1)
     return rows
 
 
 def print_report(rows: dict, library: dict) -> None:
     print(f"{'load':<20}{'driver':>7}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'msg/s':>8}{'vs emb':>8}{'vs lib':>8}"
-          "  statuses")
+          f"{'vs brk':>8}{'bracket':>14}  statuses")
     for name, row in rows.items():
         print(f"{name:<20}{row.get('driver', 'httpx'):>7}{row['p50_ms']:>8}{row['p95_ms']:>8}{row['p99_ms']:>8}"
               f"{row['messages_per_s']:>8}{row.get('vs_embedder_batch32', ''):>8}"
-              f"{row.get('vs_library_batch32', ''):>8}  {row['statuses']}")
+              f"{row.get('vs_library_batch32', ''):>8}{row.get('vs_embedder_bracketed', ''):>8}"
+              f"{'/'.join(map(str, row.get('embedder_bracket', []))):>14}  {row['statuses']}")
     single = rows["single x1"]["p50_ms"]
     print(f"in-process: embedding alone p50 {library['embed_single_p50_ms']} ms, whole analysis p50 "
           f"{library['single_p50_ms']} ms; batch-32: embedder {library['embed_batch32_texts_per_s']} texts/s, "
@@ -212,6 +251,7 @@ def main(argv: list[str] | None = None) -> dict:
     seconds = args.seconds or (8.0 if args.quick else 20.0)
     count = 64 if args.quick else 256
     library_before = in_process(args.model, count)
+    yardstick = Yardstick(args.model)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data_dir:
@@ -222,9 +262,9 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             wait_ready(base, process)
             asyncio.run(closed_loop(base, messages("warm", 8), 1, "/v1/messages"))
-            rows = closed_loops(base, "httpx" if args.driver == "httpx" else "wrk", count, seconds)
+            rows = closed_loops(base, "httpx" if args.driver == "httpx" else "wrk", count, seconds, yardstick)
             if args.driver == "both":
-                extra = closed_loops(base, "httpx", count, seconds)
+                extra = closed_loops(base, "httpx", count, seconds, yardstick)
                 rows.update({f"{name} · httpx": row for name, row in extra.items()})
             if not args.no_open_loop:
                 saturation = max(rows[f"single x{c}"]["requests_per_s"] for c in (1, 8, 32))
@@ -245,6 +285,8 @@ def main(argv: list[str] | None = None) -> dict:
         if name.startswith(("single x32", "batch32 x1")):
             row["vs_embedder_batch32"] = round(row["messages_per_s"] / library["embed_batch32_texts_per_s"], 2)
             row["vs_library_batch32"] = round(row["messages_per_s"] / library["batch32_messages_per_s"], 2)
+        if "embedder_bracket" in row:
+            row["vs_embedder_bracketed"] = round(row["messages_per_s"] / statistics.mean(row["embedder_bracket"]), 2)
     print_report(rows, library)
     report = {"benchmark": "service", "model": args.model, "driver": args.driver, "http": rows, "library": library,
               "cpu_count": os.cpu_count(), "load_average_after": [round(x, 2) for x in os.getloadavg()]}
