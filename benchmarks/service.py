@@ -1,6 +1,6 @@
 """Service benchmark: the HTTP API under load, against the same work done in-process.
 
-    python -m benchmarks.service [--quick] [--json PATH] [--model e5-small]
+    python -m benchmarks.service [--quick] [--json PATH] [--model e5-small] [--pairs K]
 
 Starts `voc serve` on a free loopback port with a fresh data directory and drives it in
 closed loops (1, 8 and 32 concurrent clients, single-message and batch calls). The driver is
@@ -13,7 +13,10 @@ against the embedder's own batch-32 texts/s (the target's yardstick) and against
 in-process analyser's batch-32 messages/s. These machines change speed from minute to
 minute, so the 32-client and batch runs are also bracketed: the embedder's batch-32 rate is
 measured in this process just before and just after each of them, and
-``vs_embedder_bracketed`` compares the run with the mean of the two.
+``vs_embedder_bracketed`` compares the run with the mean of the two. Then each of those two
+loads alternates with the embedder in short slices (``--pairs`` times: yardstick, load,
+yardstick, load, …) and ``paired`` reports every slice's ratio against the yardstick slices
+on either side of it, and their median.
 
 Then two open-loop runs (requests on a clock, latency from the moment each was due): at
 half the measured saturation throughput (the p99 target), and at ten times it (overload:
@@ -183,33 +186,54 @@ def messages_one(message_id: str, index: int) -> dict:
             "customer": {"id": f"c-{index % 50}"}}
 
 
-def closed_loops(base: str, driver: str, count: int, seconds: float, yardstick: Yardstick) -> dict:
+def closed_loops(base: str, driver: str, count: int, seconds: float, yardstick: Yardstick, pairs: int = 0) -> dict:
     """Single calls at 1, 8 and 32 concurrent clients, then batches of 32 from one client; the
-    throughput runs (32 clients, batches) bracketed by the yardstick."""
-    rows: dict = {}
+    throughput runs (32 clients, batches) bracketed by the yardstick, and with ``pairs`` also
+    alternated with it in short slices (``paired``)."""
     batches = [{"messages": messages(f"b{i}", 32)} for i in range(max(2, count // 32))]
-    for concurrency in (1, 8, 32):
+    templates = [{"messages": [{**m, "id": f"{wrk.ID}-{k}"} for k, m in enumerate(b["messages"])]} for b in batches]
+    singles = [{**message, "id": wrk.ID} for message in messages("w", count)]
+
+    def run_singles(concurrency: int, secs: float, tag: str) -> dict:
         if driver == "httpx":
-            def run(c=concurrency):
-                return asyncio.run(closed_loop(base, messages(f"s{c}", count), c, "/v1/messages"))
-        else:
-            singles = [{**message, "id": wrk.ID} for message in messages("w", count)]
+            return asyncio.run(closed_loop(base, messages(f"s{concurrency}{tag}", count), concurrency, "/v1/messages"))
+        return wrk.closed_loop(base, singles, concurrency, "/v1/messages", secs, prefix=f"ws{concurrency}{tag}")
 
-            def run(c=concurrency, bodies=singles):
-                return wrk.closed_loop(base, bodies, c, "/v1/messages", seconds, prefix=f"ws{c}")
+    def run_batches(secs: float, tag: str) -> dict:
+        if driver == "httpx":
+            tagged = [{"messages": messages(f"b{i}{tag}", 32)} for i in range(len(batches))]
+            return asyncio.run(closed_loop(base, tagged, 1, "/v1/messages:batch"))
+        return wrk.closed_loop(base, templates, 1, "/v1/messages:batch", secs, prefix=f"wb{tag}")
+
+    rows: dict = {}
+    for concurrency in (1, 8, 32):
+        def run(c: int = concurrency) -> dict:
+            return run_singles(c, seconds, "")
         rows[f"single x{concurrency}"] = yardstick.bracket(run) if concurrency == 32 else run()
-    if driver == "httpx":
-        def run_batches():
-            return asyncio.run(closed_loop(base, batches, 1, "/v1/messages:batch"))
-    else:
-        templates = [{"messages": [{**m, "id": f"{wrk.ID}-{k}"} for k, m in enumerate(b["messages"])]}
-                     for b in batches]
-
-        def run_batches():
-            return wrk.closed_loop(base, templates, 1, "/v1/messages:batch", seconds, prefix="wb")
-    rows["batch32 x1"] = yardstick.bracket(run_batches)
+    rows["batch32 x1"] = yardstick.bracket(lambda: run_batches(seconds, ""))
     rows["batch32 x1"]["messages_per_s"] = round(rows["batch32 x1"]["requests_per_s"] * 32, 1)
+    if pairs:
+        slice_s = max(10.0, seconds / 2)  # long enough that the call cut off at the end weighs little
+        rows["single x32"]["paired"] = alternate(yardstick, lambda secs, tag: run_singles(32, secs, tag), 1, pairs,
+                                                 slice_s)
+        rows["batch32 x1"]["paired"] = alternate(yardstick, run_batches, 32, pairs, slice_s)
     return rows
+
+
+def alternate(yardstick: Yardstick, run: Callable[[float, str], dict], per_call: int, pairs: int, slice_s: float,
+              settle_s: float = 2.0) -> dict:
+    """Throughput of ``run`` against the embedder in short alternating slices: Y R Y R … Y, each
+    run compared with the mean of the yardstick slices on either side of it, so a change of the
+    machine's speed between slices moves both sides of a ratio together."""
+    before = yardstick.texts_per_s()
+    ratios = []
+    for index in range(pairs):
+        row = run(slice_s, f"p{index}")
+        time.sleep(settle_s)
+        after = yardstick.texts_per_s()
+        ratios.append(round(row["requests_per_s"] * per_call / statistics.mean((before, after)), 3))
+        before = after
+    return {"ratios": ratios, "median": round(statistics.median(ratios), 2), "slice_s": slice_s}
 
 
 def print_report(rows: dict, library: dict) -> None:
@@ -220,6 +244,11 @@ def print_report(rows: dict, library: dict) -> None:
               f"{row['messages_per_s']:>8}{row.get('vs_embedder_batch32', ''):>8}"
               f"{row.get('vs_library_batch32', ''):>8}{row.get('vs_embedder_bracketed', ''):>8}"
               f"{'/'.join(map(str, row.get('embedder_bracket', []))):>14}  {row['statuses']}")
+    for name, row in rows.items():
+        if "paired" in row:
+            paired = row["paired"]
+            print(f"{name}, alternated with the embedder in {paired['slice_s']:.0f} s slices: median "
+                  f"{paired['median']} of its batch-32 rate (each pair: {paired['ratios']})")
     single = rows["single x1"]["p50_ms"]
     print(f"in-process: embedding alone p50 {library['embed_single_p50_ms']} ms, whole analysis p50 "
           f"{library['single_p50_ms']} ms; batch-32: embedder {library['embed_batch32_texts_per_s']} texts/s, "
@@ -243,7 +272,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--driver", choices=("auto", "wrk", "httpx", "both"), default="auto",
                         help="closed-loop client: wrk when installed (auto), the httpx client, or both side by side")
     parser.add_argument("--seconds", type=float, help="length of each wrk run (default 8 with --quick, else 20)")
+    parser.add_argument("--pairs", type=int,
+                        help="alternate the 32-client and batch loads with the embedder this many times in short "
+                             "slices and report the median ratio (default 5, 2 with --quick; 0 = skip)")
     args = parser.parse_args(argv)
+    if args.pairs is None:
+        args.pairs = 2 if args.quick else 5
+    if args.pairs < 0:
+        parser.error("--pairs must be 0 or more")
     if args.driver == "auto":
         args.driver = "wrk" if wrk.available() else "httpx"
     if args.driver in ("wrk", "both") and not wrk.available():
@@ -262,9 +298,10 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             wait_ready(base, process)
             asyncio.run(closed_loop(base, messages("warm", 8), 1, "/v1/messages"))
-            rows = closed_loops(base, "httpx" if args.driver == "httpx" else "wrk", count, seconds, yardstick)
+            rows = closed_loops(base, "httpx" if args.driver == "httpx" else "wrk", count, seconds, yardstick,
+                                args.pairs)
             if args.driver == "both":
-                extra = closed_loops(base, "httpx", count, seconds, yardstick)
+                extra = closed_loops(base, "httpx", count, seconds, yardstick, args.pairs)
                 rows.update({f"{name} · httpx": row for name, row in extra.items()})
             if not args.no_open_loop:
                 saturation = max(rows[f"single x{c}"]["requests_per_s"] for c in (1, 8, 32))
