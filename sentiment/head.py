@@ -67,7 +67,7 @@ class SentimentHead:
         if self.ngrams is not None:
             if texts is None or len(texts) != len(vectors):
                 raise ValueError("this sentiment head reads the texts too: give one text per vector")
-            logits = logits + np.asarray(self.ngrams.transform(list(texts)) @ self._ngram_weights)
+            logits = logits + self.ngrams.project(list(texts), self._ngram_weights)
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)

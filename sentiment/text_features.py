@@ -95,15 +95,45 @@ class HashedNgrams:
             blocks.append(counts)
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
+    def project(self, texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
+        """``transform(texts) @ weights`` for a dense [word_columns + char_columns, k] matrix,
+        computed from the non-zero entries alone: no sparse matrices are built, which is most
+        of the cost for the few texts of a service call."""
+        if not self.kept:
+            raise ValueError("n-gram features are not fitted")
+        count = len(texts)
+        out = np.zeros((count, weights.shape[1]), dtype=np.float64)
+        offsets = {"word": 0, "char": self.word_columns}
+        for block, (vectorizer, column_weights) in self._prepare().items():
+            if block == "char":
+                rows, columns, values = self._char_entries(texts)
+            else:
+                counts = vectorizer.transform(list(texts))
+                rows = np.repeat(np.arange(count), np.diff(counts.indptr))
+                columns, values = counts.indices, counts.data
+            values = (1 + np.log(values)) * column_weights[columns]
+            norms = np.sqrt(np.bincount(rows, weights=values.astype(np.float64) ** 2, minlength=count))
+            scaled = values / np.where(norms > 0, norms, 1.0)[rows]
+            block_weights = weights[offsets[block] + columns]
+            for klass in range(weights.shape[1]):
+                out[:, klass] += np.bincount(rows, weights=scaled * block_weights[:, klass], minlength=count)
+        return out
+
     def _char_counts(self, texts: Sequence[str]):
-        """The character block's raw counts, exactly as its vectorizer gives them, from each
-        word's hashed n-grams, which are kept for the words seen most recently.
+        """The character block's raw counts as a sparse matrix (see :meth:`_char_entries`)."""
+        from scipy import sparse
+
+        rows, columns, values = self._char_entries(texts)
+        return sparse.csr_matrix((values, (rows, columns)), shape=(len(texts), self.char_columns), dtype=np.float32)
+
+    def _char_entries(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The character block's raw counts, exactly as its vectorizer gives them, as (row,
+        column, count) entries with one entry per row and column; built from each word's
+        hashed n-grams, which are kept for the words seen most recently.
 
         Character n-grams never cross a word boundary, so a text's counts are the sums of its
         words' counts; words repeat across messages, so most are hashed once.
         """
-        from scipy import sparse
-
         words_of = [normalise_message(text).split() for text in texts]
         with self._cache_lock:
             cache = self._word_columns
@@ -116,14 +146,15 @@ class HashedNgrams:
                     start, stop = hashed.indptr[row], hashed.indptr[row + 1]
                     cache[word] = (hashed.indices[start:stop], hashed.data[start:stop])
             pieces = [[cache[word] for word in words] for words in words_of]
-        lengths = [sum(len(columns) for columns, _ in row) for row in pieces]
         flat = [piece for row in pieces for piece in row]
-        columns = np.concatenate([c for c, _ in flat]) if flat else np.zeros(0, dtype=np.int32)
-        values = np.concatenate([v for _, v in flat]) if flat else np.zeros(0, dtype=np.float32)
-        rows = np.repeat(np.arange(len(texts)), lengths)
-        counts = sparse.csr_matrix((values, (rows, columns)), shape=(len(texts), self.char_columns), dtype=np.float32)
-        counts.sum_duplicates()
-        return counts
+        if not flat:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        lengths = [sum(len(columns) for columns, _ in row) for row in pieces]
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        keys = rows * self.char_columns + np.concatenate([c for c, _ in flat])
+        unique, inverse = np.unique(keys, return_inverse=True)
+        counts = np.bincount(inverse, weights=np.concatenate([v for _, v in flat])).astype(np.float32)
+        return unique // self.char_columns, unique % self.char_columns, counts
 
     def _word_hasher(self):
         """The character vectorizer for single, already normalised words."""

@@ -176,3 +176,16 @@ def test_character_ngrams_from_the_word_cache_equal_the_vectorizer_exactly(monke
     assert len(features._word_columns) <= 8 + len(set(" ".join(texts).split()))
     whole = features.transform(texts)
     assert whole.shape == (len(texts), features.width) and np.isfinite(whole.data).all()
+
+
+def test_projecting_texts_onto_weights_equals_the_feature_matrix_times_them():
+    texts = ["Курьер опоздал, заказ холодный!!!", "курьер вежливый и быстрый", "", "   ", "😀", "Оооочень ёлка",
+             "@user спасибо http://x.ru #доставка", "ok ok ok ok", "слово, которого не было в обучении"]
+    features = HashedNgrams(min_df=2).fit(texts[:8] * 2 + ["курьер опоздал"])
+    weights = np.random.default_rng(0).standard_normal((features.width, 3)).astype(np.float32)
+    expected = np.asarray(features.transform(texts) @ weights)
+    got = features.project(texts, weights)
+    assert got.shape == (len(texts), 3)
+    assert np.allclose(got, expected, atol=1e-5) and np.abs(expected).sum() > 1
+    assert (got[2] == 0).all() and (got[3] == 0).all()  # nothing to count: no n-gram contribution
+    assert np.allclose(features.project(texts[:1], weights), expected[:1], atol=1e-5)
