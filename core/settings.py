@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     intra_op_spinning: bool = Field(
         True,
         description="Inference threads spin briefly between operators instead of sleeping: lower latency per "
-        "call, at the cost of CPU time burnt while they wait.",
+        "call, at the cost of CPU time burnt while they wait. They stop spinning when a run returns.",
     )
     blas_threads: int = Field(
         1, ge=0,

@@ -32,8 +32,10 @@ def create_session(
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: shape-merge notices are not actionable
     # Spinning threads pick up the next operator without a wake-up; sleeping ones leave
-    # the cores to the HTTP server and the store while no inference runs.
+    # the cores to the HTTP server and the store while no inference runs. Either way they
+    # stop spinning when a run returns, so the stages after the embedding get the cores.
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    options.add_session_config_entry("session.force_spinning_stop", "1")
     for library in custom_ops:
         if library != "onnxruntime_extensions":
             raise ValueError(f"unknown custom-op library {library!r}")

@@ -16,6 +16,8 @@ def test_spinning_is_on_by_default(tiny_model_dir, monkeypatch):
     assert settings.intra_op_spinning is True
     embedder = load_embedder(tiny_model_dir, spinning=settings.intra_op_spinning)
     assert _spin_entry(embedder) == "1"
+    # spinning lasts while a run does: the threads stop when it returns
+    assert embedder.session.get_session_options().get_session_config_entry("session.force_spinning_stop") == "1"
 
 
 def test_the_setting_turns_spinning_off(tiny_model_dir, monkeypatch):
