@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
 from core.errors import InvalidTextError
+from core.memory import startup_state_frozen
 from core.settings import Settings, get_settings
 from core.threads import limit_blas_threads
 from service.limits import LimitsMiddleware
@@ -69,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.ingest = IngestQueue(_ingest_into(state), max_messages=settings.batch_max_texts)
             state.shared_state = _shared_state_watcher(state, settings).start()
             try:
-                yield
+                with startup_state_frozen():
+                    yield
             finally:
                 state.shared_state.close()
         finally:

@@ -48,3 +48,17 @@ def test_bad_input_is_a_4xx_naming_the_field(client, payload, fragment):
 def test_malformed_json_is_a_4xx(client):
     response = client.post("/v1/embed", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 422
+
+
+def test_start_up_state_is_frozen_while_the_service_runs_and_handed_back_after(tiny_settings):
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    app = create_app(tiny_settings())
+    with TestClient(app) as test_client:
+        assert test_client.get("/v1/ready").status_code == 200
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000  # the models and libraries loaded at start-up
+        assert test_client.post("/v1/messages", json={"id": "gc-1", "text": "Курьер опоздал"}).status_code == 201
+        assert gc.get_freeze_count() <= frozen  # what requests create is not frozen
+    assert gc.get_freeze_count() == 0
