@@ -98,17 +98,23 @@ def messages(prefix: str, count: int) -> list[dict]:
             for i, text in enumerate(make_texts(count, seed=zlib.crc32(prefix.encode()) % 1000))]
 
 
-def in_process(model: str, texts_count: int) -> dict:
-    from analysis.analyzer import IncomingMessage
-    from analysis.factory import build_analyzer
+def load_model(model: str):
+    """The embedder with the service's settings (and its BLAS thread limit), loaded once for
+    the in-process runs and the yardstick."""
     from core.settings import Settings
     from core.threads import limit_blas_threads
     from embeddings.loader import load_embedder
 
     settings = Settings()
     limit_blas_threads(settings.blas_threads)  # as the service does
-    embedder = load_embedder(model, Path("var/models"), max_tokens=256, threads=settings.intra_op_threads,
-                             spinning=settings.intra_op_spinning)
+    return load_embedder(model, Path("var/models"), max_tokens=256, threads=settings.intra_op_threads,
+                         spinning=settings.intra_op_spinning)
+
+
+def in_process(embedder, texts_count: int) -> dict:
+    from analysis.analyzer import IncomingMessage
+    from analysis.factory import build_analyzer
+
     analyzer = build_analyzer(embedder, model_name=embedder.name)
     batch = [IncomingMessage(id=m["id"], text=m["text"]) for m in messages("lib", texts_count)]
     analyzer.analyse(batch[:4])
@@ -126,23 +132,21 @@ def in_process(model: str, texts_count: int) -> dict:
             "embed_batch32_texts_per_s": per_second(embedder.embed, [item.text for item in batch])}
 
 
+SETTLE_S = 2.0  # after a load run, until the calls still in flight when its client stopped are answered
+
+
 class Yardstick:
     """The embedder's own batch-32 texts/s, measured on demand in this process (the service idle)."""
 
-    def __init__(self, model: str, texts_count: int = 256) -> None:
-        from core.settings import Settings
-        from embeddings.loader import load_embedder
-
-        settings = Settings()
-        self.embedder = load_embedder(model, Path("var/models"), max_tokens=256, threads=settings.intra_op_threads,
-                                      spinning=settings.intra_op_spinning)
+    def __init__(self, embedder, texts_count: int = 256) -> None:
+        self.embedder = embedder
         self.texts = [m["text"] for m in messages("yardstick", texts_count)]
         self.embedder.embed(self.texts[:32])
 
     def texts_per_s(self) -> float:
         return per_second(self.embedder.embed, self.texts)
 
-    def bracket(self, run: Callable[[], dict], settle_s: float = 2.0) -> dict:
+    def bracket(self, run: Callable[[], dict], settle_s: float = SETTLE_S) -> dict:
         """``run()``'s row with the embedder's rate just before and just after it (once the calls
         still in flight when the client stopped have been answered)."""
         before = self.texts_per_s()
@@ -221,7 +225,7 @@ def closed_loops(base: str, driver: str, count: int, seconds: float, yardstick: 
 
 
 def alternate(yardstick: Yardstick, run: Callable[[float, str], dict], per_call: int, pairs: int, slice_s: float,
-              settle_s: float = 2.0) -> dict:
+              settle_s: float = SETTLE_S) -> dict:
     """Throughput of ``run`` against the embedder in short alternating slices: Y R Y R … Y, each
     run compared with the mean of the yardstick slices on either side of it, so a change of the
     machine's speed between slices moves both sides of a ratio together."""
@@ -286,8 +290,9 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error("wrk is not installed (Debian/Ubuntu: apt-get install wrk); use --driver httpx")
     seconds = args.seconds or (8.0 if args.quick else 20.0)
     count = 64 if args.quick else 256
-    library_before = in_process(args.model, count)
-    yardstick = Yardstick(args.model)
+    embedder = load_model(args.model)
+    library_before = in_process(embedder, count)
+    yardstick = Yardstick(embedder)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data_dir:
@@ -309,7 +314,7 @@ def main(argv: list[str] | None = None) -> dict:
         finally:
             process.terminate()
             process.wait(timeout=30)
-    library = in_process(args.model, count)
+    library = in_process(embedder, count)
     # the yardstick is the faster of the two in-process runs, so a slow moment of the machine
     # never flatters the service's ratios
     for key in ("embed_batch32_texts_per_s", "batch32_messages_per_s"):

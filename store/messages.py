@@ -28,7 +28,7 @@ from store.records import (
 )
 
 # Payload indexes on the fields the product filters and counts by. Every index adds to the cost
-# of each write (docs/store.md, "Which fields are indexed"); the other keyword fields are still
+# of each write (docs/store.md, "Stored form"); the other keyword fields are still
 # filterable (the engine checks them on the candidates) and countable (by a scan of the window).
 INDEXED_FIELDS = ("channel", "customer_id", "topic", "owner", "sentiment", "cluster_id")
 INDEXES = (*(IndexSpec(name, "keyword") for name in INDEXED_FIELDS), IndexSpec(CREATED_TS, "float"))
