@@ -19,8 +19,11 @@ yardstick, load, …) and ``paired`` reports every slice's ratio against the yar
 on either side of it, and their median.
 
 Then two open-loop runs (requests on a clock, latency from the moment each was due): at
-half the measured saturation throughput (the p99 target), and at ten times it (overload:
-every call must be answered 2xx or 429, never 5xx, and every 2xx must be readable after).
+half the saturation throughput (the p99 target), and at ten times it (overload: every call
+must be answered 2xx or 429, never 5xx, and every 2xx must be readable after). Saturation
+is the single-call rate of 32 closed-loop clients, measured just before the half-saturation
+run and again just after it (``saturation_bracket``; ``share_of_saturation`` is the offered
+rate over their mean).
 The in-process part also times the embedding of one message alone, so the non-embedding
 cost of a call (analysis + store + HTTP) is reported beside it.
 """
@@ -164,16 +167,36 @@ def per_second(run, items: list, size: int = 32) -> float:
     return round(len(items) / (time.perf_counter() - start), 1)
 
 
-def load_runs(base: str, saturation_per_s: float, quick: bool) -> dict:
-    """Open loop at half saturation, then at ten times it with a read-back of every 2xx."""
+def load_runs(base: str, saturation: Callable[[str], float], quick: bool, driver: str = "httpx") -> dict:
+    """Open loop at half saturation, then at ten times it with a read-back of every 2xx.
+
+    ``saturation(tag)`` measures the service's closed-loop capacity now. It is measured just
+    before the half-saturation run (which is offered half of it) and just after, so the row
+    shows what share of the service's capacity the run really took: these machines change
+    speed from minute to minute, and a rate taken from an earlier run can be most of what
+    the service manages in a slow minute. With the wrk driver the half-saturation run is
+    paced by wrk (its ``late_*`` fields say whether any request went out after its due
+    time); the overload run is always the httpx client's, which keeps the ids of the
+    accepted messages for the read-back."""
     seconds_half, seconds_over = (10.0, 4.0) if quick else (30.0, 10.0)
     rows = {}
 
     def payload(prefix: str):
         return lambda i: messages_one(f"{prefix}-{i}", i)
 
-    rows["open 0.5x sat"] = asyncio.run(open_loop(base, payload("half"), 0.5 * saturation_per_s, seconds_half))
-    over = asyncio.run(open_loop(base, payload("over"), 10 * saturation_per_s, seconds_over))
+    before = saturation("before")
+    if driver == "wrk":
+        bodies = [{**message, "id": wrk.ID} for message in messages("half", 256)]
+        half = wrk.open_loop(base, bodies, 0.5 * before, seconds_half, prefix="half")
+        half["accepted_ids"] = []
+    else:
+        half = asyncio.run(open_loop(base, payload("half"), 0.5 * before, seconds_half))
+    time.sleep(SETTLE_S)
+    after = saturation("after")
+    half["saturation_bracket"] = [before, after]
+    half["share_of_saturation"] = round(half["offered_per_s"] / statistics.mean((before, after)), 2)
+    rows["open 0.5x sat"] = half
+    over = asyncio.run(open_loop(base, payload("over"), 10 * after, seconds_over))
     over["overload"] = summarise_overload(over, asyncio.run(readable(base, over["accepted_ids"])))
     rows["open 10x sat"] = over
     for row in rows.values():
@@ -224,6 +247,23 @@ def closed_loops(base: str, driver: str, count: int, seconds: float, yardstick: 
     return rows
 
 
+def saturation_probe(base: str, driver: str, count: int, seconds: float) -> Callable[[str], float]:
+    """A function measuring the single-call requests/s of 32 concurrent clients now (the
+    service's closed-loop capacity), run for half the closed-loop time (at least 5 s)."""
+    secs = max(5.0, seconds / 2)
+    singles = [{**message, "id": wrk.ID} for message in messages("sat", count)]
+
+    def measure(tag: str) -> float:
+        if driver == "httpx":
+            row = asyncio.run(closed_loop(base, messages(f"sat-{tag}", count), 32, "/v1/messages"))
+        else:
+            row = wrk.closed_loop(base, singles, 32, "/v1/messages", secs, prefix=f"sat{tag}")
+        time.sleep(SETTLE_S)
+        return row["requests_per_s"]
+
+    return measure
+
+
 def alternate(yardstick: Yardstick, run: Callable[[float, str], dict], per_call: int, pairs: int, slice_s: float,
               settle_s: float = SETTLE_S) -> dict:
     """Throughput of ``run`` against the embedder in short alternating slices: Y R Y R … Y, each
@@ -261,6 +301,12 @@ def print_report(rows: dict, library: dict) -> None:
           f"{library['batch32_messages_per_s_runs']} msg/s)")
     print(f"one client over HTTP p50 {single} ms: {single - library['embed_single_p50_ms']:.1f} ms beyond the "
           f"embedding ({single - library['single_p50_ms']:.1f} ms beyond the in-process analysis)")
+    if "open 0.5x sat" in rows:
+        half = rows["open 0.5x sat"]
+        print(f"open loop at {half['offered_per_s']} msg/s: saturation before / after "
+              f"{'/'.join(map(str, half['saturation_bracket']))} msg/s, so {half['share_of_saturation']} of it"
+              + (f"; sent after their due time: p99 {half['late_p99_ms']} ms, at most {half['late_max_ms']} ms"
+                 if "late_p99_ms" in half else ""))
     if "open 10x sat" in rows:
         print("overload (10x saturation):", rows["open 10x sat"]["overload"])
     print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()}")
@@ -309,8 +355,8 @@ def main(argv: list[str] | None = None) -> dict:
                 extra = closed_loops(base, "httpx", count, seconds, yardstick, args.pairs)
                 rows.update({f"{name} · httpx": row for name, row in extra.items()})
             if not args.no_open_loop:
-                saturation = max(rows[f"single x{c}"]["requests_per_s"] for c in (1, 8, 32))
-                rows.update(load_runs(base, saturation, args.quick))
+                rows.update(load_runs(base, saturation_probe(base, args.driver, count, seconds), args.quick,
+                                      "httpx" if args.driver == "httpx" else "wrk"))
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -30,13 +30,33 @@ def available() -> bool:
 
 def closed_loop(base: str, bodies: list[dict], connections: int, path: str, seconds: float, prefix: str) -> dict:
     """``connections`` concurrent callers POSTing ``bodies`` in turn to ``path`` for ``seconds``."""
+    return _run(base, bodies, connections, path, seconds, prefix, {})
+
+
+def open_loop(base: str, bodies: list[dict], rate_per_s: float, seconds: float, prefix: str,
+              connections: int = 64, path: str = "/v1/messages") -> dict:
+    """``bodies`` POSTed on a clock, ``rate_per_s`` a second, over up to ``connections`` connections.
+
+    Each request is timed from the moment it was sent; ``late_*`` say how long after its due
+    time it went out (it waits when every connection is busy), so a run whose latencies
+    leave out queueing in the client shows it in ``late_p99_ms``."""
+    if rate_per_s <= 0:
+        raise ValueError(f"rate_per_s must be positive, got {rate_per_s}")
+    row = _run(base, bodies, connections, path, seconds, prefix, {"VOC_WRK_RATE": repr(float(rate_per_s))})
+    row["offered_per_s"] = round(rate_per_s, 1)
+    return row
+
+
+def _run(base: str, bodies: list[dict], connections: int, path: str, seconds: float, prefix: str,
+         extra_env: dict[str, str]) -> dict:
     if not bodies:
         raise ValueError("no request bodies given")
     with tempfile.TemporaryDirectory() as folder:
         bodies_file = Path(folder) / "bodies.jsonl"
         bodies_file.write_text("".join(json.dumps(body, ensure_ascii=False) + "\n" for body in bodies),
                                encoding="utf-8")
-        env = {**os.environ, "VOC_WRK_BODIES": str(bodies_file), "VOC_WRK_PATH": path, "VOC_WRK_PREFIX": prefix}
+        env = {**os.environ, "VOC_WRK_BODIES": str(bodies_file), "VOC_WRK_PATH": path, "VOC_WRK_PREFIX": prefix,
+               **extra_env}
         command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "60s",
                    "-s", str(SCRIPT), base]
         finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 120)
@@ -54,4 +74,8 @@ def parse(stdout: str, stderr: str = "", returncode: int = 0) -> dict:
             "p95_ms": round(summary["p95_ms"], 1), "p99_ms": round(summary["p99_ms"], 1),
             "requests_per_s": round(summary["requests"] / seconds, 1) if seconds > 0 else 0.0,
             "statuses": {int(code): count for code, count in summary["statuses"].items()},
-            "socket_errors": summary["socket_errors"], "driver": "wrk"}
+            "socket_errors": summary["socket_errors"], "driver": "wrk",
+            **{key: round(summary[key], 4 if key == "late_over_1ms" else 2) for key in LATENESS if key in summary}}
+
+
+LATENESS = ("late_p50_ms", "late_p99_ms", "late_max_ms", "late_over_1ms")

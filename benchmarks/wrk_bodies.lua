@@ -2,6 +2,14 @@
 -- line) to VOC_WRK_PATH in turn. Every "@@ID@@" in a body becomes VOC_WRK_PREFIX-<request number>,
 -- so no two requests share a message id. At the end, one JSON line on stdout: requests, seconds,
 -- latency percentiles in ms, socket errors and the count of each HTTP status.
+--
+-- With VOC_WRK_RATE set (requests per second), the requests go out on a clock instead of as
+-- fast as answers come back: request k is due at start + k / rate, and a free connection
+-- waits until the next due time before sending it (an open loop, as long as a connection is
+-- free when a request falls due). wrk times each request from the moment it was sent; how
+-- late each was sent after its due time is reported too (lateness percentiles in ms and the
+-- share sent more than 1 ms late), so that a run in which requests waited for a connection
+-- shows it.
 
 local bodies, counter = {}, 0
 local prefix = os.getenv("VOC_WRK_PREFIX") or "wrk"
@@ -22,6 +30,34 @@ function request()
   return wrk.format(nil, nil, nil, body)
 end
 
+local rate = tonumber(os.getenv("VOC_WRK_RATE") or "")
+lateness = {}
+
+if rate then
+  local ffi = require("ffi")
+  ffi.cdef[[
+    typedef struct { long tv_sec; long tv_nsec; } voc_timespec;
+    int clock_gettime(int clk_id, voc_timespec *tp);
+  ]]
+  local clock, CLOCK_MONOTONIC = ffi.new("voc_timespec"), 1
+  local function now()
+    ffi.C.clock_gettime(CLOCK_MONOTONIC, clock)
+    return tonumber(clock.tv_sec) + tonumber(clock.tv_nsec) * 1e-9
+  end
+  local start, claimed = nil, 0
+
+  -- wrk asks, just before sending each request, how many ms the connection should wait first:
+  -- until the request's due time, or not at all when that has passed (then it goes out late)
+  function delay()
+    local t = now()
+    start = start or t
+    local due = start + claimed / rate
+    claimed = claimed + 1
+    lateness[#lateness + 1] = math.max(0, t - due) * 1000
+    return math.max(0, math.floor((due - t) * 1000 + 0.5))
+  end
+end
+
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
@@ -39,9 +75,19 @@ function done(summary, latency, requests)
   end
   local parts = {}
   for status, n in pairs(counts) do parts[#parts + 1] = string.format('"%d": %d', status, n) end
+  local late = {}
+  for _, thread in ipairs(threads) do
+    for _, ms in ipairs(thread:get("lateness")) do late[#late + 1] = ms end
+  end
+  table.sort(late)
+  local function at(q) return #late > 0 and late[math.max(1, math.ceil(q * #late))] or 0 end
+  local over = 0
+  for _, ms in ipairs(late) do if ms > 1 then over = over + 1 end end
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
   io.write(string.format(
-    '{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "socket_errors": %d, "statuses": {%s}}\n',
+    '{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "socket_errors": %d, ' ..
+    '"statuses": {%s}, "late_p50_ms": %.2f, "late_p99_ms": %.2f, "late_max_ms": %.2f, "late_over_1ms": %.4f}\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, errors, table.concat(parts, ", ")))
+    latency:percentile(99) / 1000, errors, table.concat(parts, ", "), at(0.5), at(0.99), at(1.0),
+    #late > 0 and over / #late or 0))
 end

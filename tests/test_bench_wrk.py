@@ -50,3 +50,31 @@ print({SUMMARY!r})
     assert row["requests_per_s"] == 79.9 and row["statuses"] == {201: 630, 429: 10}
     with pytest.raises(ValueError, match="no request bodies"):
         wrk.closed_loop("http://127.0.0.1:9", [], 1, "/v1/messages", 1, prefix="x")
+
+
+OPEN_SUMMARY = SUMMARY[:-1] + (', "late_p50_ms": 0.0, "late_p99_ms": 0.41, "late_max_ms": 12.5, '
+                               '"late_over_1ms": 0.00625}')
+
+
+def test_open_loop_summary_keeps_how_late_requests_went_out():
+    row = wrk.parse(OPEN_SUMMARY + "\n")
+    assert row["late_p99_ms"] == 0.41 and row["late_max_ms"] == 12.5 and row["late_over_1ms"] == 0.0063
+    assert row["p99_ms"] == 21.1
+
+
+def test_open_loop_passes_the_rate_to_the_script(tmp_path, monkeypatch):
+    record = tmp_path / "record.json"
+    fake = tmp_path / "wrk"
+    fake.write_text(f"""#!{sys.executable}
+import json, os, sys
+json.dump({{"argv": sys.argv[1:], "rate": os.environ.get("VOC_WRK_RATE")}}, open({str(record)!r}, "w"))
+print({OPEN_SUMMARY!r})
+""")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    row = wrk.open_loop("http://127.0.0.1:9", [{"id": wrk.ID, "text": "Где заказ?"}], 42.5, 10, prefix="half")
+    seen = json.loads(record.read_text())
+    assert float(seen["rate"]) == 42.5 and seen["argv"][:3] == ["-t1", "-c64", "-d10s"]
+    assert row["offered_per_s"] == 42.5 and row["late_max_ms"] == 12.5
+    with pytest.raises(ValueError, match="rate_per_s"):
+        wrk.open_loop("http://127.0.0.1:9", [{"id": wrk.ID}], 0, 1, prefix="x")
