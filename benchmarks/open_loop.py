@@ -86,7 +86,8 @@ async def readable(base: str, ids: list[str], concurrency: int = 16) -> dict:
 def summarise_overload(row: dict, read_back: dict) -> dict:
     """Counts of 2xx / 429 / 5xx / other for an overload run, with the read-back check."""
     counts = {"2xx": 0, "429": 0, "5xx": 0, "other": 0}
-    for status, number in row["statuses"].items():
+    for code, number in row["statuses"].items():
+        status = str(code)  # the httpx client keys by text, wrk by number
         if status.isdigit() and 200 <= int(status) < 300:
             counts["2xx"] += number
         elif status == "429":

@@ -34,15 +34,23 @@ def closed_loop(base: str, bodies: list[dict], connections: int, path: str, seco
 
 
 def open_loop(base: str, bodies: list[dict], rate_per_s: float, seconds: float, prefix: str,
-              connections: int = 64, path: str = "/v1/messages") -> dict:
+              connections: int = 64, path: str = "/v1/messages", keep_accepted: bool = False) -> dict:
     """``bodies`` POSTed on a clock, ``rate_per_s`` a second, over up to ``connections`` connections.
 
     Each request is timed from the moment it was sent; ``late_*`` say how long after its due
     time it went out (it waits when every connection is busy), so a run whose latencies
-    leave out queueing in the client shows it in ``late_p99_ms``."""
+    leave out queueing in the client shows it in ``late_p99_ms``. With ``keep_accepted`` the
+    row also lists the message ids of the 2xx answers (``accepted_ids``)."""
     if rate_per_s <= 0:
         raise ValueError(f"rate_per_s must be positive, got {rate_per_s}")
-    row = _run(base, bodies, connections, path, seconds, prefix, {"VOC_WRK_RATE": repr(float(rate_per_s))})
+    with tempfile.TemporaryDirectory() as folder:
+        accepted = Path(folder) / "accepted.txt"
+        extra = {"VOC_WRK_RATE": repr(float(rate_per_s))}
+        if keep_accepted:
+            extra["VOC_WRK_ACCEPTED"] = str(accepted)
+        row = _run(base, bodies, connections, path, seconds, prefix, extra)
+        if keep_accepted:
+            row["accepted_ids"] = accepted.read_text(encoding="utf-8").splitlines()
     row["offered_per_s"] = round(rate_per_s, 1)
     return row
 

@@ -58,8 +58,16 @@ if rate then
   end
 end
 
+-- With VOC_WRK_ACCEPTED set (a file path), the message id of every 2xx answer (the answer's
+-- first field) is kept and written there at the end, one per line, to be read back later.
+local accepted_file = os.getenv("VOC_WRK_ACCEPTED")
+accepted = {}
+
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  if accepted_file and status >= 200 and status < 300 then
+    accepted[#accepted + 1] = body:match('^{"id":"([^"]*)"') or ""
+  end
 end
 
 local threads = {}
@@ -83,6 +91,13 @@ function done(summary, latency, requests)
   local function at(q) return #late > 0 and late[math.max(1, math.ceil(q * #late))] or 0 end
   local over = 0
   for _, ms in ipairs(late) do if ms > 1 then over = over + 1 end end
+  if accepted_file then
+    local out = assert(io.open(accepted_file, "w"))
+    for _, thread in ipairs(threads) do
+      for _, id in ipairs(thread:get("accepted")) do out:write(id, "\n") end
+    end
+    out:close()
+  end
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
   io.write(string.format(
     '{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "socket_errors": %d, ' ..

@@ -78,3 +78,16 @@ print({OPEN_SUMMARY!r})
     assert row["offered_per_s"] == 42.5 and row["late_max_ms"] == 12.5
     with pytest.raises(ValueError, match="rate_per_s"):
         wrk.open_loop("http://127.0.0.1:9", [{"id": wrk.ID}], 0, 1, prefix="x")
+
+
+def test_open_loop_returns_the_accepted_ids_wrk_wrote(tmp_path, monkeypatch):
+    fake = tmp_path / "wrk"
+    fake.write_text(f"""#!{sys.executable}
+import os
+open(os.environ["VOC_WRK_ACCEPTED"], "w").write("over-1\\nover-7\\n")
+print({OPEN_SUMMARY!r})
+""")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    row = wrk.open_loop("http://127.0.0.1:9", [{"id": wrk.ID}], 500, 2, prefix="over", keep_accepted=True)
+    assert row["accepted_ids"] == ["over-1", "over-7"]

@@ -14,7 +14,7 @@ function wrk.format(method, path, headers, body) return wrk.method .. " " .. wrk
 """
 
 
-def load_script(monkeypatch, tmp_path, rate: float | None):
+def load_script(monkeypatch, tmp_path, rate: float | None, accepted=None):
     bodies = tmp_path / "bodies.jsonl"
     bodies.write_text(json.dumps({"id": wrk.ID, "text": "Курьер опоздал"}, ensure_ascii=False) + "\n",
                       encoding="utf-8")
@@ -25,6 +25,10 @@ def load_script(monkeypatch, tmp_path, rate: float | None):
         monkeypatch.delenv("VOC_WRK_RATE", raising=False)
     else:
         monkeypatch.setenv("VOC_WRK_RATE", str(rate))
+    if accepted is None:
+        monkeypatch.delenv("VOC_WRK_ACCEPTED", raising=False)
+    else:
+        monkeypatch.setenv("VOC_WRK_ACCEPTED", str(accepted))
     lua = luajit.LuaRuntime()
     lua.execute(WRK_TABLE)
     lua.execute(wrk.SCRIPT.read_text(encoding="utf-8"))
@@ -65,3 +69,23 @@ def test_requests_are_held_until_due_and_late_ones_are_counted(monkeypatch, tmp_
     assert 100 <= row["late_max_ms"] <= 1000
     assert row["late_p50_ms"] < 5 and row["late_over_1ms"] == pytest.approx(1 / 6, abs=0.01)
     assert row["statuses"] == {} and row["requests"] == 3
+
+
+def test_ids_of_accepted_messages_are_written_for_the_read_back(monkeypatch, tmp_path):
+    accepted = tmp_path / "accepted.txt"
+    lua = load_script(monkeypatch, tmp_path, rate=50.0, accepted=accepted)
+    response = lua.globals().response
+    response(201, lua.table(), '{"id":"over-1","text":"Курьер опоздал","channel":"chat"}')
+    response(429, lua.table(), '{"detail":"too many requests in flight"}')
+    response(200, lua.table(), '{"id":"over-2","text":"Где заказ?"}')
+    response(503, lua.table(), '{"id":"over-3"}')
+    row = summary_line(lua)
+    assert accepted.read_text(encoding="utf-8").splitlines() == ["over-1", "over-2"]
+    assert row["statuses"] == {201: 1, 200: 1, 429: 1, 503: 1}
+
+
+def test_closed_loop_keeps_no_ids(monkeypatch, tmp_path):
+    lua = load_script(monkeypatch, tmp_path, rate=None)
+    lua.globals().response(201, lua.table(), '{"id":"s-1"}')
+    summary_line(lua)
+    assert len(lua.globals().accepted) == 0 and not (tmp_path / "accepted.txt").exists()
