@@ -61,24 +61,36 @@ async def open_loop(base: str, make_payload: Callable[[int], dict], rate_per_s: 
     }
 
 
-async def readable(base: str, ids: list[str], concurrency: int = 16) -> dict:
-    """How many of `ids` GET /v1/messages/{id} returns (every accepted message must be stored)."""
+async def readable(base: str, ids: list[str], concurrency: int = 16, patience_s: float = 60.0,
+                   transport=None) -> dict:
+    """How many of `ids` GET /v1/messages/{id} returns (every accepted message must be stored).
+
+    Right after an overload the service may still be finishing accepted work and answer 429;
+    the read-back then waits as its Retry-After says and asks again, for up to `patience_s`."""
     import httpx
 
     found = missing = 0
     queue = list(ids)
+    deadline = time.perf_counter() + patience_s
+
+    async def fetch(client: httpx.AsyncClient, message_id: str) -> httpx.Response:
+        while True:
+            response = await client.get(f"/v1/messages/{message_id}")
+            if response.status_code != 429 or time.perf_counter() > deadline:
+                return response
+            await asyncio.sleep(min(float(response.headers.get("Retry-After", "1")), 1.0))
 
     async def worker(client: httpx.AsyncClient) -> None:
         nonlocal found, missing
         while queue:
             message_id = queue.pop()
-            response = await client.get(f"/v1/messages/{message_id}")
+            response = await fetch(client, message_id)
             if response.status_code == 200 and response.json().get("id") == message_id:
                 found += 1
             else:
                 missing += 1
 
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=60, transport=transport) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     return {"checked": len(ids), "readable": found, "missing": missing}
 
