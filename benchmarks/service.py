@@ -16,7 +16,9 @@ measured in this process just before and just after each of them, and
 ``vs_embedder_bracketed`` compares the run with the mean of the two. Then each of those two
 loads alternates with the embedder in short slices (``--pairs`` times: yardstick, load,
 yardstick, load, …) and ``paired`` reports every slice's ratio against the yardstick slices
-on either side of it, and their median.
+on either side of it, and their median. One client's calls alternate the same way with the
+in-process embedding of one text at a time, and ``paired`` of ``single x1`` reports what a
+call adds beyond that embedding in each slice, and the median.
 
 Then two open-loop runs (requests on a clock, latency from the moment each was due): at
 half the saturation throughput (the p99 target), and at ten times it (overload: every call
@@ -149,6 +151,17 @@ class Yardstick:
     def texts_per_s(self) -> float:
         return per_second(self.embedder.embed, self.texts)
 
+    def single_p50_ms(self, seconds: float) -> float:
+        """p50 of embedding one text at a time, texts in turn, for ``seconds``."""
+        latencies = []
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            text = self.texts[len(latencies) % len(self.texts)]
+            start = time.perf_counter()
+            self.embedder.embed([text])
+            latencies.append((time.perf_counter() - start) * 1000)
+        return round(statistics.median(latencies), 2)
+
     def bracket(self, run: Callable[[], dict], settle_s: float = SETTLE_S) -> dict:
         """``run()``'s row with the embedder's rate just before and just after it (once the calls
         still in flight when the client stopped have been answered)."""
@@ -249,6 +262,8 @@ def closed_loops(base: str, driver: str, count: int, seconds: float, yardstick: 
         rows["single x32"]["paired"] = alternate(yardstick, lambda secs, tag: run_singles(32, secs, tag), 1, pairs,
                                                  slice_s)
         rows["batch32 x1"]["paired"] = alternate(yardstick, run_batches, 32, pairs, slice_s)
+        rows["single x1"]["paired"] = alternate_one_client(yardstick, lambda secs, tag: run_singles(1, secs, tag),
+                                                           pairs, slice_s)
     return rows
 
 
@@ -285,6 +300,25 @@ def alternate(yardstick: Yardstick, run: Callable[[float, str], dict], per_call:
     return {"ratios": ratios, "median": round(statistics.median(ratios), 2), "slice_s": slice_s}
 
 
+def alternate_one_client(yardstick: Yardstick, run: Callable[[float, str], dict], pairs: int, slice_s: float,
+                         settle_s: float = SETTLE_S) -> dict:
+    """One client's p50 against the embedding of one text alone, in alternating slices
+    (E C E C … E): each client slice's p50 minus the mean of the in-process p50s on either
+    side of it is what the rest of a call (analysis, store, HTTP) adds at that moment."""
+    before = yardstick.single_p50_ms(slice_s / 2)
+    beyond, client_p50 = [], []
+    for index in range(pairs):
+        row = run(slice_s, f"e{index}")
+        time.sleep(settle_s)
+        after = yardstick.single_p50_ms(slice_s / 2)
+        client_p50.append(row["p50_ms"])
+        beyond.append(round(row["p50_ms"] - statistics.mean((before, after)), 2))
+        before = after
+    return {"p50_ms": client_p50, "beyond_embedding_ms": beyond,
+            "median_p50_ms": round(statistics.median(client_p50), 2),
+            "median_beyond_embedding_ms": round(statistics.median(beyond), 2), "slice_s": slice_s}
+
+
 def print_report(rows: dict, library: dict) -> None:
     print(f"{'load':<20}{'driver':>7}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'msg/s':>8}{'vs emb':>8}{'vs lib':>8}"
           f"{'vs brk':>8}{'bracket':>14}  statuses")
@@ -294,7 +328,12 @@ def print_report(rows: dict, library: dict) -> None:
               f"{row.get('vs_library_batch32', ''):>8}{row.get('vs_embedder_bracketed', ''):>8}"
               f"{'/'.join(map(str, row.get('embedder_bracket', []))):>14}  {row['statuses']}")
     for name, row in rows.items():
-        if "paired" in row:
+        if "paired" in row and "beyond_embedding_ms" in row["paired"]:
+            paired = row["paired"]
+            print(f"{name}, alternated with the in-process embedding of one text in {paired['slice_s']:.0f} s slices: "
+                  f"p50 median {paired['median_p50_ms']} ms ({paired['p50_ms']}), beyond the embedding median "
+                  f"{paired['median_beyond_embedding_ms']} ms ({paired['beyond_embedding_ms']})")
+        elif "paired" in row:
             paired = row["paired"]
             print(f"{name}, alternated with the embedder in {paired['slice_s']:.0f} s slices: median "
                   f"{paired['median']} of its batch-32 rate (each pair: {paired['ratios']})")
