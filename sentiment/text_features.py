@@ -6,7 +6,8 @@ of columns; each block is weighted by sublinear TF-IDF and scaled to unit length
 Only columns seen in at least ``min_df`` training messages are kept, so the stored
 state is a list of kept columns and their IDF — plain arrays, no vocabulary, no pickles.
 Scoring hashes the character n-grams word by word and keeps them for the words seen
-recently (the counts are exactly the vectorizer's, about 3.5× faster per message).
+recently (the counts are exactly the vectorizer's, about 3.5× faster per message); the word
+n-grams' columns are kept the same way, term by term.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ _MENTION = re.compile(r"@\w+")
 _HASHTAG = re.compile(r"#(\w+)")
 _REPEATED = re.compile(r"(\w)\1{2,}")
 _WORD_TOKEN = r"(?u)\b\w+\b|[!?]+|[()]+"
+_TOKENS = re.compile(_WORD_TOKEN)
 BLOCKS = ("word", "char")
 WORD_CACHE_SIZE = 50_000  # words whose character n-grams are kept hashed (emptied when full)
+TERM_CACHE_SIZE = 100_000  # word 1–2-grams whose column is kept (emptied when full)
+_INT32_MIN = -(2**31)
 
 
 def normalise_message(text: str) -> str:
@@ -49,6 +53,8 @@ class HashedNgrams:
     _hasher: Any = field(default=None, init=False, repr=False, compare=False)
     _word_columns: dict[str, tuple[np.ndarray, np.ndarray]] = field(
         default_factory=dict, init=False, repr=False, compare=False)  # word -> its char n-gram columns and counts
+    _term_columns: dict[str, int] = field(
+        default_factory=dict, init=False, repr=False, compare=False)  # word 1–2-gram -> its column
     _cache_lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
@@ -104,13 +110,12 @@ class HashedNgrams:
         count = len(texts)
         out = np.zeros((count, weights.shape[1]), dtype=np.float64)
         offsets = {"word": 0, "char": self.word_columns}
-        for block, (vectorizer, column_weights) in self._prepare().items():
+        normalised = [normalise_message(text) for text in texts]
+        for block, (_, column_weights) in self._prepare().items():
             if block == "char":
-                rows, columns, values = self._char_entries(texts)
+                rows, columns, values = self._char_entries(normalised, normalised=True)
             else:
-                counts = vectorizer.transform(list(texts))
-                rows = np.repeat(np.arange(count), np.diff(counts.indptr))
-                columns, values = counts.indices, counts.data
+                rows, columns, values = self._word_entries(normalised)
             values = (1 + np.log(values)) * column_weights[columns]
             norms = np.sqrt(np.bincount(rows, weights=values.astype(np.float64) ** 2, minlength=count))
             scaled = values / np.where(norms > 0, norms, 1.0)[rows]
@@ -126,7 +131,45 @@ class HashedNgrams:
         rows, columns, values = self._char_entries(texts)
         return sparse.csr_matrix((values, (rows, columns)), shape=(len(texts), self.char_columns), dtype=np.float32)
 
-    def _char_entries(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _word_entries(self, normalised: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The word block's raw counts, exactly as its vectorizer gives them, as (row, column,
+        count) entries with one entry per row and column, for already normalised texts.
+
+        The vectorizer's tokens and their 2-grams are hashed as it hashes them (MurmurHash3 of
+        the UTF-8 bytes, seed 0, the absolute value modulo the columns); the column of each
+        term is kept for the terms seen most recently.
+        """
+        from sklearn.utils import murmurhash3_32
+
+        columns_of: list[list[int]] = []
+        with self._cache_lock:
+            cache = self._term_columns
+            for text in normalised:
+                tokens = _TOKENS.findall(text)
+                terms = tokens + [f"{first} {second}" for first, second in zip(tokens, tokens[1:])]
+                if len(cache) + len(terms) > TERM_CACHE_SIZE:
+                    cache.clear()
+                row = []
+                for term in terms:
+                    column = cache.get(term)
+                    if column is None:
+                        hashed = murmurhash3_32(term, seed=0)
+                        column = ((2**31 - 1 - (self.word_columns - 1)) if hashed == _INT32_MIN
+                                  else abs(hashed)) % self.word_columns
+                        cache[term] = column
+                    row.append(column)
+                columns_of.append(row)
+        lengths = [len(row) for row in columns_of]
+        if not sum(lengths):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        rows = np.repeat(np.arange(len(normalised), dtype=np.int64), lengths)
+        keys = rows * self.word_columns + np.fromiter((c for row in columns_of for c in row), dtype=np.int64,
+                                                      count=len(rows))
+        unique, counts = np.unique(keys, return_counts=True)
+        return unique // self.word_columns, unique % self.word_columns, counts.astype(np.float32)
+
+    def _char_entries(self, texts: Sequence[str], normalised: bool = False
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The character block's raw counts, exactly as its vectorizer gives them, as (row,
         column, count) entries with one entry per row and column; built from each word's
         hashed n-grams, which are kept for the words seen most recently.
@@ -134,7 +177,7 @@ class HashedNgrams:
         Character n-grams never cross a word boundary, so a text's counts are the sums of its
         words' counts; words repeat across messages, so most are hashed once.
         """
-        words_of = [normalise_message(text).split() for text in texts]
+        words_of = [(text if normalised else normalise_message(text)).split() for text in texts]
         with self._cache_lock:
             cache = self._word_columns
             new = list({word for words in words_of for word in words if word not in cache})

@@ -178,6 +178,23 @@ def test_character_ngrams_from_the_word_cache_equal_the_vectorizer_exactly(monke
     assert whole.shape == (len(texts), features.width) and np.isfinite(whole.data).all()
 
 
+def test_word_ngrams_from_the_term_cache_equal_the_vectorizer_exactly(monkeypatch):
+    import sentiment.text_features as text_features
+
+    texts = ["Курьер опоздал, заказ холодный!!! ((", "курьер курьер курьер опоздал", "", "   ", "?!", "Оооочень ёлка",
+             "@user спасибо http://x.ru #доставка", "два\u00a0слова", "😀 emoji ok :)", "слово " * 60,
+             "don't stop", "Курьер опоздал, заказ холодный!!! (("]
+    features = HashedNgrams(min_df=1).fit(texts)
+    vectorizer, _ = features._prepare()["word"]
+    expected = vectorizer.transform(texts).tocoo()
+    expected = sorted(zip(expected.row.tolist(), expected.col.tolist(), expected.data.tolist()))
+    monkeypatch.setattr(text_features, "TERM_CACHE_SIZE", 8)  # forces the cache to empty and refill
+    for _ in range(2):  # cold, then from the cache
+        rows, columns, counts = features._word_entries([normalise_message(text) for text in texts])
+        assert sorted(zip(rows.tolist(), columns.tolist(), counts.tolist())) == expected
+    assert 0 < len(features._term_columns) <= 8 + 2 * 60
+
+
 def test_projecting_texts_onto_weights_equals_the_feature_matrix_times_them():
     texts = ["Курьер опоздал, заказ холодный!!!", "курьер вежливый и быстрый", "", "   ", "😀", "Оооочень ёлка",
              "@user спасибо http://x.ru #доставка", "ok ok ok ok", "слово, которого не было в обучении"]
