@@ -41,3 +41,15 @@ def test_out_of_scope_message_is_unknown_not_forced(zero_shot, embedder):
 def test_threshold_is_calibrated_per_model(zero_shot, built_models_dir):
     other = ZeroShotTopics(load_taxonomy(), load_embedder("use-multilingual", built_models_dir))
     assert abs(other.threshold - zero_shot.threshold) > 0.02
+
+
+def test_topic_scores_are_each_topics_best_phrase_similarity(zero_shot, embedder):
+    import numpy as np
+
+    texts = ["Курьер опоздал на три часа", "Где мой возврат?", "Промокод не работает", "ок"]
+    vectors = embedder.embed(texts)
+    similarity = vectors @ zero_shot.phrase_vectors.T
+    expected = np.array([[similarity[row, zero_shot.phrase_topic == topic].max()
+                          for topic in range(len(zero_shot.taxonomy.topics))] for row in range(len(texts))])
+    assert np.allclose(zero_shot.scores(vectors), expected, atol=1e-6)
+    assert zero_shot.scores(vectors[:0]).shape == (0, len(zero_shot.taxonomy.topics))

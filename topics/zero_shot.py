@@ -34,17 +34,18 @@ class ZeroShotTopics:
                     phrases.append(phrase)
                     owners.append(index)
         self.phrase_vectors = embedder.embed(phrases)
-        self.phrase_topic = np.array(owners)
+        self.phrase_topic = np.array(owners, dtype=np.int64)  # phrases grouped by topic, in taxonomy order
+        # the topics that have phrases, and where each one's phrases start
+        self._topics_with_phrases, self._phrase_starts = np.unique(self.phrase_topic, return_index=True)
         self.threshold, self.temperature = self._calibrate(unknown_quantile)
 
     def scores(self, vectors: np.ndarray) -> np.ndarray:
-        """Best similarity of each message to each topic: ``[messages, topics]``."""
-        similarity = vectors @ self.phrase_vectors.T
+        """Best similarity of each message to each topic: ``[messages, topics]`` (-1 for a topic
+        without phrases)."""
         result = np.full((len(vectors), len(self.taxonomy.topics)), -1.0, dtype=np.float32)
-        for topic in range(len(self.taxonomy.topics)):
-            columns = self.phrase_topic == topic
-            if columns.any():
-                result[:, topic] = similarity[:, columns].max(axis=1)
+        if len(self._phrase_starts) and len(vectors):
+            similarity = vectors @ self.phrase_vectors.T
+            result[:, self._topics_with_phrases] = np.maximum.reduceat(similarity, self._phrase_starts, axis=1)
         return result
 
     def _calibrate(self, quantile: float) -> tuple[float, float]:
