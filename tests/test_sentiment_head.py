@@ -158,41 +158,33 @@ def test_shipped_heads_are_small_versioned_and_documented(model):
     assert head.probabilities(np.zeros((1, dim), dtype=np.float32), ["ok"]).shape == (1, 3)
 
 
-def test_character_ngrams_from_the_word_cache_equal_the_vectorizer_exactly(monkeypatch):
+CACHE_TEXTS = ["Курьер опоздал, заказ холодный!!! ((", "курьер   вежливый\tи быстрый", "", "   ", "a", "?!",
+               "Оооочень ёлка", "@user спасибо http://x.ru #доставка", "два\u00a0слова через nbsp", "😀 emoji ok :)",
+               "x" * 300, "слово " * 60, "don't stop", "курьер курьер курьер опоздал",
+               "Курьер опоздал, заказ холодный!!! (("]
+
+
+@pytest.mark.parametrize(("block", "cache_size", "cache"), [("char", "WORD_CACHE_SIZE", "_word_columns"),
+                                                            ("word", "TERM_CACHE_SIZE", "_term_columns")])
+def test_ngrams_from_the_scoring_caches_equal_the_vectorizer_exactly(monkeypatch, block, cache_size, cache):
+    """Scoring counts each block's n-grams from a cache (words' character n-grams, terms' columns)."""
     import sentiment.text_features as text_features
 
-    texts = ["Курьер опоздал, заказ холодный!!!", "курьер   вежливый\tи быстрый", "", "   ", "a", "Оооочень ёлка",
-             "@user спасибо http://x.ru #доставка", "два\u00a0слова через nbsp", "😀 emoji ok", "x" * 300,
-             "Курьер опоздал, заказ холодный!!!", "ok ok ok ok"]
-    features = HashedNgrams(min_df=1).fit(texts)
-    vectorizer, _ = features._prepare()["char"]
-    expected = vectorizer.transform(texts).tocsr()
-    monkeypatch.setattr(text_features, "WORD_CACHE_SIZE", 8)  # forces the cache to empty and refill
-    for _ in range(2):  # cold, then from the cache
-        got = features._char_counts(texts)
-        assert got.shape == expected.shape
-        assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
-        assert (got.data == expected.data).all()
-    assert len(features._word_columns) <= 8 + len(set(" ".join(texts).split()))
-    whole = features.transform(texts)
-    assert whole.shape == (len(texts), features.width) and np.isfinite(whole.data).all()
-
-
-def test_word_ngrams_from_the_term_cache_equal_the_vectorizer_exactly(monkeypatch):
-    import sentiment.text_features as text_features
-
-    texts = ["Курьер опоздал, заказ холодный!!! ((", "курьер курьер курьер опоздал", "", "   ", "?!", "Оооочень ёлка",
-             "@user спасибо http://x.ru #доставка", "два\u00a0слова", "😀 emoji ok :)", "слово " * 60,
-             "don't stop", "Курьер опоздал, заказ холодный!!! (("]
-    features = HashedNgrams(min_df=1).fit(texts)
-    vectorizer, _ = features._prepare()["word"]
-    expected = vectorizer.transform(texts).tocoo()
+    features = HashedNgrams(min_df=1).fit(CACHE_TEXTS)
+    vectorizer, _ = features._prepare()[block]
+    expected = vectorizer.transform(CACHE_TEXTS).tocoo()
     expected = sorted(zip(expected.row.tolist(), expected.col.tolist(), expected.data.tolist()))
-    monkeypatch.setattr(text_features, "TERM_CACHE_SIZE", 8)  # forces the cache to empty and refill
+    monkeypatch.setattr(text_features, cache_size, 8)  # forces the cache to empty and refill
+    normalised = [normalise_message(text) for text in CACHE_TEXTS]
     for _ in range(2):  # cold, then from the cache
-        rows, columns, counts = features._word_entries([normalise_message(text) for text in texts])
+        if block == "char":
+            rows, columns, counts = features._char_entries(CACHE_TEXTS)
+        else:
+            rows, columns, counts = features._word_entries(normalised)
         assert sorted(zip(rows.tolist(), columns.tolist(), counts.tolist())) == expected
-    assert 0 < len(features._term_columns) <= 8 + 2 * 60
+    assert 0 < len(getattr(features, cache)) <= 8 + 2 * 60
+    whole = features.transform(CACHE_TEXTS)
+    assert whole.shape == (len(CACHE_TEXTS), features.width) and np.isfinite(whole.data).all()
 
 
 def test_projecting_texts_onto_weights_equals_the_feature_matrix_times_them():
