@@ -367,8 +367,9 @@ def main(argv: list[str] | None = None) -> dict:
                         help="closed-loop client: wrk when installed (auto), the httpx client, or both side by side")
     parser.add_argument("--seconds", type=float, help="length of each wrk run (default 8 with --quick, else 20)")
     parser.add_argument("--pairs", type=int,
-                        help="alternate the 32-client and batch loads with the embedder this many times in short "
-                             "slices and report the median ratio (default 5, 2 with --quick; 0 = skip)")
+                        help="alternate the 32-client and batch loads with the embedder, and one client with the "
+                             "embedding of one text, this many times in short slices and report the medians "
+                             "(default 5, 2 with --quick; 0 = skip)")
     args = parser.parse_args(argv)
     if args.pairs is None:
         args.pairs = 2 if args.quick else 5
