@@ -103,6 +103,11 @@ def messages(prefix: str, count: int) -> list[dict]:
             for i, text in enumerate(make_texts(count, seed=zlib.crc32(prefix.encode()) % 1000))]
 
 
+def wrk_singles(prefix: str, count: int) -> list[dict]:
+    """Single-message bodies for wrk, each id a placeholder it makes unique per request."""
+    return [{**message, "id": wrk.ID} for message in messages(prefix, count)]
+
+
 def load_model(model: str):
     """The embedder with the service's settings (and its BLAS thread limit), loaded once for
     the in-process runs and the yardstick."""
@@ -199,9 +204,7 @@ def load_runs(base: str, saturation: Callable[[str], float], quick: bool, driver
 
     before = saturation("before")
     if driver == "wrk":
-        bodies = [{**message, "id": wrk.ID} for message in messages("half", 256)]
-        half = wrk.open_loop(base, bodies, 0.5 * before, seconds_half, prefix="half")
-        half["accepted_ids"] = []
+        half = wrk.open_loop(base, wrk_singles("half", 256), 0.5 * before, seconds_half, prefix="half")
     else:
         half = asyncio.run(open_loop(base, payload("half"), 0.5 * before, seconds_half))
     time.sleep(SETTLE_S)
@@ -210,8 +213,7 @@ def load_runs(base: str, saturation: Callable[[str], float], quick: bool, driver
     half["share_of_saturation"] = round(half["offered_per_s"] / statistics.mean((before, after)), 2)
     rows["open 0.5x sat"] = half
     if driver == "wrk":
-        bodies = [{**message, "id": wrk.ID} for message in messages("over", 256)]
-        over = wrk.open_loop(base, bodies, 10 * after, seconds_over, prefix="over", connections=256,
+        over = wrk.open_loop(base, wrk_singles("over", 256), 10 * after, seconds_over, prefix="over", connections=256,
                              keep_accepted=True)
     else:
         over = asyncio.run(open_loop(base, payload("over"), 10 * after, seconds_over))
@@ -219,7 +221,7 @@ def load_runs(base: str, saturation: Callable[[str], float], quick: bool, driver
     rows["open 10x sat"] = over
     for row in rows.values():
         row["messages_per_s"] = row["offered_per_s"]
-        row.pop("accepted_ids")
+        row.pop("accepted_ids", None)
     return rows
 
 
@@ -237,7 +239,7 @@ def closed_loops(base: str, driver: str, count: int, seconds: float, yardstick: 
     alternated with it in short slices (``paired``)."""
     batches = [{"messages": messages(f"b{i}", 32)} for i in range(max(2, count // 32))]
     templates = [{"messages": [{**m, "id": f"{wrk.ID}-{k}"} for k, m in enumerate(b["messages"])]} for b in batches]
-    singles = [{**message, "id": wrk.ID} for message in messages("w", count)]
+    singles = wrk_singles("w", count)
 
     def run_singles(concurrency: int, secs: float, tag: str) -> dict:
         if driver == "httpx":
@@ -271,7 +273,7 @@ def saturation_probe(base: str, driver: str, count: int, seconds: float) -> Call
     """A function measuring the single-call requests/s of 32 concurrent clients now (the
     service's closed-loop capacity), run for half the closed-loop time (at least 5 s)."""
     secs = max(5.0, seconds / 2)
-    singles = [{**message, "id": wrk.ID} for message in messages("sat", count)]
+    singles = wrk_singles("sat", count)
 
     def measure(tag: str) -> float:
         if driver == "httpx":

@@ -113,7 +113,7 @@ class HashedNgrams:
         normalised = [normalise_message(text) for text in texts]
         for block, (_, column_weights) in self._prepare().items():
             if block == "char":
-                rows, columns, values = self._char_entries(normalised, normalised=True)
+                rows, columns, values = self._char_entries(normalised)
             else:
                 rows, columns, values = self._word_entries(normalised)
             values = (1 + np.log(values)) * column_weights[columns]
@@ -128,7 +128,7 @@ class HashedNgrams:
         """The character block's raw counts as a sparse matrix (see :meth:`_char_entries`)."""
         from scipy import sparse
 
-        rows, columns, values = self._char_entries(texts)
+        rows, columns, values = self._char_entries([normalise_message(text) for text in texts])
         return sparse.csr_matrix((values, (rows, columns)), shape=(len(texts), self.char_columns), dtype=np.float32)
 
     def _word_entries(self, normalised: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -159,25 +159,19 @@ class HashedNgrams:
                         cache[term] = column
                     row.append(column)
                 columns_of.append(row)
-        lengths = [len(row) for row in columns_of]
-        if not sum(lengths):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        rows = np.repeat(np.arange(len(normalised), dtype=np.int64), lengths)
-        keys = rows * self.word_columns + np.fromiter((c for row in columns_of for c in row), dtype=np.int64,
-                                                      count=len(rows))
-        unique, counts = np.unique(keys, return_counts=True)
-        return unique // self.word_columns, unique % self.word_columns, counts.astype(np.float32)
+        columns = np.fromiter((c for row in columns_of for c in row), dtype=np.int64)
+        return _summed([len(row) for row in columns_of], columns, np.ones(len(columns)), self.word_columns)
 
-    def _char_entries(self, texts: Sequence[str], normalised: bool = False
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _char_entries(self, normalised: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The character block's raw counts, exactly as its vectorizer gives them, as (row,
-        column, count) entries with one entry per row and column; built from each word's
-        hashed n-grams, which are kept for the words seen most recently.
+        column, count) entries with one entry per row and column, for already normalised
+        texts; built from each word's hashed n-grams, which are kept for the words seen most
+        recently.
 
         Character n-grams never cross a word boundary, so a text's counts are the sums of its
         words' counts; words repeat across messages, so most are hashed once.
         """
-        words_of = [(text if normalised else normalise_message(text)).split() for text in texts]
+        words_of = [text.split() for text in normalised]
         with self._cache_lock:
             cache = self._word_columns
             new = list({word for words in words_of for word in words if word not in cache})
@@ -191,13 +185,10 @@ class HashedNgrams:
             pieces = [[cache[word] for word in words] for words in words_of]
         flat = [piece for row in pieces for piece in row]
         if not flat:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        lengths = [sum(len(columns) for columns, _ in row) for row in pieces]
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-        keys = rows * self.char_columns + np.concatenate([c for c, _ in flat])
-        unique, inverse = np.unique(keys, return_inverse=True)
-        counts = np.bincount(inverse, weights=np.concatenate([v for _, v in flat])).astype(np.float32)
-        return unique // self.char_columns, unique % self.char_columns, counts
+            return _summed([0] * len(normalised), np.zeros(0, dtype=np.int64), np.zeros(0), self.char_columns)
+        return _summed([sum(len(columns) for columns, _ in row) for row in pieces],
+                       np.concatenate([c for c, _ in flat]).astype(np.int64), np.concatenate([v for _, v in flat]),
+                       self.char_columns)
 
     def _word_hasher(self):
         """The character vectorizer for single, already normalised words."""
@@ -246,3 +237,13 @@ class HashedNgrams:
             features.kept[block], features.idf[block] = kept.astype(np.int64), idf
         features._prepare()
         return features
+
+
+def _summed(lengths: Sequence[int], columns: np.ndarray, values: np.ndarray, width: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, sum) entries, one per row and column, rows ascending, from each row's
+    ``lengths[row]`` consecutive (column, value) pieces."""
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    unique, inverse = np.unique(rows * width + columns, return_inverse=True)
+    sums = np.bincount(inverse, weights=values, minlength=len(unique)).astype(np.float32)
+    return unique // width, unique % width, sums

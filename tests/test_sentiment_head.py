@@ -177,10 +177,8 @@ def test_ngrams_from_the_scoring_caches_equal_the_vectorizer_exactly(monkeypatch
     monkeypatch.setattr(text_features, cache_size, 8)  # forces the cache to empty and refill
     normalised = [normalise_message(text) for text in CACHE_TEXTS]
     for _ in range(2):  # cold, then from the cache
-        if block == "char":
-            rows, columns, counts = features._char_entries(CACHE_TEXTS)
-        else:
-            rows, columns, counts = features._word_entries(normalised)
+        entries = features._char_entries if block == "char" else features._word_entries
+        rows, columns, counts = entries(normalised)
         assert sorted(zip(rows.tolist(), columns.tolist(), counts.tolist())) == expected
     assert 0 < len(getattr(features, cache)) <= 8 + 2 * 60
     whole = features.transform(CACHE_TEXTS)
