@@ -29,7 +29,7 @@ class IndexSpec:
 class Page:
     """Points as parallel lists: UUID ids, payloads, a float32 matrix of vectors, scores."""
 
-    ids: list[str]
+    ids: Sequence[str]
     payloads: list[dict[str, Any]]
     vectors: np.ndarray | None = None
     scores: list[float] | None = None

@@ -52,13 +52,36 @@ def to_filter(conditions: Conditions) -> qe.Filter | None:
     return qe.Filter(must=must)
 
 
+class _PointIds(Sequence[str]):
+    """The records' point ids as strings, formatted on first use: a scan that only needs the
+    payloads (the caller's ids are there) does not pay for building a UUID per point."""
+
+    def __init__(self, records: Sequence[Any]) -> None:
+        self._records = records
+        self._ids: list[str] | None = None
+
+    def _all(self) -> list[str]:
+        if self._ids is None:
+            self._ids = [str(r.id) for r in self._records]
+        return self._ids
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+
 def _page(records: Sequence[Any], with_vectors: bool, dimension: int, scored: bool = False) -> Page:
     vectors = None
     if with_vectors:
         flat = chain.from_iterable(r.vector for r in records)
         vectors = np.fromiter(flat, dtype=np.float32, count=len(records) * dimension).reshape(-1, dimension)
     return Page(
-        [str(r.id) for r in records],
+        _PointIds(records),
         [r.payload or {} for r in records],
         vectors,
         [r.score for r in records] if scored else None,
@@ -89,9 +112,9 @@ class EdgeCollection(Collection):
             self.flush()
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[dict[str, Any]]) -> None:
+        # The binding reads float32 rows as they are, which is cheaper than a list of floats.
         if len(ids) <= _PIPELINE_CHUNK:  # one chunk: nothing to overlap, skip the thread hand-off
-            rows = vectors.tolist()
-            points = [qe.Point(i, row, p) for i, row, p in zip(ids, rows, payloads, strict=True)]
+            points = [qe.Point(i, row, p) for i, row, p in zip(ids, vectors, payloads, strict=True)]
             self._update(qe.UpdateOperation.upsert_points(points), len(points))
             return
         # The engine writes one chunk (without the GIL) while the next one is converted.
@@ -99,7 +122,7 @@ class EdgeCollection(Collection):
         try:
             for start in range(0, len(ids), _PIPELINE_CHUNK):
                 stop = start + _PIPELINE_CHUNK
-                chunk = zip(ids[start:stop], vectors[start:stop].tolist(), payloads[start:stop], strict=True)
+                chunk = zip(ids[start:stop], vectors[start:stop], payloads[start:stop], strict=True)
                 points = [qe.Point(i, row, p) for i, row, p in chunk]
                 if pending is not None:
                     pending.result()
@@ -195,7 +218,11 @@ class EdgeBackend(Backend):
 
     def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec]) -> Collection:
         folder = self.path / name
-        config = qe.EdgeConfig(vectors=_vector_params(dimension, self.quantization), wal_enabled=True)
+        # Payloads are read into memory when the shard opens: a full scan (the nightly job) and
+        # the service's reads then find them there instead of faulting them in page by page.
+        config = qe.EdgeConfig(
+            vectors=_vector_params(dimension, self.quantization), wal_enabled=True, payload_memory=qe.Memory.Cached
+        )
         try:
             if (folder / "edge_config.json").is_file():
                 shard = qe.EdgeShard.load(str(folder), config)

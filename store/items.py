@@ -94,7 +94,7 @@ class ItemTable:
         return matched
 
 
-def _items(page: Page) -> tuple[list[str], list[Item]]:
+def _items(page: Page) -> tuple[Sequence[str], list[Item]]:
     items = []
     for row, payload in enumerate(page.payloads):
         rest = dict(payload)
