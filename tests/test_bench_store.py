@@ -15,6 +15,7 @@ def test_both_placements_are_measured_side_by_side(tmp_path):
         assert row["points"] == 3000 and row["index"]["points"] == 3000
         assert row["source_found_at_10"] >= 0.9  # below the index threshold: an exact scan
         assert row["rss_serving_mb"] > 0 and row["search_p50_ms_reopened"] > 0
+        assert row["iterate_s"] > 0 and row["iterate_s_reopened"] > 0 and row["open_s_reopened"] > 0
     ratio = report["ratios"][0]
     assert ratio["placements"] == "int8 vs none"
     assert ratio["rss_serving_ratio"] == round(rows["embedded/int8"]["rss_serving_mb"]
