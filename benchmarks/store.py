@@ -11,7 +11,8 @@ a near-duplicate query (100 queries: a stored vector plus noise), full iteration
 payload), and peak RSS.
 Then the store is closed and reopened, as a restarted service would: the time to open it,
 RSS after 100 searches ("serving"), and one full iteration of the reopened store (what the
-nightly job reads from the store the service holds open). Local mode builds no index, so its numbers are reported once.
+nightly job reads from the store the service holds open). Local mode builds no index, so
+its numbers are reported once.
 Ratios are embedded/local. ``--quantization int8 none`` runs the embedded backend with each
 vector placement (VOC_STORE_QUANTIZATION) in the same run. ``--search-ef 64 256 512``
 reopens the indexed embedded store once per value (VOC_STORE_SEARCH_EF; 0 = the engine's
@@ -73,17 +74,15 @@ def _vectors(offset: int, count: int):
     return np.random.default_rng(offset).standard_normal((count, DIMENSION), dtype=np.float32)
 
 
-def _iterate(store, size: int, sample=None):
-    """Seconds for one full pass over the messages with vectors, and the highest of the
-    ``sample()`` readings taken after every page (None without ``sample``)."""
-    start, seen, highest = time.perf_counter(), 0, None
+def _iterate(store, size: int, after_page=lambda: None) -> float:
+    """Seconds for one full pass over the messages with vectors; ``after_page()`` runs after
+    every page (the RSS sampling)."""
+    start, seen = time.perf_counter(), 0
     for batch in store.messages.iterate(batch_size=4096):
         seen += len(batch.ids)
-        if sample is not None:
-            reading = sample()
-            highest = reading if highest is None else max(highest, reading)
+        after_page()
     assert seen == size, (seen, size)
-    return round(time.perf_counter() - start, 2), highest
+    return round(time.perf_counter() - start, 2)
 
 
 def _search_ms(store, repeats: int) -> tuple[float, float]:
@@ -166,9 +165,9 @@ def measure(backend: str, size: int, workdir: str, build_index: bool, quantizati
         result["index_build_s"] = round(store.optimize(), 1)
         result["search_p50_ms"], result["search_p95_ms"] = _search_ms(store, repeats)
         result["source_found_at_10"] = _source_found_at_10(store, size)
-    peak = max(peak, sample())
-    result["iterate_s"], iteration_peak = _iterate(store, size, sample)
-    peak = max(peak, iteration_peak or peak, sample())
+    readings = [sample()]
+    result["iterate_s"] = _iterate(store, size, lambda: readings.append(sample()))
+    peak = max(peak, *readings, sample())
     result["rss_peak_mb"] = round(peak[0] / 2**20)
     result["rss_anon_at_peak_mb"] = round(peak[1] / 2**20)
     result["index"] = store.info()["tables"]["messages"]
@@ -181,7 +180,7 @@ def measure(backend: str, size: int, workdir: str, build_index: bool, quantizati
         result["search_p50_ms_reopened"], _ = _search_ms(store, 100)
         serving = sample()
         result["rss_serving_mb"], result["rss_serving_anon_mb"] = round(serving[0] / 2**20), round(serving[1] / 2**20)
-        result["iterate_s_reopened"], _ = _iterate(store, size)
+        result["iterate_s_reopened"] = _iterate(store, size)
         store.close()
         if build_index and search_efs:
             result["search_ef_sweep"] = [_ef_point(path, quantization, ef, size) for ef in search_efs]

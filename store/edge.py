@@ -117,7 +117,8 @@ class EdgeCollection(Collection):
             points = [qe.Point(i, row, p) for i, row, p in zip(ids, vectors, payloads, strict=True)]
             self._update(qe.UpdateOperation.upsert_points(points), len(points))
             return
-        # The engine writes one chunk (without the GIL) while the next one is converted.
+        # The engine writes one chunk while the next one is converted; the binding keeps the GIL
+        # for most of a write, so the overlap gains little (docs/store.md).
         pending: Future | None = None
         try:
             for start in range(0, len(ids), _PIPELINE_CHUNK):
