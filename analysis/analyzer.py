@@ -40,7 +40,8 @@ class IncomingMessage:
 class ContactHistory(Protocol):
     """Earlier contacts of a customer, for the repeat-contact signal."""
 
-    def count_contacts(self, customer_id: str, topic_id: str, since: datetime, until: datetime) -> int: ...
+    def count_contacts(self, customer_id: str, topic_id: str, since: datetime, until: datetime,
+                       excluding: str | None = None) -> int: ...
 
 
 @dataclass
@@ -78,7 +79,8 @@ class Analyzer:
             repeats = 0
             if self.history and message.customer_id and topic.topic_id != "unknown":
                 window = timedelta(days=self.policy.repeat_window_days)
-                repeats = self.history.count_contacts(message.customer_id, topic.topic_id, created - window, created)
+                repeats = self.history.count_contacts(message.customer_id, topic.topic_id, created - window, created,
+                                                      excluding=message.id)
             priority = compute_priority(
                 PrioritySignals(
                     negative_probability=sentiment.probabilities.get("negative", 0.0),

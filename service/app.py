@@ -119,13 +119,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(status_code=422, content={"detail": str(error)})
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         metrics.rejected.labels("invalid_request").inc()
-        details = [
-            {"field": redact(".".join(str(p) for p in item.get("loc", ()) if p != "body")),
-             "message": redact(str(item.get("msg")))}
-            for item in error.errors()
-        ]
+        problems = error.errors()
+        content_type = request.headers.get("content-type")
+        expects_body = any(item.get("loc", ())[:1] == ("body",) for item in problems)
+        if expects_body and content_type and not _is_json(content_type):
+            return JSONResponse(status_code=415, content={
+                "detail": f"Content-Type must be application/json, got {redact(content_type)[:100]!r}"})
+        details = [_problem(item) for item in problems]
         summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details)
         return JSONResponse(status_code=422, content={"detail": summary, "errors": details})
 
@@ -141,6 +143,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(LatencyMiddleware, metrics=metrics)
     return app
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+def _problem(item: dict) -> dict[str, str]:
+    """One validation problem as the field at fault and a message; a body that is not JSON is named as such."""
+    if item.get("type") == "json_invalid":
+        position = item.get("loc", ("body", "?"))[-1]
+        reason = (item.get("ctx") or {}).get("error", "")
+        return {"field": "body", "message": f"not valid JSON at character {position}: {reason}".rstrip(": ")}
+    return {"field": redact(".".join(str(p) for p in item.get("loc", ()) if p != "body")),
+            "message": redact(str(item.get("msg")))}
 
 
 def _ingest_into(state: ServiceState):

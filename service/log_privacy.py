@@ -28,7 +28,12 @@ def redact(text: str) -> str:
     """``text`` with phones, e-mails, cards and other personal data replaced by placeholders."""
     cleaned = _redactor().redact(text).text
     decoded = unquote_plus(cleaned)
-    return cleaned if decoded == cleaned else _redactor().redact(decoded).text
+    if decoded == cleaned:
+        return cleaned
+    # personal data hidden by URL encoding (%40 for @, + for a space) is found in the decoded
+    # form; otherwise the text is returned as it was written
+    found = _redactor().redact(decoded)
+    return found.text if found.kinds else cleaned
 
 
 class RedactingFilter(logging.Filter):

@@ -156,10 +156,23 @@ class MessageTable:
     def count(self, message_filter: MessageFilter | None = None) -> int:
         return self._collection.count(as_conditions(message_filter))
 
-    def count_contacts(self, customer_id: str, topic_id: str, since: datetime, until: datetime) -> int:
-        """Earlier contacts of a customer on a topic (the analyser's ContactHistory)."""
+    def count_contacts(self, customer_id: str, topic_id: str, since: datetime, until: datetime,
+                       excluding: str | None = None) -> int:
+        """Contacts of a customer on a topic with since ≤ created_at < until (the analyser's ContactHistory).
+
+        The stored message ``excluding`` is not counted: a message sent again to replace its text
+        is not a repeat of itself.
+        """
         window = MessageFilter(created_from=since, created_to=until, customer_id=customer_id, topic=topic_id)
-        return self.count(window)
+        total = self.count(window)
+        if total and excluding is not None:
+            found = self.get(excluding)
+            if found is not None:
+                earlier = found[0]
+                if (earlier.customer_id == customer_id and earlier.topic == topic_id
+                        and _utc(since) <= earlier.created_at < _utc(until)):
+                    total -= 1
+        return total
 
     def counts_by_day(
         self, field: str, start: date, end: date, message_filter: MessageFilter | None = None
@@ -213,3 +226,8 @@ def _check_update(message_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
         if value is not None and not isinstance(value, str):
             raise InvalidPayloadError(f"message {message_id!r}: {name} must be a string or None")
     return dict(values)
+
+
+def _utc(moment: datetime) -> datetime:
+    """A date-time without a zone is UTC, as in the filters."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

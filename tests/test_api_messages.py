@@ -1,5 +1,7 @@
 """The routing API on a tiny model: analysis shape, idempotency, conflicts, batches, reads."""
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,6 +25,11 @@ def client(tiny_settings, tmp_path):
     taxonomy.write_text(TAXONOMY)
     with TestClient(create_app(tiny_settings(max_batch=5, taxonomy=taxonomy))) as test_client:
         yield test_client
+
+
+def post_json(client, path, body):
+    """POST ``body`` as JSON, writing NaN and Infinity as some senders do (httpx refuses them)."""
+    return client.post(path, content=json.dumps(body, allow_nan=True), headers={"content-type": "application/json"})
 
 
 def message(**fields):
@@ -93,6 +100,34 @@ def test_batch_stores_valid_messages_and_reports_invalid_ones_by_index(client):
     assert client.get("/v1/messages/b-2").status_code == 404
 
 
+def test_batch_entries_that_are_not_objects_are_reported_by_index(client):
+    batch = [message(id="v-1"), "oops", None, [message(id="v-2")], message(id="v-3", text="\u200b")]
+    response = client.post("/v1/messages:batch", json={"messages": batch})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["stored"] == 1 and [e["index"] for e in body["errors"]] == [1, 2, 3, 4]
+    assert "a string" in body["errors"][0]["detail"] and "null" in body["errors"][1]["detail"]
+    assert "an array" in body["errors"][2]["detail"] and "text" in body["errors"][3]["detail"]
+    assert client.get("/v1/messages/v-1").status_code == 200
+    assert client.get("/v1/messages/v-3").status_code == 404
+
+
+def test_batch_replaces_texts_when_asked(client):
+    client.post("/v1/messages:batch", json={"messages": [message(id="r-1")]})
+    conflict = client.post("/v1/messages:batch", json={"messages": [message(id="r-1", text="другой текст")]}).json()
+    assert conflict["errors"][0]["status"] == 409
+    again = {"messages": [message(id="r-1", text="другой текст")]}
+    replaced = client.post("/v1/messages:batch?replace=true", json=again)
+    assert replaced.json()["stored"] == 1 and replaced.json()["results"][0]["created"] is True
+    assert client.get("/v1/messages/r-1").json()["text"] == "другой текст"
+
+
+def test_unknown_fields_around_a_batch_are_refused(client):
+    response = client.post("/v1/messages:batch", json={"messages": [message()], "foo": 1})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "foo"
+    assert client.get("/v1/messages/m-1").status_code == 404
+
+
 def test_batch_limits(client):
     too_many = {"messages": [message(id=f"x-{i}") for i in range(6)]}
     assert client.post("/v1/messages:batch", json=too_many).status_code == 422
@@ -105,19 +140,89 @@ def test_batch_limits(client):
     [
         ({"text": ""}, "text"),
         ({"text": "   "}, "text"),
+        ({"text": "\u200b\ufeff\u00ad"}, "text"),
         ({"channel": "fax"}, "channel"),
-        ({"rating": 11, "rating_scale": "nps_0_10"}, "outside"),
-        ({"rating": 3}, "together"),
+        ({"rating": 11, "rating_scale": "nps_0_10"}, "rating"),
+        ({"rating": 3}, "rating"),
+        ({"rating_scale": "csat_1_5"}, "rating"),
+        ({"rating": True, "rating_scale": "nps_0_10"}, "rating"),
+        ({"rating": "3", "rating_scale": "nps_0_10"}, "rating"),
         ({"rating_scale": "ces_9"}, "rating_scale"),
         ({"created_at": "yesterday"}, "created_at"),
+        ({"created_at": 1700000000}, "created_at"),
+        ({"created_at": "9999-12-31T23:59:59-12:00"}, "created_at"),
+        ({"created_at": "0001-01-01T00:00:00+14:00"}, "created_at"),
+        ({"created_at": "1900-01-01T00:00:00Z"}, "created_at"),
+        ({"created_at": "3000-01-01T00:00:00Z"}, "created_at"),
+        ({"metadata": {"x": float("nan")}}, "metadata"),
+        ({"metadata": {"a": [1, {"b": float("inf")}]}}, "metadata"),
+        ({"id": "a/b"}, "id"),
         ({"customer": {"segment": "vip"}}, "customer.id"),
         ({"unexpected": 1}, "unexpected"),
     ],
 )
 def test_bad_messages_are_4xx_naming_the_field_and_store_nothing(client, fields, fragment):
-    response = client.post("/v1/messages", json=message(**fields))
-    assert response.status_code == 422 and fragment in response.text
+    response = post_json(client, "/v1/messages", message(**fields))
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == [fragment]
     assert client.get("/v1/messages/m-1").status_code == 404
+    assert client.get("/v1/messages/a").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"rating": 3}, ["rating_scale", "required"]),
+        ({"rating_scale": "csat_1_5"}, ["without a rating"]),
+        ({"rating": 11, "rating_scale": "nps_0_10"}, ["outside"]),
+        ({"metadata": {"a": [1, {"b": float("inf")}]}}, ["metadata.a[1].b", "infinity"]),
+        ({"created_at": "1900-01-01T00:00:00Z"}, ["1970", "a day ahead"]),
+        ({"id": "a/b"}, ["'/'"]),
+        ({"text": "\u200b"}, ["invisible"]),
+    ],
+)
+def test_messages_of_refusals_say_what_is_wrong(client, fields, words):
+    detail = post_json(client, "/v1/messages", message(**fields)).json()["detail"]
+    assert all(word in detail for word in words), detail
+
+
+def test_text_over_the_limit_is_refused_alone(tiny_settings, tmp_path):
+    taxonomy = tmp_path / "taxonomy.yaml"
+    taxonomy.write_text(TAXONOMY)
+    with TestClient(create_app(tiny_settings(max_text_chars=50, taxonomy=taxonomy))) as limited:
+        single = limited.post("/v1/messages", json=message(text="курьер " * 10))
+        assert single.status_code == 422 and single.json()["detail"].startswith("text: longer than 50")
+        assert limited.get("/v1/messages/m-1").status_code == 404
+        two = {"messages": [message(id="ok"), message(id="long", text="а" * 51)]}
+        batch = limited.post("/v1/messages:batch", json=two)
+        assert batch.status_code == 200 and batch.json()["stored"] == 1
+        assert [(e["index"], e["id"]) for e in batch.json()["errors"]] == [(1, "long")]
+        assert limited.get("/v1/messages/ok").status_code == 200
+        assert limited.get("/v1/messages/long").status_code == 404
+
+
+def test_a_body_that_is_not_json_is_named_as_such(client):
+    broken = client.post("/v1/messages", content=b'{"id": "a", "text": "hi"',
+                         headers={"content-type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["errors"][0]["field"] == "body"
+    assert "not valid JSON at character" in broken.json()["detail"]
+    form = client.post("/v1/messages", content=b'{"id": "a", "text": "hi"}',
+                       headers={"content-type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 415 and "application/json" in form.json()["detail"]
+    assert client.get("/v1/messages/a").status_code == 404
+
+
+def test_replacing_a_text_is_not_a_repeat_contact_of_itself(client):
+    fields = {"customer": {"id": "c-rep"}}
+    first = client.post("/v1/messages", json=message(text="курьер опоздал", **fields)).json()
+    an_hour_later = {"created_at": "2026-11-20T10:15:00+03:00"}
+    replaced = client.post("/v1/messages?replace=true",
+                           json=message(text="курьер опоздал w1", **fields, **an_hour_later)).json()
+    assert first["topic"]["topic_id"] == replaced["topic"]["topic_id"] == "late_delivery"
+    assert first["priority"]["repeat_contacts"] == replaced["priority"]["repeat_contacts"] == 0
+    later = {"created_at": "2026-11-21T09:15:00+03:00"}
+    other = client.post("/v1/messages", json=message(id="m-2", text="курьер опоздал w2", **fields, **later)).json()
+    assert other["priority"]["repeat_contacts"] == 1
 
 
 def test_similar_messages_and_filters(client):
@@ -182,3 +287,50 @@ def test_concurrent_calls_with_one_id_store_it_once_and_replay_the_rest(tiny_set
         counted = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
                       if line.startswith("voc_messages_total{"))
         assert counted == 17  # the id once, plus the sixteen others
+
+
+def test_a_conflict_does_not_echo_personal_data_in_the_id(client):
+    client.post("/v1/messages", json=message(id="ivan.petrov@example.com"))
+    single = client.post("/v1/messages", json=message(id="ivan.petrov@example.com", text="другой текст"))
+    batch = client.post("/v1/messages:batch", json={"messages": [message(id="ivan.petrov@example.com", text="ещё")]})
+    assert single.status_code == 409 and "replace=true" in single.json()["detail"]
+    assert batch.json()["errors"][0]["status"] == 409
+    assert "ivan.petrov" not in single.json()["detail"] and "ivan.petrov" not in batch.json()["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize("text", ["message 'no+such' is not stored", "period: expected \\d+[dDhH] or an ISO date",
+                                  "x%25y", "rating 1.23457e+29 is outside the scale"])
+def test_error_messages_keep_their_characters(text):
+    from service.log_privacy import redact
+
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize("hidden", ["ivan.petrov%40example.com", "ivan.petrov%40example.com+tail"])
+def test_personal_data_hidden_by_url_encoding_is_still_redacted(hidden):
+    from service.log_privacy import redact
+
+    assert "ivan.petrov" not in redact(f"message {hidden!r} is not stored")
+
+
+def test_similar_refuses_an_inverted_window_and_an_unknown_channel(client):
+    client.post("/v1/messages", json=message())
+    inverted = client.get("/v1/messages/m-1/similar", params={"since": "2027-01-01T00:00:00Z", "until": "2020-01-01"})
+    assert inverted.status_code == 422 and "since" in inverted.json()["detail"]
+    assert client.get("/v1/messages/m-1/similar", params={"channel": "fax"}).status_code == 422
+    mixed = client.get("/v1/messages/m-1/similar",
+                       params={"since": "2026-01-01T00:00:00", "until": "2027-01-01T00:00:00Z"})
+    assert mixed.status_code == 200
+
+
+def test_health_answers_head_requests(client):
+    assert client.head("/v1/health").status_code == 200
+    assert client.head("/v1/ready").status_code == 200
+
+
+def test_unknown_fields_are_refused_on_the_other_json_routes(client):
+    embed = client.post("/v1/embed", json={"texts": ["курьер опоздал"], "normalize": True})
+    assert embed.status_code == 422 and embed.json()["errors"][0]["field"] == "normalize"
+    recluster = client.post("/v1/admin/recluster", json={"foo": 1})
+    assert recluster.status_code == 422 and recluster.json()["errors"][0]["field"] == "foo"
+    assert client.get("/v1/admin/recluster").json()["state"] == "idle"

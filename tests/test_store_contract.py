@@ -158,7 +158,16 @@ def test_delete_by_id_and_by_filter(filled):
 
 def test_contact_history_counts(filled):
     count = filled.messages.count_contacts("cust-0", "billing", START, START + timedelta(days=30))
-    assert count == sum(1 for m in make_messages(N) if m.customer_id == "cust-0" and m.topic == "billing")
+    matching = [m for m in make_messages(N) if m.customer_id == "cust-0" and m.topic == "billing"]
+    assert count == len(matching) > 1
+    without_one = filled.messages.count_contacts("cust-0", "billing", START, START + timedelta(days=30),
+                                                 excluding=matching[0].id)
+    assert without_one == count - 1
+    other = next(m for m in make_messages(N) if m.customer_id != "cust-0")
+    assert filled.messages.count_contacts("cust-0", "billing", START, START + timedelta(days=30),
+                                          excluding=other.id) == count
+    assert filled.messages.count_contacts("cust-0", "billing", START, START + timedelta(days=30),
+                                          excluding="not-stored") == count
 
 
 def test_clusters_and_prototypes(store):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from service.auth import IngestScope
 from service.deps import EmbedderDep, SettingsDep
@@ -12,6 +12,7 @@ router = APIRouter(prefix="/v1", tags=["embeddings"], dependencies=[IngestScope]
 
 
 class EmbedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     texts: list[str] = Field(
         min_length=1,
         description="Texts to embed.",

@@ -11,11 +11,14 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", summary="Liveness")
 @router.get("/v1/health", summary="Liveness")
+@router.head("/health", include_in_schema=False)
+@router.head("/v1/health", include_in_schema=False)
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @router.get("/v1/ready", summary="Readiness: the model is loaded")
+@router.head("/v1/ready", include_in_schema=False)
 def ready(state: StateDep) -> dict[str, object]:
     if state.embedder is None:
         raise HTTPException(status_code=503, detail="model not loaded", headers={"Retry-After": "1"})

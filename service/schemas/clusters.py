@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from clustering.pipeline import ClusterPipeline
 
@@ -66,6 +66,7 @@ class ClusterDetail(ClusterBase):
 
 
 class ReclusterRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     since: str = Field("30d", description="Window start: a span back from `until` (30d, 12h) or an ISO date/time.")
     until: str = Field("now", description="Window end (excluded): 'now' or an ISO date/time.")
     min_cluster_size: int = Field(JOB_DEFAULTS["min_cluster_size"], ge=2, le=10_000)

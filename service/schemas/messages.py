@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from core.errors import InvalidTextError
 from core.ratings import RatingError, RatingScale, normalise_rating
+from core.text import clean_text
 
 MAX_METADATA_DEPTH = 32
+EARLIEST_CREATED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(days=1)  # clocks of the sending systems may run ahead
 
 
-def _depth(value: Any) -> int:
-    """Nesting depth of JSON-like data, counted without recursion (hostile input may be very deep)."""
-    deepest, stack = 0, [(value, 1)]
+def _check_json_data(value: Any) -> None:
+    """Refuse JSON-like data nested deeper than MAX_METADATA_DEPTH or holding NaN / infinity.
+
+    Walked without recursion: hostile input may be very deep.
+    """
+    stack: list[tuple[Any, int, str]] = [(value, 1, "metadata")]
     while stack:
-        item, level = stack.pop()
+        item, level, path = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"{path}: {item} is not a JSON number (NaN and infinity cannot be stored)")
         if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
+            if level > MAX_METADATA_DEPTH:
+                raise ValueError(f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels")
+            children = item.items() if isinstance(item, dict) else enumerate(item)
+            stack.extend((child, level + 1, f"{path}.{key}" if isinstance(item, dict) else f"{path}[{key}]")
+                         for key, child in children)
 
 
 class Channel(StrEnum):
@@ -47,46 +59,79 @@ class MessageBase(BaseModel):
     text: str = Field(min_length=1, description="The customer's words, as received.")
     channel: Channel = Channel.other
     source: str | None = Field(None, max_length=100, examples=["google_play", "csat_survey"])
-    created_at: datetime | None = Field(None, description="When the customer wrote; defaults to now.")
-    rating: float | None = Field(None, description="The customer's own score on rating_scale.")
+    created_at: datetime | None = Field(
+        None, description="When the customer wrote (ISO 8601; without an offset, UTC); defaults to now.")
     rating_scale: RatingScale | None = None
+    rating: float | None = Field(None, strict=True, validate_default=True,
+                                 description="The customer's own score on rating_scale.")
     customer: Customer | None = None
     order_id: str | None = Field(None, max_length=200)
     language: str | None = Field(None, max_length=10, description="A language hint (ISO 639-1).")
     metadata: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("id")
+    @classmethod
+    def _addressable(cls, message_id: str) -> str:
+        if "/" in message_id:
+            raise ValueError("must not contain '/': the id is part of the message's URL (GET /v1/messages/{id})")
+        return message_id
+
     @field_validator("text")
     @classmethod
     def _not_blank(cls, text: str) -> str:
-        if not text.strip():
-            raise ValueError("text is empty or only whitespace")
+        try:
+            clean_text(text)
+        except InvalidTextError:
+            raise ValueError("text is empty or only whitespace or invisible characters") from None
         return text
 
     @field_validator("metadata")
     @classmethod
-    def _shallow(cls, metadata: dict[str, Any]) -> dict[str, Any]:
-        if _depth(metadata) > MAX_METADATA_DEPTH:
-            raise ValueError(f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels")
+    def _storable(cls, metadata: dict[str, Any]) -> dict[str, Any]:
+        _check_json_data(metadata)
         return metadata
+
+    @field_validator("created_at", mode="before")
+    @classmethod
+    def _a_date_string(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str | datetime):
+            raise ValueError("expected an ISO 8601 date-time string, such as 2026-11-20T09:15:00+03:00")
+        return value
 
     @field_validator("created_at")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
+    def _aware_and_plausible(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        try:
+            in_utc = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("out of range once converted to UTC") from None
+        latest = datetime.now(UTC) + FUTURE_TOLERANCE
+        if not EARLIEST_CREATED_AT <= in_utc <= latest:
+            raise ValueError(f"must not be before {EARLIEST_CREATED_AT.year} nor more than a day ahead of "
+                             f"now (UTC); the year given is {in_utc.year}")
         return value
 
-    @model_validator(mode="after")
-    def _rating_on_scale(self) -> MessageBase:
-        if self.rating is None and self.rating_scale is None:
-            return self
-        if self.rating is None or self.rating_scale is None:
-            raise ValueError("rating and rating_scale must be given together")
+    @field_validator("rating")
+    @classmethod
+    def _rating_on_scale(cls, rating: float | None, info: ValidationInfo) -> float | None:
+        if "rating_scale" not in info.data:  # the scale itself was refused; that error names it
+            return rating
+        scale = info.data["rating_scale"]
+        if rating is None and scale is None:
+            return None
+        if rating is None:
+            raise ValueError(f"missing: rating_scale {scale.value!r} is given without a rating")
+        if scale is None:
+            raise ValueError("rating_scale is required with a rating (stars_1_5, csat_1_5, nps_0_10, ces_1_7)")
         try:
-            normalise_rating(self.rating, self.rating_scale)
+            normalise_rating(rating, scale)
         except RatingError as error:
             raise ValueError(str(error)) from error
-        return self
+        return rating
 
 
 class MessageCreate(MessageBase):
