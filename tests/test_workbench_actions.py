@@ -178,3 +178,46 @@ def test_review_ranks_emerging_first_with_a_debt_score(bench, paths):
     rows = review(bench.store, paths)["clusters"]
     assert rows[0]["cluster_id"] == "c1-3" and rows[0]["emerging"]
     assert all(0 <= r["debt"] <= 100 for r in rows) and [r["rank"] for r in rows] == [1, 2, 3]
+
+
+def test_a_chain_of_merges_keeps_every_message_in_the_review(bench, paths):
+    total = sum(r["size"] for r in review(bench.store, paths)["clusters"])
+    bench.merge("c1-3", ["c1-2"])
+    bench.merge("c1-1", ["c1-3"])
+    rows = {r["cluster_id"]: r for r in review(bench.store, paths)["clusters"]}
+    assert list(rows) == ["c1-1"] and rows["c1-1"]["size"] == total
+    assert rows["c1-1"]["merged"] == ["c1-2", "c1-3"]
+    entry = promote(bench)
+    examples = load_taxonomy(paths.taxonomy).topic("crash_at_checkout").examples
+    assert "Курьер опоздал на час" in examples and "Промокод не применяется" in examples
+    assert entry["clusters"] == ["c1-1"]
+
+
+def test_a_cluster_is_promoted_once(bench, paths):
+    promote(bench)
+    with pytest.raises(WorkbenchError, match="already promoted to topic 'crash_at_checkout'"):
+        promote(bench, topic_id="crash_again")
+    assert "crash_again" not in [t.id for t in load_taxonomy(paths.taxonomy).topics]
+
+
+def test_undoing_a_promotion_is_refused_while_another_cluster_is_mapped_to_its_topic(bench, paths):
+    created = promote(bench)
+    bench.map_to_topic("c1-2", "crash_at_checkout", add_examples=False)
+    with pytest.raises(ConcurrentEditError, match="cluster 'c1-2' was mapped to topic 'crash_at_checkout'"):
+        bench.undo(created["n"])
+    assert "crash_at_checkout" in [t.id for t in load_taxonomy(paths.taxonomy).topics]
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad\u200e", "\x00", " \ufeff "])
+def test_names_of_only_invisible_characters_are_refused(bench, paths, invisible):
+    with pytest.raises(WorkbenchError, match="name_ru, name_en"):
+        promote(bench, name_ru=invisible, name_en=invisible)
+    with pytest.raises(WorkbenchError, match="name: give a name"):
+        bench.rename("c1-2", invisible)
+    assert bench.actions() == []
+
+
+def test_a_name_without_letters_or_digits_still_gives_a_valid_topic_id(bench, paths):
+    entry = promote(bench, name_ru="!!!", name_en="???")
+    assert entry["params"]["topic_id"] == "topic_c1_1"
+    assert load_taxonomy(paths.taxonomy).topic("topic_c1_1").names == {"ru": "!!!", "en": "???"}

@@ -133,3 +133,35 @@ def _forward(client, request):
     answer = client.request(request.method, str(request.url.path), params=dict(request.url.params),
                             content=request.content, headers=dict(request.headers))
     return httpx.Response(answer.status_code, content=answer.content, headers=answer.headers)
+
+
+def test_decisions_show_in_the_cluster_listing_and_detail(client):
+    review, cluster = locker_cluster(client)
+    target = cluster["cluster_id"]
+    others = [c["cluster_id"] for c in review["clusters"] if c["cluster_id"] != target]
+    assert len(others) >= 2, review["clusters"]
+    sizes = {c["id"]: c["size"] for c in client.get("/v1/clusters?limit=200", headers=ANALYST).json()["clusters"]}
+    done = [client.post(f"/v1/clusters/{target}:rename", headers=ANALYST, json={"name": "Постаматы"}),
+            client.post(f"/v1/clusters/{target}:merge", headers=ANALYST, json={"others": [others[0]]}),
+            client.post(f"/v1/clusters/{target}:map", headers=ANALYST,
+                        json={"topic_id": "courier_complaint", "add_examples": False}),
+            client.post(f"/v1/clusters/{others[1]}:noise", headers=ANALYST, json={})]
+    assert [a.status_code for a in done] == [200] * 4, [a.text for a in done]
+    try:
+        listing = {c["id"]: c for c in client.get("/v1/clusters?limit=200", headers=ANALYST).json()["clusters"]}
+        assert others[0] not in listing and listing[others[1]]["noise"] is True
+        row = listing[target]
+        assert row["name"] == "Постаматы" and row["merged"] == [others[0]]
+        assert row["size"] == sizes[target] + sizes[others[0]]
+        assert (row["decision"], row["mapping"], row["topic"]) == ("mapped", "mapped", "courier_complaint")
+        assert row["owner"] == "delivery"
+        emerging = client.get("/v1/clusters?status=emerging&limit=200", headers=ANALYST).json()["clusters"]
+        assert others[1] not in [c["id"] for c in emerging]
+        detail = client.get(f"/v1/clusters/{target}", headers=ANALYST).json()
+        assert detail["name"] == "Постаматы" and detail["size"] == row["size"] and detail["merged_into"] is None
+        away = client.get(f"/v1/clusters/{others[0]}", headers=ANALYST).json()
+        assert away["merged_into"] == target and away["size"] == sizes[others[0]]
+    finally:
+        for entry in reversed(done):
+            undone = client.post(f"/v1/workbench/actions/{entry.json()['n']}:undo", headers=ANALYST, json={})
+            assert undone.status_code == 200, undone.text

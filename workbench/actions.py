@@ -13,9 +13,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from core.errors import InvalidTextError
+from core.text import clean_text
 from topics.taxonomy import UNKNOWN, Taxonomy, Topic
 from workbench.audit import AuditLog
-from workbench.clusters_view import check_cluster, cluster_payloads, current_run
+from workbench.clusters_view import check_cluster, cluster_payloads, current_run, merge_targets
 from workbench.decisions import Decisions
 from workbench.errors import ConcurrentEditError, UnknownClusterError, WorkbenchError
 from workbench.paths import WorkbenchPaths
@@ -42,15 +44,19 @@ class WorkbenchActions:
                 severity: int = 2, topic_id: str | None = None, description: str = "", who: str = "analyst",
                 run_id: str | None = None, expected_version: int | str | None = None) -> dict[str, Any]:
         """A new topic from the cluster, its representative messages as examples; routing uses it next."""
-        names = {k: v.strip() for k, v in (("ru", name_ru), ("en", name_en)) if v and v.strip()}
+        names = {k: visible for k, v in (("ru", name_ru), ("en", name_en)) if (visible := _visible(v))}
         if not names:
             raise WorkbenchError("name_ru, name_en: give the new topic a name in at least one language")
         if not 1 <= int(severity) <= 4:
             raise WorkbenchError(f"severity: must be 1 … 4, got {severity}")
-        new_id = (topic_id or _slug(name_en or name_ru) or f"topic_{cluster_id}").strip()
+        new_id = (topic_id or _slug(names.get("en") or names["ru"]) or _slug(f"topic_{cluster_id}")).strip()
 
         def plan(taxonomy: Taxonomy, decisions: dict, payloads: dict) -> list[Change]:
             _check_owner(taxonomy, owner)
+            earlier = decisions.get(cluster_id) or {}
+            if earlier.get("decision") == "promoted":
+                raise WorkbenchError(f"cluster_id: cluster {cluster_id!r} was already promoted to topic "
+                                     f"{earlier.get('topic')!r}; undo that action, or map the cluster to a topic")
             if new_id == UNKNOWN or any(t.id == new_id for t in taxonomy.topics):
                 raise WorkbenchError(f"topic_id: {new_id!r} is already a topic (or reserved); choose another id "
                                      "or map the cluster to it")
@@ -106,7 +112,7 @@ class WorkbenchActions:
 
     def rename(self, cluster_id: str, name: str, *, who: str = "analyst", run_id: str | None = None,
                expected_version: int | str | None = None) -> dict[str, Any]:
-        name = (name or "").strip()
+        name = _visible(name)
         if not name or len(name) > 120:
             raise WorkbenchError("name: give a name of 1 … 120 characters")
 
@@ -136,6 +142,7 @@ class WorkbenchActions:
                 if now != change["after"]:
                     raise ConcurrentEditError(f"n: {change['kind']} {change['key']!r} changed after action {n}; "
                                               "undo the later actions first")
+            _check_no_cluster_left_on_removed_topics(entry, decisions, n)
             inverse = [_change(c["kind"], c["key"], c["after"], c["before"]) for c in reversed(entry["changes"])]
             return self._write("undo", entry["clusters"], {"action": entry["action"]}, inverse, who,
                                entry.get("run_id"), taxonomy, decisions, undo_of=n)
@@ -212,6 +219,24 @@ def _with_topics(taxonomy: Taxonomy, changes: list[Change]) -> dict[str, Any]:
     return data
 
 
+def _check_no_cluster_left_on_removed_topics(entry: dict[str, Any], decisions: dict, n: int) -> None:
+    """Undoing action ``n`` must not remove a topic that a cluster outside the action is mapped to."""
+    created = {c["key"] for c in entry["changes"] if c["kind"] == "topic" and c["before"] is None}
+    own = {c["key"] for c in entry["changes"] if c["kind"] == "cluster"}
+    for cluster_id, decision in sorted(decisions.items()):
+        if cluster_id not in own and (decision or {}).get("topic") in created:
+            raise ConcurrentEditError(f"n: cluster {cluster_id!r} was mapped to topic {decision['topic']!r} after "
+                                      f"action {n} created it; undo the later actions first")
+
+
+def _visible(text: str | None) -> str:
+    """``text`` without invisible and control characters and surrounding space ('' when nothing is left)."""
+    try:
+        return clean_text(text or "")
+    except InvalidTextError:
+        return ""
+
+
 def _check_owner(taxonomy: Taxonomy, owner: str) -> None:
     known = [o.id for o in taxonomy.owners]
     if owner not in known:
@@ -230,8 +255,8 @@ def _target(cluster_id: str, decisions: dict, payloads: dict, field: str = "clus
 
 def _examples(row: dict[str, Any], decisions: dict, payloads: dict) -> list[str]:
     texts = list(row.get("examples", []))
-    for other, decision in decisions.items():
-        if decision.get("merged_into") == row.get("cluster_id") and other in payloads:
+    for other, target in merge_targets(payloads, decisions).items():
+        if target == row.get("cluster_id"):
             texts.extend(payloads[other].get("examples", []))
     clean = [" ".join(t.split()) for t in texts if t and t.strip()]
     return list(dict.fromkeys(clean))[:MAX_EXAMPLES]

@@ -54,18 +54,34 @@ def cluster_payloads(store, state: RunState) -> dict[str, dict[str, Any]]:
     return {item.payload["cluster_id"]: dict(item.payload) for item in items}
 
 
+def merge_targets(payloads: dict[str, dict[str, Any]], decisions: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """``{cluster: the cluster it ends up in}`` for the clusters merged away, following chains of merges
+    (a merged into b, then b into c: a ends up in c). A merge whose target has no record in the
+    run in force (gone in a later run) no longer applies."""
+    targets: dict[str, str] = {}
+    for cluster_id in payloads:
+        seen, current = {cluster_id}, cluster_id
+        while (into := (decisions.get(current) or {}).get("merged_into")) and into in payloads and into not in seen:
+            seen.add(into)
+            current = into
+        if current != cluster_id:
+            targets[cluster_id] = current
+    return targets
+
+
 def apply_decisions(payloads: dict[str, dict[str, Any]], decisions: dict[str, dict[str, Any]]
                     ) -> list[dict[str, Any]]:
     """Each cluster with its decision: renamed, marked noise, merged (sizes and counts added up
-    into the target), mapped or promoted to a topic. Merged-away clusters are left out."""
+    into the target, through chains of merges), mapped or promoted to a topic. Merged-away
+    clusters are left out."""
+    targets = merge_targets(payloads, decisions)
     merged_into: dict[str, list[str]] = {}
-    for cluster_id, decision in decisions.items():
-        if decision.get("merged_into") and cluster_id in payloads:
-            merged_into.setdefault(decision["merged_into"], []).append(cluster_id)
+    for cluster_id, target in targets.items():
+        merged_into.setdefault(target, []).append(cluster_id)
     view = []
     for cluster_id, payload in payloads.items():
         decision = decisions.get(cluster_id, {})
-        if decision.get("merged_into"):
+        if cluster_id in targets:
             continue
         row = {**payload, "original_name": payload.get("name"), "decision": decision.get("decision"),
                "noise": bool(decision.get("noise")), "merged": sorted(merged_into.get(cluster_id, []))}

@@ -48,6 +48,25 @@ def _run_in_force(runs: ClusterRuns):
         raise HTTPException(503, str(error)) from error
 
 
+def _decisions(state: Any) -> dict[str, dict[str, Any]]:
+    """The analysts' decisions on clusters (rename, noise, merge, map, promote), kept by cluster id across runs."""
+    from workbench.decisions import Decisions
+    from workbench.paths import WorkbenchPaths
+
+    return Decisions(WorkbenchPaths.of(state.settings.data_dir, state.settings.taxonomy).decisions).read()
+
+
+def _decided_clusters(state: Any, store: Any, runs: ClusterRuns) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The run's clusters as the analysts left them (merged-away ones folded into their target), and
+    ``{merged-away cluster: target}``."""
+    from workbench.clusters_view import apply_decisions, merge_targets
+
+    payloads = {item.payload["cluster_id"]: dict(item.payload)
+                for item in current_clusters(store, runs.state_dir, with_vectors=False)}
+    decisions = _decisions(state)
+    return apply_decisions(payloads, decisions), merge_targets(payloads, decisions)
+
+
 def _summary(payload: dict[str, Any]) -> dict[str, Any]:
     shift = payload.get("sentiment_shift") or {}
     return {
@@ -57,6 +76,7 @@ def _summary(payload: dict[str, Any]) -> dict[str, Any]:
         "negative_share": payload.get("sentiment_mix", {}).get("negative", 0.0),
         "sentiment_shift": bool(shift.get("shifted")), "mapping": payload["mapping"], "topic": payload.get("topic"),
         "owner": payload.get("owner"), "first_seen": payload.get("first_seen"), "last_seen": payload.get("last_seen"),
+        "decision": payload.get("decision"), "noise": bool(payload.get("noise")), "merged": payload.get("merged", []),
     }
 
 
@@ -77,9 +97,9 @@ def list_clusters(
     base = {"status": status, "rank_by": rank, "offset": offset, "limit": limit}
     if run is None:
         return {**base, "run_id": None, "total": 0, "clusters": [], "detail": NO_RUN}
-    payloads = [item.payload for item in current_clusters(store, runs.state_dir, with_vectors=False)]
+    payloads, _ = _decided_clusters(state, store, runs)
     if status == "emerging":
-        payloads = [p for p in payloads if p.get("emerging")]
+        payloads = [p for p in payloads if p.get("emerging") and not p.get("noise")]
     elif status is not None:
         payloads = [p for p in payloads if p.get("status") == status]
     payloads.sort(key=lambda p: (*RANKINGS[rank](p), p["cluster_id"]))
@@ -94,12 +114,16 @@ def get_cluster(cluster_id: str, state: StateDep, store: StoreDep) -> dict[str, 
     run = _run_in_force(runs)
     if run is None:
         raise HTTPException(404, f"cluster {redact(cluster_id)!r}: {NO_RUN}")
-    found = store.clusters.get([item_id(run.run_id, cluster_id)], with_vectors=False) \
-        if cluster_id in run.cluster_ids else []
-    if not found:
+    if cluster_id not in run.cluster_ids:
         raise HTTPException(404, f"cluster {redact(cluster_id)!r} is not in the run in force ({run.run_id}); "
                                  "GET /v1/clusters lists its clusters")
-    payload = found[0].payload
+    rows, targets = _decided_clusters(state, store, runs)
+    decided = {row["cluster_id"]: row for row in rows}
+    if cluster_id in targets:
+        found = store.clusters.get([item_id(run.run_id, cluster_id)], with_vectors=False)
+        payload = {**found[0].payload, "merged_into": targets[cluster_id]}
+    else:
+        payload = decided[cluster_id]
     return {**payload, **_summary(payload), "sentiment_trend": payload.get("sentiment_shift") or {},
             "examples": payload.get("examples", []), "example_ids": payload.get("example_ids", [])}
 

@@ -26,11 +26,18 @@ class ClusterBase(BaseModel):
     growth_ratio: float = Field(description="Recent contacts / those the baseline rate expects.")
     negative_share: float
     sentiment_shift: bool = Field(description="The negative share rose clearly against the baseline.")
-    mapping: str = Field(description='"mapped", or "unmapped: candidate new topic".')
+    mapping: str = Field(description='"mapped" (most of its messages were routed to one topic), "promoted" or '
+                                     '"mapped" by an analyst\'s decision, or "unmapped: candidate new topic".')
     topic: str | None
     owner: str | None
     first_seen: str | None
     last_seen: str | None
+    decision: str | None = Field(None, description='An analyst\'s decision: "promoted" to a new topic or "mapped" '
+                                                   'to one; the topic and owner above follow it.')
+    noise: bool = Field(False, description="An analyst marked the cluster as noise; it is left out of the "
+                                           "emerging list.")
+    merged: list[str] = Field(default_factory=list,
+                              description="Clusters an analyst merged into this one; their counts are included.")
 
 
 class ClusterSummary(ClusterBase):
@@ -63,6 +70,8 @@ class ClusterDetail(ClusterBase):
     growth: dict[str, Any]
     sentiment_trend: dict[str, Any] = Field(description="Negative share recent vs baseline, with its z-score.")
     window: list[str]
+    merged_into: str | None = Field(None, description="An analyst merged this cluster into that one; it is "
+                                                      "counted there and left out of the listing.")
 
 
 class ReclusterRequest(BaseModel):
