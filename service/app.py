@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from embeddings.loader import load_embedder
         from service.cluster_runs import ClusterRuns
         from service.ingest_queue import IngestQueue
-        from workbench.paths import active_taxonomy
+        from workbench.paths import WorkbenchPaths, active_taxonomy
 
         install_log_redaction()  # after the server has configured its loggers
         limit_blas_threads(settings.blas_threads)
@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         state.embedder = batcher
         state.store = open_configured_store(settings, model.dimension)
-        state.clusters = ClusterRuns(state.store, settings.data_dir / "clusters")
+        state.clusters = ClusterRuns(state.store, settings.data_dir / "clusters",
+                                     decisions_path=WorkbenchPaths.of(settings.data_dir, settings.taxonomy).decisions)
         try:
             state.analyzer = build_analyzer(
                 batcher,

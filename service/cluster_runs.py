@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,16 @@ class RunInProgress(VocError):
 
 
 class LiveClusters:
-    """The analyser's `ClusterMatcher`: the nearest cluster of the run in force, swapped after each run."""
+    """The analyser's `ClusterMatcher`: the nearest cluster of the run in force, swapped after each run,
+    as the analysts left it: a cluster merged away answers as the cluster it was merged into, a
+    renamed one by its new name, one marked as noise with the status "noise" (no emerging signal)."""
 
-    def __init__(self, store, state_dir: Path) -> None:
+    def __init__(self, store, state_dir: Path, decisions_path: Path | None = None) -> None:
         self.store = store
         self.state_dir = state_dir
+        self.decisions_path = decisions_path
         self.current: CurrentClusters | None = None
+        self._decided: tuple[Any, dict[str, tuple[str, str, str]]] = (None, {})
         self.reload()
 
     def reload(self) -> None:
@@ -47,17 +52,62 @@ class LiveClusters:
 
     def nearest(self, vectors: np.ndarray) -> list[ClusterMatch | None]:
         current = self.current  # one read: a reload between two calls cannot mix two runs
-        return [None] * len(vectors) if current is None else current.nearest(vectors)
+        if current is None:
+            return [None] * len(vectors)
+        matches = current.nearest(vectors)
+        decided = self._decided_view(current)
+        if not decided:
+            return matches
+        return [match if match is None or match.cluster_id not in decided
+                else replace(match, **dict(zip(("cluster_id", "name", "status"), decided[match.cluster_id],
+                                               strict=True)))
+                for match in matches]
+
+    def _decided_view(self, current: CurrentClusters) -> dict[str, tuple[str, str, str]]:
+        """``{cluster: (id, name, status) it answers with}`` for the clusters an analyst changed; read
+        again only when the decisions file or the run in force changed."""
+        if self.decisions_path is None:
+            return {}
+        try:
+            stat = self.decisions_path.stat()
+            key = (id(current), stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            key = (id(current), None, None)
+        if self._decided[0] == key:
+            return self._decided[1]
+        view: dict[str, tuple[str, str, str]] = {}
+        if key[1] is not None:
+            from workbench.clusters_view import merge_targets
+            from workbench.decisions import Decisions
+
+            try:
+                decisions = Decisions(self.decisions_path).read()
+            except VocError as error:
+                logger.warning("cluster decisions not applied: %s", error)
+                decisions = {}
+            own = {cluster_id: (cluster_id, name, status)
+                   for cluster_id, name, status in zip(current.ids, current.names, current.statuses, strict=True)}
+            targets = merge_targets(own, decisions)
+            for cluster_id in own:
+                answer_id = targets.get(cluster_id, cluster_id)
+                decision = decisions.get(answer_id) or {}
+                _, name, status = own[answer_id]
+                answer = (answer_id, decision.get("name") or name, "noise" if decision.get("noise") else status)
+                if answer != own[cluster_id]:
+                    view[cluster_id] = answer
+        self._decided = (key, view)
+        return view
 
 
 class ClusterRuns:
     """Starts runs in a background thread, one at a time, and keeps the last run's status."""
 
     def __init__(self, store, state_dir: Path,
-                 pipeline_factory: Callable[[ReclusterSettings], Any] | None = None) -> None:
+                 pipeline_factory: Callable[[ReclusterSettings], Any] | None = None,
+                 decisions_path: Path | None = None) -> None:
         self.store = store
         self.state_dir = state_dir
-        self.matcher = LiveClusters(store, state_dir)
+        self.matcher = LiveClusters(store, state_dir, decisions_path)
         self.pipeline_factory = pipeline_factory  # None: the production pipeline from the settings
         self.status: dict[str, Any] = {"state": "idle"}
         self._lock = threading.Lock()

@@ -161,6 +161,11 @@ def test_decisions_show_in_the_cluster_listing_and_detail(client):
         assert detail["name"] == "Постаматы" and detail["size"] == row["size"] and detail["merged_into"] is None
         away = client.get(f"/v1/clusters/{others[0]}", headers=ANALYST).json()
         assert away["merged_into"] == target and away["size"] == sizes[others[0]]
+        examples = {c["cluster_id"]: c["examples"][0] for c in review["clusters"]}
+        answers = [client.post("/v1/messages", headers=INGEST, json={"id": f"decided-{i}", "text": examples[c]}).json()
+                   for i, c in enumerate((target, others[0], others[1]))]
+        assert [(a["cluster"] or {}).get("cluster_id") for a in answers] == [target, target, others[1]], answers
+        assert answers[1]["cluster"]["name"] == "Постаматы" and answers[2]["cluster"]["status"] == "noise"
     finally:
         for entry in reversed(done):
             undone = client.post(f"/v1/workbench/actions/{entry.json()['n']}:undo", headers=ANALYST, json={})
