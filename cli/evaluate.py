@@ -18,15 +18,23 @@ LabelCol = Annotated[str, typer.Option(help="Column with the label.")]
 Out = Annotated[Path, typer.Option(help="Folder for report.json, report.md and plots.")]
 Model = Annotated[str | None, typer.Option(help="Embedding model (default VOC_MODEL).")]
 Cache = Annotated[Path | None, typer.Option(help="Keep message vectors here and reuse them in later runs.")]
+Head = Annotated[Path | None, typer.Option(
+    "--head", help="Sentiment head folder written by 'voc train sentiment' (default: the model's shipped head).")]
 
 
 def _run(call, **kwargs) -> None:
+    """Run one evaluation with progress on stderr; the product's errors become one 'error:' line."""
+    from cli.progress import Progress
+
     settings = get_settings()
     try:
-        call(model=kwargs.pop("model") or settings.model, models_dir=settings.models_dir,
-             cache_dir=kwargs.pop("cache"), **kwargs)
+        with Progress() as progress:
+            call(model=kwargs.pop("model") or settings.model, models_dir=settings.models_dir,
+                 cache_dir=kwargs.pop("cache"), log=progress.log, progress=progress.update, **kwargs)
     except VocError as error:
-        typer.echo(f"error: {error}", err=True)
+        from cli.user_errors import one_line
+
+        typer.echo(f"error: {one_line(str(error))}", err=True)  # e.g. a YAML parser's own message
         raise typer.Exit(2) from error
 
 
@@ -34,7 +42,9 @@ def _run(call, **kwargs) -> None:
 def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
            owner_col: Annotated[str | None, typer.Option(help="Column with the owner, for owner accuracy.")] = None,
            split_col: Annotated[str | None, typer.Option(help="Column with train/test.")] = None,
-           cv: Annotated[int | None, typer.Option(help="K-fold cross-validation instead of a split.")] = None,
+           cv: Annotated[int | None, typer.Option(
+               help="K-fold cross-validation instead of a split (default 5 folds; at least 2, at most the rows).")]
+           = None,
            taxonomy: Annotated[Path | None, typer.Option(help="Zero-shot from this taxonomy (no training).")] = None,
            unknown_label: Annotated[str | None, typer.Option(help="Label of out-of-taxonomy rows.")] = None,
            learn_unknown: Annotated[bool, typer.Option(
@@ -44,7 +54,7 @@ def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
     """Topic assignment: accuracy, macro-F1, per class, owner accuracy, unknown detection."""
     from evaluation.topics_eval import evaluate_topics
 
-    if split_col and cv:
+    if split_col and cv is not None:
         typer.echo("error: give --split-col or --cv, not both", err=True)
         raise typer.Exit(2)
     if learn_unknown and not unknown_label:
@@ -57,10 +67,14 @@ def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
 
 @app.command("sentiment")
 def sentiment(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
-              split_col: Annotated[str | None, typer.Option(help="Train a head on the train split.")] = None,
+              split_col: Annotated[str | None, typer.Option(
+                  help="Column with train/test: a head is trained on the train rows and scored on the test rows "
+                       "(with --head: that head is scored on the test rows).")] = None,
               label_map: Annotated[list[str] | None, typer.Option(help="FROM=TO, e.g. pos=positive.")] = None,
-              model: Model = None, cache: Cache = None) -> None:
-    """Sentiment: macro-F1, negative recall and F1 (shipped head, or one trained on the split)."""
+              head: Head = None, model: Model = None, cache: Cache = None) -> None:
+    """Sentiment: macro-F1, negative recall and F1 (--head, the shipped head, or one trained on the split).
+
+    With --head the head is scored as is: on the test rows with --split-col, else on every row."""
     from cli.train_sentiment import parse_label_map
     from evaluation.sentiment_eval import evaluate_sentiment
 
@@ -70,15 +84,15 @@ def sentiment(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
     _run(evaluate_sentiment, data=data, text_col=text_col, label_col=label_col, out=out, split_col=split_col,
-         label_map=mapping or None, model=model, cache=cache)
+         label_map=mapping or None, head_dir=head, model=model, cache=cache)
 
 
 @app.command("routing")
 def routing(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
             positive: Annotated[str, typer.Option(help="The label that should come first in the queue.")],
-            model: Model = None, cache: Cache = None) -> None:
+            head: Head = None, model: Model = None, cache: Cache = None) -> None:
     """Routing: ROC-AUC of the priority order and the share of positives in the top 20%."""
-    from evaluation.sentiment_eval import evaluate_routing
+    from evaluation.routing_eval import evaluate_routing
 
     _run(evaluate_routing, data=data, text_col=text_col, label_col=label_col, positive=positive, out=out,
-         model=model, cache=cache)
+         head_dir=head, model=model, cache=cache)

@@ -2,7 +2,9 @@
 
 On a terminal each stage ("read", "write", …) gets its own bar and log lines are printed
 above the bars. Anywhere else (cron, systemd, a pipe, CI) a stage prints one line at every
-tenth of its total and at its end, so a log shows progress without a line per batch.
+tenth of its total and at its end, so a log shows progress without a line per batch. Either
+way a stage ends when it reaches its total: its bar is closed, so what the command prints
+next starts on a line of its own, and later updates of that stage show nothing more.
 """
 
 from __future__ import annotations
@@ -36,9 +38,12 @@ class Progress:
                 from tqdm import tqdm
 
                 self._bar = tqdm(total=total, desc=stage, unit="msg", file=self.stream, dynamic_ncols=True)
-        if self._bar is not None:
-            self._bar.total = total
-            self._bar.update(done - self._bar.n)
+        if self.tty:
+            if self._bar is not None:
+                self._bar.total = total
+                self._bar.update(done - self._bar.n)
+                if done >= total:
+                    self._close_bar()
             return
         if done >= self._next_line or done >= total:
             share = done / total if total else 1.0

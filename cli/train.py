@@ -29,31 +29,25 @@ def topics(
     = None,
 ) -> None:
     """Train the supervised topic head (vectors + n-grams + nearest neighbours, stacked, with an unknown answer)."""
-    from collections import Counter
-
-    import numpy as np
-
+    from cli.progress import Progress
     from embeddings.loader import load_embedder
     from topics.supervised import UNKNOWN, SupervisedTopics
+    from training.embedding import embed_in_chunks
     from training.labelled import read_labelled
+    from training.output import prepare_head_folder
 
     settings = get_settings()
     try:
         rows = read_labelled(data, text_col, label_col, extra_cols=(owner_col,) if owner_col else ())
-        counts = Counter(rows.labels)
-        keep = [i for i, label in enumerate(rows.labels) if counts[label] >= 2]
-        rare = sorted(label for label, n in counts.items() if n < 2)
-        if rare:
-            typer.echo(f"warning: dropped {len(rare)} classes with fewer than 2 examples: {rare[:10]}", err=True)
-        for reason, number in rows.dropped.items():
-            typer.echo(f"warning: dropped {number} rows ({reason})", err=True)
+        keep, labels = _training_rows(rows, label_col, unknown_label)
         texts = [rows.texts[i] for i in keep]
-        labels = np.asarray([rows.labels[i] for i in keep], dtype=object)
-        if unknown_label is not None:
-            labels = np.where(labels == unknown_label, UNKNOWN, labels)
+        prepare_head_folder(out, "topic")
         embedder = load_embedder(model or settings.model, settings.models_dir, max_tokens=settings.max_tokens)
-        typer.echo(f"embedding {len(texts)} texts with {embedder.name} …")
-        head = SupervisedTopics(max_accuracy_drop=max_accuracy_drop).fit(embedder.embed(texts), texts, labels)
+        with Progress() as progress:
+            progress.log(f"embedding {len(texts)} texts with {embedder.name} …")
+            vectors = embed_in_chunks(embedder, texts, lambda done, total: progress.update("embed", done, total))
+            progress.log(f"training the topic head on {len(texts)} messages …")
+            head = SupervisedTopics(max_accuracy_drop=max_accuracy_drop).fit(vectors, texts, labels)
         owners: dict[str, str] = {}
         if owner_col:
             for i, label in zip(keep, labels):
@@ -66,3 +60,30 @@ def topics(
     weights = ", ".join(f"{view} {weight:.1f}" for view, weight in head.weights_.items())
     typer.echo(f"saved {out} ({len(head.classes_)} topics; weights {weights}; "
                f"unknown below novelty score {head.novelty_.threshold_:.3f})")
+
+
+def _training_rows(rows, label_col: str, unknown_label: str | None):
+    """Indices of the rows to train on and their labels (``unknown_label`` → the background class),
+    with warnings for what is left out; refuses data a topic head cannot be trained on."""
+    from collections import Counter
+
+    import numpy as np
+
+    from evaluation.checks import require_classes, require_label
+    from topics.supervised import UNKNOWN
+
+    counts = Counter(rows.labels)
+    rare = sorted(label for label, n in counts.items() if n < 2)
+    if rare:
+        typer.echo(f"warning: dropped {len(rare)} classes with fewer than 2 examples: {rare[:10]}", err=True)
+    for line in rows.warnings():
+        typer.echo(line, err=True)
+    if unknown_label is not None:
+        require_label("--unknown-label", unknown_label, rows.labels, label_col)
+    background = (UNKNOWN,) if unknown_label is None else (UNKNOWN, unknown_label)
+    require_classes(rows.labels, "a topic head", label_col, exclude=background)
+    keep = [i for i, label in enumerate(rows.labels) if counts[label] >= 2]
+    labels = np.asarray([rows.labels[i] for i in keep], dtype=object)
+    if unknown_label is not None:
+        labels = np.where(labels == unknown_label, UNKNOWN, labels)
+    return keep, labels

@@ -45,28 +45,35 @@ def sentiment(
     """Train a sentiment head (negative / neutral / positive) on labelled messages."""
     from collections import Counter
 
+    from cli.progress import Progress
     from core.settings import get_settings
     from embeddings.loader import load_embedder
     from sentiment.head import LABELS
+    from training.embedding import embed_in_chunks
     from training.labelled import read_labelled
+    from training.output import prepare_head_folder
     from training.sentiment import train_sentiment_head
 
     settings = get_settings()
     try:
         rows = read_labelled(data, text_col, label_col, label_map=parse_label_map(label_map) or None,
                              keep_labels=set(LABELS))
-        for reason, number in rows.dropped.items():
-            typer.echo(f"warning: dropped {number} rows ({reason})", err=True)
+        for line in rows.warnings():
+            typer.echo(line, err=True)
         counts = Counter(rows.labels)
         missing = [label for label in LABELS if counts[label] < 2]
         if missing:
             raise ValueError(f"{data}: need at least 2 messages of each of {list(LABELS)}; too few of {missing} "
                              f"(found {dict(counts)}; map other labels with --label-map)")
+        prepare_head_folder(out, "sentiment")
         embedder = load_embedder(model or settings.model, settings.models_dir, max_tokens=settings.max_tokens)
-        typer.echo(f"embedding {len(rows.texts)} texts with {embedder.name} …", err=True)
-        vectors = embedder.embed(rows.texts)
-        head = train_sentiment_head(vectors, rows.labels, embedder.name, texts=rows.texts if ngrams else None,
-                                    c=c, vector_scale=vector_weight)
+        with Progress() as progress:
+            progress.log(f"embedding {len(rows.texts)} texts with {embedder.name} …")
+            vectors = embed_in_chunks(embedder, rows.texts,
+                                      lambda done, total: progress.update("embed", done, total))
+            progress.log(f"training the sentiment head on {len(rows.texts)} messages …")
+            head = train_sentiment_head(vectors, rows.labels, embedder.name, texts=rows.texts if ngrams else None,
+                                        c=c, vector_scale=vector_weight)
         head.save(out, {"data": str(data), "rows": len(rows.texts), "label_counts": dict(counts),
                         "recipe": {"c": c, "vector_scale": vector_weight, "ngrams": ngrams}})
     except (VocError, ValueError) as error:

@@ -5,21 +5,31 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from training.labelled import DataError
+from training.embedding import embed_in_chunks
+
+DEFAULT_FOLDS = 5
 
 
-def embed_all(texts: Sequence[str], model: str, models_dir: Path,
-              cache_dir: Path | None = None) -> tuple[np.ndarray, float, str]:
+def embedding_model_name(model: str, models_dir: Path) -> str:
+    """The name of a model (built-in name or folder) from its manifest, without loading it."""
+    from embeddings.model_folder import read_model_folder, resolve_model_folder
+
+    manifest, _ = read_model_folder(resolve_model_folder(model, models_dir), verify=False)
+    return manifest.name
+
+
+def embed_all(texts: Sequence[str], model: str, models_dir: Path, cache_dir: Path | None = None, *,
+              progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, float, str]:
     """Vectors for every text, the embedding rate (texts/s) and the model name.
 
     With ``cache_dir``, vectors are kept in ``<model>-<hash of the texts>.npz`` there and
     reused by later runs on the same texts (the stored rate is the one measured when the
-    vectors were computed).
+    vectors were computed). ``progress(done, total)`` follows the embedding.
     """
     from embeddings.loader import load_embedder
 
@@ -32,7 +42,7 @@ def embed_all(texts: Sequence[str], model: str, models_dir: Path,
             with np.load(cached, allow_pickle=False) as saved:
                 return saved["vectors"], float(saved["rate"]), embedder.name
     start = time.perf_counter()
-    vectors = embedder.embed(list(texts))
+    vectors = embed_in_chunks(embedder, texts, progress)
     rate = len(texts) / (time.perf_counter() - start)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -40,19 +50,16 @@ def embed_all(texts: Sequence[str], model: str, models_dir: Path,
     return vectors, rate, embedder.name
 
 
-def folds(labels: Sequence[str], *, split: Sequence[str] | None, cv: int | None,
+def folds(labels: Sequence[str], *, split: tuple[np.ndarray, np.ndarray] | None, cv: int | None,
           seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(train, test) index arrays: the file's own split, or stratified K folds."""
+    """(train, test) index arrays: the file's own split (see :func:`evaluation.checks.split_rows`),
+    or stratified K folds (labels with fewer than K rows are stratified together)."""
     if split is not None:
-        split_values = np.asarray([value.strip().lower() for value in split])
-        train, test = np.where(split_values == "train")[0], np.where(split_values == "test")[0]
-        if not len(train) or not len(test):
-            raise DataError(f"the split column needs 'train' and 'test' rows; found {sorted(set(split_values))}")
-        yield train, test
+        yield split
         return
     from sklearn.model_selection import StratifiedKFold
 
-    k = cv or 5
+    k = cv or DEFAULT_FOLDS
     counts = Counter(labels)
     rare = [label for label, n in counts.items() if n < k]
     grouping = np.asarray(["__rare__" if label in rare else label for label in labels])

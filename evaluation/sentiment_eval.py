@@ -1,15 +1,20 @@
-"""`voc evaluate sentiment` and `voc evaluate routing`."""
+"""`voc evaluate sentiment`: a sentiment head on labelled messages against a baseline of the same rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from evaluation.common import embed_all, folds, majority, tfidf_baseline
+from core.errors import ModelError
+from evaluation import checks
+from evaluation.common import DEFAULT_FOLDS, embed_all, embedding_model_name, folds, majority, tfidf_baseline
 from evaluation.report import classification_metrics, confusion_plot, write_report
 from training.labelled import DataError, read_labelled
+from training.output import describe, head_kind, prepare_folder
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -22,25 +27,39 @@ def _sentiment_metrics(truth, predicted) -> dict[str, Any]:
 
 
 def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, split_col: str | None = None,
-                       label_map: dict[str, str] | None = None, model: str = "e5-small",
-                       models_dir: Path = Path("var/models"), cache_dir: Path | None = None) -> dict[str, Any]:
+                       label_map: dict[str, str] | None = None, head_dir: Path | None = None,
+                       model: str = "e5-small", models_dir: Path = Path("var/models"), cache_dir: Path | None = None,
+                       log: Callable[[str], None] | None = None,
+                       progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Score a sentiment head on labelled rows: the head in ``head_dir``, else one trained on the
+    train rows of ``split_col``, else the model's shipped head. With ``split_col`` the test rows
+    are scored; without it every row (and the baseline is cross-validated)."""
+    log = log or (lambda line: None)
+    progress = progress or (lambda stage, done, total: None)
     rows = read_labelled(data, text_col, label_col, extra_cols=(split_col,) if split_col else (),
                          label_map=label_map, keep_labels=set(LABELS))
+    for line in rows.warnings():
+        log(line)
     texts, labels = rows.texts, np.asarray(rows.labels, dtype=object)
-    vectors, rate, model_name = embed_all(texts, model, models_dir, cache_dir)
-    if split_col:
-        ((train, test),) = list(folds(list(labels), split=rows.extra[split_col], cv=None))
-        shipped = _shipped_head_if_any(model_name)
-        head, recipe = _train_like(shipped, vectors[train], [texts[i] for i in train], labels[train], model_name)
+    split = _checked_split(data, rows, label_col, split_col, head_dir, log)
+    name = embedding_model_name(model, models_dir)
+    shipped = shipped_head_if_any(name)
+    given = load_head(head_dir, name) if head_dir is not None else None
+    if given is None and split is None and shipped is None:
+        raise ModelError(f"no shipped sentiment head for model {name!r}: give --head DIR (a folder written by "
+                         f"'voc train sentiment' on {name} vectors) or --split-col to train one on the train rows")
+    prepare_folder(out)
+    vectors, rate, _ = embed_all(texts, model, models_dir, cache_dir, progress=partial(progress, "embed"))
+    train, test = split if split is not None else (np.arange(len(texts)), np.arange(len(texts)))
+    if given is not None:
+        head, method = given, f"head {head_dir} ({trained_on(given)}), as is"
+    elif split is not None:
+        log(f"training a sentiment head on {len(train)} train rows …")
+        head, recipe = _train_like(shipped, vectors[train], [texts[i] for i in train], labels[train], name)
         method = (f"head trained on the train split (vectors + n-grams, one linear model; C {recipe['c']}, "
                   f"vector weight {recipe['vector_scale']}, the shipped head's recipe)")
     else:
-        from sentiment.head import shipped_head
-
-        head = shipped = shipped_head(model_name)
-        test = np.arange(len(texts))
-        train = test
-        method = "shipped head, as is"
+        head, method = shipped, "shipped head, as is"
     test_texts = [texts[i] for i in test]
     predicted = np.asarray(head.predict(vectors[test], test_texts), dtype=object)
     truth = labels[test]
@@ -48,13 +67,13 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
             else _cross_validated_baseline(texts, labels))
     metrics = _sentiment_metrics(truth, predicted)
     metrics["embedding_texts_per_s"] = round(rate, 1)
-    out.mkdir(parents=True, exist_ok=True)
-    confusion_plot(list(truth), list(predicted), out / "confusion.png", f"sentiment — {model_name}")
-    report = {"task": "sentiment", "data": str(data), "model": model_name, "method": method, "n": len(test),
-              "metrics": metrics, "baseline": _sentiment_metrics(truth, base),
-              "baseline_majority": _sentiment_metrics(truth, majority(labels[train], len(test))),
-              "details": {"dropped_rows": rows.dropped}}
-    if split_col and shipped is not None:
+    confusion_plot(list(truth), list(predicted), out / "confusion.png", f"sentiment — {name}")
+    report: dict[str, Any] = {
+        "task": "sentiment", "data": str(data), "model": name, "method": method, "n": len(test),
+        "metrics": metrics, "baseline": _sentiment_metrics(truth, base),
+        "baseline_majority": _sentiment_metrics(truth, majority(labels[train], len(test))),
+        "details": {"dropped_rows": rows.dropped}}
+    if split_col and given is None and shipped is not None:
         shipped_metrics = _sentiment_metrics(truth, shipped.predict(vectors[test], test_texts))
         report["shipped"] = {"description": "the shipped head of this model, scored on the same test rows",
                              "data": shipped.manifest.get("data"), "metrics": shipped_metrics}
@@ -65,7 +84,52 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
     return report
 
 
-def _shipped_head_if_any(model_name: str):
+def load_head(folder: Path, model: str):
+    """A head written by `voc train sentiment` (or a shipped one) for ``model``'s vectors, checked."""
+    from sentiment.head import SentimentHead
+
+    if not Path(folder).is_dir():
+        raise ModelError(f"--head {folder}: no such folder; give a folder written by 'voc train sentiment'")
+    if head_kind(folder) != "sentiment":
+        raise ModelError(f"--head {folder} is not a sentiment head ({describe(Path(folder))}); "
+                         f"give a folder written by 'voc train sentiment'")
+    head = SentimentHead.load(folder)
+    if head.model != model:
+        raise ModelError(f"--head {folder} was trained on {head.model!r} vectors, not {model!r}: "
+                         f"evaluate it with --model {head.model}")
+    return head
+
+
+def trained_on(head) -> str:
+    data = head.manifest.get("data")
+    return f"trained on {', '.join(data) if isinstance(data, list) else data or '?'}"
+
+
+def _checked_split(data: Path, rows, label_col: str, split_col: str | None, head_dir: Path | None,
+                   log: Callable[[str], None]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The file's (train, test) rows, or None to score every row; refuses rows that cannot be scored
+    against a baseline, or a train split a head cannot be trained on."""
+    checks.require_classes(rows.labels, "sentiment evaluation", label_col, minimum_rows=1)
+    if not split_col:
+        if len(rows.texts) < DEFAULT_FOLDS:
+            raise DataError(f"{data}: {len(rows.texts)} usable rows; the baseline is cross-validated in "
+                            f"{DEFAULT_FOLDS} folds and needs at least {DEFAULT_FOLDS} (or give --split-col)")
+        checks.require_classes(rows.labels, "the cross-validated baseline", label_col)
+        return None
+    split, ignored = checks.split_rows(rows.extra[split_col], split_col)
+    warning = checks.ignored_split_warning(split_col, ignored)
+    if warning:
+        log(warning)
+    train_labels = [rows.labels[i] for i in split[0]]
+    if head_dir is not None:
+        checks.require_classes(train_labels, "the baseline on the train rows", label_col, minimum_rows=1)
+    elif missing := [label for label in LABELS if label not in train_labels]:
+        raise DataError(f"cannot train a sentiment head on the train split: training data needs all of {LABELS}; "
+                        f"the train rows have no {missing}")
+    return split
+
+
+def shipped_head_if_any(model_name: str):
     from sentiment.head import HEADS_DIR, shipped_head
 
     return shipped_head(model_name) if (HEADS_DIR / model_name).is_dir() else None
@@ -77,7 +141,8 @@ def _train_like(shipped, vectors: np.ndarray, texts: list[str], labels: np.ndarr
 
     recipe = shipped_recipe(shipped)
     try:
-        head = train_sentiment_head(vectors, list(labels), model_name, texts=texts, **recipe)
+        head = train_sentiment_head(vectors, list(labels), model_name, texts=texts, c=recipe["c"],
+                                    vector_scale=recipe["vector_scale"])
     except ValueError as error:
         raise DataError(f"cannot train a sentiment head on the train split: {error}") from error
     return head, recipe
@@ -85,42 +150,6 @@ def _train_like(shipped, vectors: np.ndarray, texts: list[str], labels: np.ndarr
 
 def _cross_validated_baseline(texts, labels) -> np.ndarray:
     guesses = np.empty(len(texts), dtype=object)
-    for train, test in folds(list(labels), split=None, cv=5):
+    for train, test in folds(list(labels), split=None, cv=DEFAULT_FOLDS):
         guesses[test] = tfidf_baseline([texts[i] for i in train], labels[train], [texts[i] for i in test])
     return guesses
-
-
-def evaluate_routing(data: Path, text_col: str, label_col: str, positive: str, out: Path, *,
-                     model: str = "e5-small", models_dir: Path = Path("var/models"),
-                     cache_dir: Path | None = None) -> dict[str, Any]:
-    """How well the priority score puts the positive class first (the queue order)."""
-    from sklearn.metrics import roc_auc_score
-
-    from priority.policy import PrioritySignals, compute_priority, load_policy
-    from sentiment.head import shipped_head
-
-    rows = read_labelled(data, text_col, label_col)
-    positives = np.asarray([label == positive for label in rows.labels])
-    if positives.all() or not positives.any():
-        raise DataError(f"--positive {positive!r} must match some rows but not all")
-    vectors, rate, model_name = embed_all(rows.texts, model, models_dir, cache_dir)
-    head = shipped_head(model_name)
-    negative = head.probabilities(vectors, rows.texts)[:, head.classes.index("negative")]
-    policy = load_policy()
-    scores = np.asarray([compute_priority(PrioritySignals(negative_probability=float(p)), policy).score
-                         for p in negative])
-    queue_key = scores + 0.999 * negative  # priority first, ties broken by negative strength
-    order = np.argsort(-queue_key)
-    top = order[: max(1, len(order) // 5)]
-    metrics = {
-        "roc_auc": round(float(roc_auc_score(positives, queue_key)), 4),
-        "positives_in_top_20pct": round(float(positives[top].mean()), 4),
-        "positive_share": round(float(positives.mean()), 4),
-        "p1_p2_share": round(float((scores >= policy.levels.P2).mean()), 4),
-    }
-    baseline = {"roc_auc": 0.5, "positives_in_top_20pct": round(float(positives.mean()), 4)}
-    report = {"task": "routing", "data": str(data), "model": model_name, "positive": positive, "n": len(rows.texts),
-              "metrics": metrics, "baseline": baseline,
-              "details": {"baseline": "first-in-first-out queue (order unrelated to content)"}}
-    write_report(out, report)
-    return report

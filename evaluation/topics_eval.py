@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from evaluation import checks
 from evaluation.common import drop_rare, embed_all, folds, majority, tfidf_baseline
 from evaluation.report import classification_metrics, confusion_plot, write_report
 from training.labelled import DataError, read_labelled
+from training.output import prepare_folder
 
 UNKNOWN = "unknown"
 PROBE_C = 100.0
@@ -31,23 +35,43 @@ def vector_probe(train_vectors: np.ndarray, train_labels: np.ndarray, test_vecto
 def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, owner_col: str | None = None,
                     split_col: str | None = None, cv: int | None = None, taxonomy: Path | None = None,
                     unknown_label: str | None = None, learn_unknown: bool = False, model: str = "e5-small",
-                    models_dir: Path = Path("var/models"), cache_dir: Path | None = None) -> dict[str, Any]:
+                    models_dir: Path = Path("var/models"), cache_dir: Path | None = None,
+                    log: Callable[[str], None] | None = None,
+                    progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Train on each fold's training rows and report on its test rows.
 
     Rows with ``unknown_label`` are messages outside the taxonomy. By default no head sees
     them in training (the unknown answer comes from novelty alone); with ``learn_unknown``
     the training folds' out-of-taxonomy rows are learned as a background class (the
     baselines learn them as one more label) and the test folds' rows are still unseen.
+    Everything about the input is checked before anything is embedded; ``log`` gets the
+    warnings, ``progress(stage, done, total)`` follows the stages "embed" and "folds".
     """
+    log = log or (lambda line: None)
+    progress = progress or (lambda stage, done, total: None)
+    if taxonomy is not None and (split_col is not None or cv is not None):
+        raise DataError("--taxonomy runs zero-shot on the whole file; leave out --split-col and --cv")
     rows = read_labelled(data, text_col, label_col, extra_cols=tuple(c for c in (owner_col, split_col) if c))
+    for line in rows.warnings():
+        log(line)
     texts, labels = rows.texts, np.asarray(rows.labels, dtype=object)
     if unknown_label is not None:
+        checks.require_label("--unknown-label", unknown_label, rows.labels, label_col)
         labels = np.where(labels == unknown_label, UNKNOWN, labels)
-    vectors, embed_rate, model_name = embed_all(texts, model, models_dir, cache_dir)
-    if taxonomy is not None and split_col is None and cv is None:
-        return _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir)
     if taxonomy is not None:
-        raise DataError("--taxonomy runs zero-shot on the whole file; leave out --split-col and --cv")
+        from topics.taxonomy import load_taxonomy
+
+        topics = load_taxonomy(taxonomy)
+        prepare_folder(out)
+        vectors, _, _ = embed_all(texts, model, models_dir, cache_dir, progress=partial(progress, "embed"))
+        return _zero_shot(data, texts, labels, vectors, topics, out, model, models_dir)
+    split, k = _protocol(labels, rows.extra.get(split_col) if split_col else None, split_col, cv, label_col, log)
+    if split is not None and unknown_label is not None and not (labels[split[1]] == UNKNOWN).any():
+        raise DataError(f"--unknown-label {unknown_label!r} matches no test row of the split column {split_col!r}; "
+                        f"unknown recall is measured on test rows")
+    prepare_folder(out)
+    vectors, embed_rate, model_name = embed_all(texts, model, models_dir, cache_dir,
+                                                progress=partial(progress, "embed"))
     predicted = np.empty(len(texts), dtype=object)
     closed = np.empty(len(texts), dtype=object)  # the same head without the unknown answer
     base = np.empty(len(texts), dtype=object)
@@ -59,12 +83,18 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     weights: list[dict[str, float]] = []
     from topics.supervised import SupervisedTopics
 
-    for train, test in folds(list(labels), split=rows.extra.get(split_col) if split_col else None, cv=cv):
+    total = k if k is not None else 1  # folds, or the file's one split
+    progress("folds", 0, total)
+    for number, (train, test) in enumerate(folds(list(labels), split=split, cv=k), start=1):
         if not learn_unknown:
             train = train[labels[train] != UNKNOWN]
         train, rare = drop_rare(train, labels)
         dropped.update(rare)
-        head = SupervisedTopics().fit(vectors[train], [texts[i] for i in train], labels[train])
+        try:
+            head = SupervisedTopics().fit(vectors[train], [texts[i] for i in train], labels[train])
+        except ValueError as error:
+            raise DataError(f"fold {number} of {total}: cannot train a topic head ({error}); "
+                            f"give fewer folds or more rows per topic") from error
         start = time.perf_counter()
         predicted[test] = head.predict(vectors[test], [texts[i] for i in test], allow_unknown=unknown_label is not None)
         seconds += time.perf_counter() - start
@@ -76,6 +106,7 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
         tested[test] = True
         if owner_col:
             owner_of.update((labels[i], rows.extra[owner_col][i]) for i in train)
+        progress("folds", number, total)
     truth, predicted, closed, base, probe, base_majority = (
         a[tested] for a in (labels, predicted, closed, base, probe, base_majority))
     metrics = classification_metrics(list(truth), list(predicted))
@@ -94,14 +125,13 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
         for section, guesses in ((metrics, predicted), (baseline, base), (baseline_probe, probe)):
             hits = [owners.get(g) == o for g, o in zip(guesses, true_owner)]
             section["owner_accuracy"] = round(float(np.mean(hits)), 4)
-    out.mkdir(parents=True, exist_ok=True)
     confusion_plot(list(truth), list(predicted), out / "confusion.png", f"topics — {model_name}")
     method = "vectors + n-grams + nearest neighbours, stacked"
     if learn_unknown:
         method += ", out-of-taxonomy rows learned as a background class"
     report = {
         "task": "topics", "data": str(data), "model": model_name, "method": method,
-        "n": int(tested.sum()), "protocol": f"split column {split_col}" if split_col else f"{cv or 5}-fold CV",
+        "n": int(tested.sum()), "protocol": f"split column {split_col}" if split_col else f"{k}-fold CV",
         "metrics": metrics, "baseline": baseline, "baseline_probe": baseline_probe,
         "baseline_majority": classification_metrics(list(truth), list(base_majority)),
         "details": {"dropped_rows": rows.dropped, "classes_dropped_from_training (fewer than 2 rows)": sorted(dropped),
@@ -112,6 +142,24 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     }
     write_report(out, report)
     return report
+
+
+def _protocol(labels: np.ndarray, split_values: list[str] | None, split_col: str | None, cv: int | None,
+              label_col: str, log: Callable[[str], None]) -> tuple[Any, int | None]:
+    """The file's (train, test) split or the number of folds, checked; the rows to train on must hold
+    at least two topics (out-of-taxonomy rows aside) with two rows or more."""
+    split, k = None, None
+    if split_values is not None:
+        split, ignored = checks.split_rows(split_values, str(split_col))
+        trainable = labels[split[0]]
+        warning = checks.ignored_split_warning(str(split_col), ignored)
+    else:
+        k, trainable = checks.fold_count(cv, len(labels)), labels
+        warning = checks.small_classes_warning(list(labels), k)
+    if warning:
+        log(warning)
+    checks.require_classes(list(trainable), "a topic head", label_col, exclude=(UNKNOWN,))
+    return split, k
 
 
 def _unknown_metrics(truth: np.ndarray, guesses: np.ndarray) -> dict[str, float]:
@@ -130,12 +178,10 @@ def _owner_map(pairs: Counter) -> dict[str, str]:
     return {label: owner for label, (_, owner) in best.items()}
 
 
-def _zero_shot(data, texts, labels, vectors, taxonomy_path, out, model, models_dir) -> dict[str, Any]:
+def _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir) -> dict[str, Any]:
     from embeddings.loader import load_embedder
-    from topics.taxonomy import load_taxonomy
     from topics.zero_shot import ZeroShotTopics
 
-    taxonomy = load_taxonomy(taxonomy_path)
     embedder = load_embedder(model, models_dir)
     head = ZeroShotTopics(taxonomy, embedder)
     predicted = np.asarray([a.topic_id for a in head.assign(vectors, texts)], dtype=object)
@@ -144,7 +190,6 @@ def _zero_shot(data, texts, labels, vectors, taxonomy_path, out, model, models_d
     metrics = classification_metrics(list(labels), list(closed))
     if (labels == UNKNOWN).any():
         metrics.update(_unknown_metrics(labels, predicted))
-    out.mkdir(parents=True, exist_ok=True)
     confusion_plot(list(labels), list(closed), out / "confusion.png", "topics — zero-shot")
     report = {"task": "topics", "data": str(data), "model": embedder.name, "method": "zero-shot from the taxonomy",
               "n": len(texts), "metrics": metrics, "baseline": classification_metrics(list(labels), list(base)),

@@ -28,3 +28,14 @@ def test_a_terminal_gets_a_bar_per_stage_and_log_lines_above_it():
         progress.update("write", 10, 10)
     text = stream.getvalue()
     assert "read: 100%" in text and "1000/1000" in text and "write: 100%" in text and "halfway" in text
+
+
+def test_a_bar_closes_when_its_stage_reaches_the_total_so_later_output_starts_a_new_line():
+    stream = io.StringIO()
+    progress = Progress(stream, tty=True)
+    progress.update("embed", 10, 10)
+    assert stream.getvalue().endswith("\n")  # closed: what the command prints next is not glued to the bar
+    progress.update("embed", 10, 10)  # a repeated final update shows nothing more
+    progress.log("table")
+    assert stream.getvalue().count("embed: 100%") == 1 and stream.getvalue().endswith("table\n")
+    progress.close()

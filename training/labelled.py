@@ -1,18 +1,16 @@
-"""Reading labelled files (CSV or JSON lines) with clear errors for missing columns and bad rows."""
+"""Labelled messages from a CSV or JSON-lines file, with clear errors for missing columns and bad rows."""
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import VocError
+from core.errors import InvalidTextError
+from core.text import clean_text
+from training.tabular import DataError, read_rows
 
-
-class DataError(VocError, ValueError):
-    """A training or evaluation file that cannot be used as given."""
+__all__ = ["DataError", "LabelledData", "read_labelled"]
 
 
 @dataclass
@@ -22,31 +20,30 @@ class LabelledData:
     extra: dict[str, list[str]]
     dropped: dict[str, int]
 
+    def warnings(self) -> list[str]:
+        """One ``warning:`` line per reason rows were left out."""
+        return [f"warning: dropped {number} rows ({reason})" for reason, number in self.dropped.items()]
+
 
 def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tuple[str, ...] = (),
                   label_map: dict[str, str] | None = None, keep_labels: set[str] | None = None) -> LabelledData:
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    if path.suffix == ".jsonl":
-        rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-        columns = set().union(*(row.keys() for row in rows)) if rows else set()
-    else:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            columns = set(reader.fieldnames or [])
-            rows = list(reader)
+    if text_col == label_col:
+        raise DataError(f"--text-col and --label-col are both {text_col!r}: the label must be another column")
+    columns, rows = read_rows(path)
     missing = [c for c in (text_col, label_col, *extra_cols) if c and c not in columns]
     if missing:
-        raise DataError(f"{path}: missing column(s) {missing}; the file has {sorted(columns)}")
-    texts, labels, extra = [], [], {c: [] for c in extra_cols if c}
+        raise DataError(f"{path}: missing column(s) {missing}; the file has {columns}")
+    texts: list[str] = []
+    labels: list[str] = []
+    extra: dict[str, list[str]] = {c: [] for c in extra_cols if c}
     dropped: Counter = Counter()
     for row in rows:
-        text = str(row.get(text_col) or "").strip()
-        label = str(row.get(label_col) or "").strip()
+        text = _cell(row, text_col)
+        label = _cell(row, label_col)
         if label_map:
             label = label_map.get(label, label)
-        if not text:
+        if not _has_content(text):
             dropped["empty text"] += 1
             continue
         if not label:
@@ -58,7 +55,23 @@ def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tupl
         texts.append(text)
         labels.append(label)
         for column in extra:
-            extra[column].append(str(row.get(column) or ""))
+            extra[column].append(_cell(row, column))
     if not texts:
-        raise DataError(f"{path}: no usable rows ({dict(dropped)})")
+        reasons = ", ".join(f"{number} with {reason}" for reason, number in dropped.items())
+        raise DataError(f"{path}: no usable rows: all {len(rows)} data rows were left out ({reasons})")
     return LabelledData(texts, labels, extra, dict(dropped))
+
+
+def _cell(row: dict, column: str) -> str:
+    """A cell as stripped text; a missing cell or JSON null is empty (a JSON 0 or false is not)."""
+    value = row.get(column)
+    return "" if value is None else str(value).strip()
+
+
+def _has_content(text: str) -> bool:
+    """False for a text the embedder would refuse: empty once invisible characters are removed."""
+    try:
+        clean_text(text)
+    except InvalidTextError:
+        return False
+    return True

@@ -1,0 +1,81 @@
+"""Reading the rows of a CSV or JSON-lines file, with one clear error per way a file can be unusable.
+
+Files must be UTF-8; a byte-order mark (Excel's "CSV UTF-8") is skipped. ``.jsonl`` and
+``.ndjson`` (in any case) are JSON lines, one object per line; anything else is CSV with
+a header row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from core.errors import VocError
+
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+BOM = b"\xef\xbb\xbf"
+
+
+class DataError(VocError, ValueError):
+    """A training or evaluation file that cannot be used as given."""
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict]]:
+    """The file's columns (in order of appearance) and its rows as dictionaries."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    text = _read_utf8(path)
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty")
+    if path.suffix.lower() in JSON_LINES_SUFFIXES:
+        return _json_lines(path, text)
+    return _csv(path, text)
+
+
+def _read_utf8(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"{path}: cannot read the file ({error.strerror or error})") from error
+    skipped = len(BOM) if raw.startswith(BOM) else 0
+    try:
+        return raw[skipped:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = skipped + error.start
+        line = raw[:offset].count(b"\n") + 1
+        raise DataError(f"{path}: not UTF-8 (byte 0x{raw[offset]:02x} at byte offset {offset}, line {line}); "
+                        "the file must be UTF-8: save it as 'CSV UTF-8' or convert it "
+                        "(from Windows-1251: iconv -f cp1251 -t utf-8)") from error
+
+
+def _json_lines(path: Path, text: str) -> tuple[list[str], list[dict]]:
+    rows: list[dict] = []
+    columns: dict[str, None] = {}
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): JSON strings may hold U+2028
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{path}: line {number} is not JSON ({error.msg} at column {error.colno})") from error
+        if not isinstance(row, dict):
+            raise DataError(f"{path}: line {number} holds a JSON {type(row).__name__}, "
+                            f"not an object with the columns")
+        columns.update(dict.fromkeys(row))
+        rows.append(row)
+    return list(columns), rows
+
+
+def _csv(path: Path, text: str) -> tuple[list[str], list[dict]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        columns = list(reader.fieldnames or [])
+        rows = list(reader)
+    except csv.Error as error:
+        raise DataError(f"{path}: line {reader.line_num} is not valid CSV ({error})") from error
+    if not rows:
+        raise DataError(f"{path}: the file has a header ({', '.join(columns)}) but no data rows")
+    return columns, rows
