@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import numpy as np
 import typer
@@ -21,17 +21,20 @@ from core.errors import VocError
 
 DEFAULTS = ClusterPipeline.DEFAULTS  # one place for the production defaults
 
-MinClusterSize = Annotated[int, typer.Option(help="Smallest group HDBSCAN reports.")]
-MinSamples = Annotated[int, typer.Option(help="HDBSCAN min_samples (higher = more conservative).")]
+MinClusterSize = Annotated[int, typer.Option(min=2, help="Smallest group HDBSCAN reports.")]
+MinSamples = Annotated[int, typer.Option(min=1, help="HDBSCAN min_samples (higher = more conservative).")]
 OutlierQuantile = Annotated[float, typer.Option(
-    help="The similarity threshold is this quantile of members' similarity to their centroid; lower lets more noise "
-         "join a cluster.")]
-MaxFit = Annotated[int, typer.Option(help="Fit on a sample of this many messages; assign the rest by centroid.")]
+    min=0.0, max=1.0, help="The similarity threshold is this quantile (0–1) of members' similarity to their "
+                           "centroid; lower lets more noise join a cluster.")]
+MaxFit = Annotated[int, typer.Option(
+    min=2, help="Fit on a sample of this many messages (at least --min-cluster-size); assign the rest by centroid.")]
 SpellingWeight = Annotated[float, typer.Option(
     min=0.0, help="Weight of the texts' character n-grams joined to the vectors before the reduction "
                   "(0 = vectors alone).")]
-ModelName = Annotated[str, typer.Option(help="Embedding model: built-in name or model folder.")]
-ModelsDir = Annotated[Path, typer.Option(help="Where built model folders live.")]
+ModelName = Annotated[str | None, typer.Option(help="Embedding model: built-in name or model folder. "
+                                                    "Default: VOC_MODEL.", show_default=False)]
+ModelsDir = Annotated[Path | None, typer.Option(help="Where built model folders live. Default: VOC_MODELS_DIR.",
+                                                show_default=False)]
 
 
 def evaluate_clusters(
@@ -39,29 +42,38 @@ def evaluate_clusters(
     text_col: Annotated[str, typer.Option(help="Column with the message text.")],
     label_col: Annotated[str, typer.Option(help="Column with the gold label.")],
     out: Annotated[Path, typer.Option(help="Folder for report.json and report.md.")],
-    model: ModelName = "e5-small",
-    models_dir: ModelsDir = Path("var/models"),
+    model: ModelName = None,
+    models_dir: ModelsDir = None,
     min_cluster_size: MinClusterSize = DEFAULTS["min_cluster_size"],
     min_samples: MinSamples = DEFAULTS["min_samples"],
     outlier_quantile: OutlierQuantile = DEFAULTS["outlier_quantile"],
     max_fit: MaxFit = DEFAULTS["max_fit"],
     spelling_weight: SpellingWeight = DEFAULTS["spelling_weight"],
-    random_state: Annotated[int, typer.Option(help="Seed of UMAP and of the fit sample.")] = DEFAULTS["random_state"],
+    random_state: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed of UMAP and of the fit sample.")
+                            ] = DEFAULTS["random_state"],
 ) -> dict[str, Any]:
     """Cluster a labelled file with the production pipeline: NMI, ARI, clusters, noise share, and k-means."""
     from sklearn.cluster import KMeans
 
     from clustering import ClusterPipeline
+    from core.settings import get_settings
     from evaluation.common import embed_all
     from evaluation.report import write_report
     from training.labelled import read_labelled
+    from training.output import OutputError, prepare_folder
 
     try:
+        check_fit_options(min_cluster_size, max_fit)
+        try:
+            prepare_folder(out)
+        except OutputError as error:
+            raise OutputError(f"--out: {error}") from None
+        settings = get_settings()
         rows = read_labelled(data, text_col, label_col)
-        vectors, texts_per_second, model_name = embed_all(rows.texts, model, models_dir)
+        vectors, texts_per_second, model_name = embed_all(rows.texts, model or settings.model,
+                                                          models_dir or settings.models_dir)
     except VocError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+        _fail(error)
     gold = np.asarray(rows.labels)
     start = time.perf_counter()
     pipeline = ClusterPipeline(min_cluster_size=min_cluster_size, min_samples=min_samples, max_fit=max_fit,
@@ -105,6 +117,24 @@ def evaluate_clusters(
     return report
 
 
+class ClusterOptionError(VocError):
+    """Clustering options that do not go together."""
+
+
+def check_fit_options(min_cluster_size: int, max_fit: int) -> None:
+    """The clustering options that typer's ranges cannot check alone."""
+    if max_fit < min_cluster_size:
+        raise ClusterOptionError(f"--max-fit {max_fit}: the fit sample must hold at least --min-cluster-size "
+                                 f"({min_cluster_size}) messages")
+
+
+def _fail(error: Exception) -> NoReturn:
+    from cli.user_errors import describe
+
+    typer.echo(f"error: {describe(error)}", err=True)
+    raise typer.Exit(2) from error
+
+
 def _view(pipeline: ClusterPipeline) -> str:
     if getattr(pipeline.view_, "blended_", False):
         return pipeline.view_.describe()
@@ -146,9 +176,13 @@ def recluster(
                                              "(previous clusters may then merge or split).")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the run report here.")] = None,
 ) -> dict[str, Any]:
-    """Re-cluster the messages of a window, keep cluster ids stable, and put the new run in force."""
+    """Re-cluster the messages of a window, keep cluster ids stable, and put the new run in force.
+
+    The options, the --json path and the store are checked before anything is read; a data
+    folder without a store is an error (nothing is created there)."""
     import json
 
+    from cli.outputs import check_output_file
     from cli.progress import Progress
     from cli.store_options import store_target
     from embeddings.model_folder import read_model_folder
@@ -157,19 +191,22 @@ def recluster(
     from store import open_store
 
     try:
+        check_fit_options(min_cluster_size, max_fit)
+        if json_out is not None:
+            check_output_file(json_out, "--json")
+        start, end = parse_window(since, until, names=("--since", "--until"))
         target = store_target(data_dir, models_dir, model, store_backend, qdrant_url)
-        start, end = parse_window(since, until)
         manifest, _ = read_model_folder(target.model_folder, verify=False)
         settings = ReclusterSettings(min_cluster_size=min_cluster_size, min_samples=min_samples,
                                      outlier_quantile=outlier_quantile, max_fit=max_fit,
                                      spelling_weight=spelling_weight, seed_previous=not fresh)
-        with (open_store(target.backend, dimension=manifest.dimension, **target.options) as store,  # type: ignore[arg-type]
+        with (open_store(target.backend, dimension=manifest.dimension, create=False,  # type: ignore[arg-type]
+                         **target.options) as store,
               Progress() as progress):
             report = run_recluster(store, target.data_dir / "clusters", start, end, settings, log=progress.log,
                                    progress=progress.update)
     except (VocError, ValueError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+        _fail(error)
     summary = {k: report[k] for k in ("run_id", "messages", "clusters", "noise_share", "stability", "seconds")}
     typer.echo(" ".join(f"{k}={v}" for k, v in summary.items()))
     typer.echo(f"statuses: {report['statuses']}; new ids: {len(report['new_ids'])}; merges: "

@@ -31,5 +31,22 @@ app.add_typer(report_cmd.app, name="report")
 evaluate_cmd.app.command("clusters")(clusters_cmd.evaluate_clusters)
 app.add_typer(evaluate_cmd.app, name="evaluate")
 
+
+def main(argv: list[str] | None = None) -> None:
+    """The ``voc`` console script: ``app`` with the user's mistakes that a command leaves uncaught
+    (a bad VOC_* value, a product error, a file that cannot be read or written) printed as one
+    ``error:`` line and exit code 2 instead of a traceback."""
+    from cli.user_errors import user_error_message
+
+    try:
+        app(args=argv, prog_name="voc")
+    except Exception as error:
+        message = user_error_message(error)
+        if message is None:
+            raise
+        typer.echo(f"error: {message}", err=True)
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

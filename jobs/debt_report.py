@@ -2,7 +2,9 @@
 
 Every message of the period counts once: under its cluster when the run in force left that
 cluster unmapped ("unmapped: candidate new topic"), otherwise under the topic it was given
-on arrival ("unknown" when none). So the shares of all rows add up to 1. Each group gets
+on arrival ("unknown" when none). The analysts' decisions on clusters come first: a cluster
+they mapped or promoted counts under that topic, one they merged counts with its target,
+one they marked as noise is no candidate topic. So the shares of all rows add up to 1. Each group gets
 the components of `clustering.debt` (volume, share, repeat contacts, negative share, mean
 rating, growth of the last ``recent_days`` against the days before, up to 28) and the score.
 Memory is bounded by the number of groups and customers, not messages: the store is read
@@ -23,6 +25,8 @@ from typing import Any
 from clustering.debt import WEIGHTS, GroupStats, debt_ranking
 from clustering.profiles import UNMAPPED
 from clustering.trends import growth
+from jobs.decisions import Decisions as ClusterDecisions
+from jobs.decisions import merge_targets
 from jobs.state import current_clusters, read_current
 from jobs.window import _normalised
 from store import MessageFilter
@@ -59,24 +63,32 @@ class _Group:
 
 def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, orders: int | None = None,
                 topic_names: Mapping[str, str] | None = None, recent_days: int = 7, limit: int | None = None,
-                progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """The ranking for messages created in [since, until), with the formula and the period it covers."""
+                progress: Callable[[int, int], None] | None = None,
+                decisions: ClusterDecisions | None = None) -> dict[str, Any]:
+    """The ranking for messages created in [since, until), with the formula and the period it covers.
+
+    ``decisions`` are the analysts' (jobs.decisions): a cluster merged away counts with the cluster
+    it was merged into, one mapped or promoted to a topic counts under that topic and its owner,
+    one marked as noise is not a candidate topic (its messages count under their own topics),
+    and a renamed one shows its new name."""
     if orders is not None and orders <= 0:
         raise ValueError(f"orders: must be a positive count, got {orders}")
     state = read_current(state_dir)
-    unmapped = {item.payload["cluster_id"]: item.payload.get("name") or item.payload["cluster_id"]
-                for item in current_clusters(store, state_dir, with_vectors=False)
-                if item.payload.get("mapping") == UNMAPPED}
+    routes = _cluster_routes([item.payload for item in current_clusters(store, state_dir, with_vectors=False)],
+                             decisions or {})
     names = dict(topic_names or {})
     groups: dict[str, _Group] = {}
     window = MessageFilter(created_from=since, created_to=until)
     expected, seen = store.messages.count(window), 0
     for batch in store.messages.iterate(window, batch_size=2048, with_vectors=False):
         for message in batch.messages:
-            if message.cluster_id in unmapped:
-                key, kind, name = f"cluster:{message.cluster_id}", "unmapped", unmapped[message.cluster_id]
+            route = routes.get(message.cluster_id) if message.cluster_id else None
+            owner = message.owner
+            if route is not None and route.kind == "unmapped":
+                key, kind, name = f"cluster:{route.key}", "unmapped", route.name
             else:
-                topic = message.topic or "unknown"
+                topic = route.key if route is not None else (message.topic or "unknown")
+                owner = route.owner if route is not None else owner
                 key, kind, name = f"topic:{topic}", "topic", names.get(topic, topic)
             group = groups.get(key) or groups.setdefault(key, _Group(kind, name))
             group.contacts += 1
@@ -88,8 +100,8 @@ def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, ord
                 group.rating_sum += rating
             if message.customer_id:
                 group.customers[message.customer_id] += 1
-            if message.owner:
-                group.owners[message.owner] += 1
+            if owner:
+                group.owners[owner] += 1
             group.daily[message.created_day] += 1
         seen += len(batch)
         if progress:
@@ -117,13 +129,38 @@ def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, ord
             row["mapping"] = UNMAPPED
     return {
         "since": since.isoformat(), "until": until.isoformat(), "contacts": seen, "orders": orders,
-        "run_id": state.run_id if state else None, "unmapped_clusters": len(unmapped),
+        "run_id": state.run_id if state else None,
+        "unmapped_clusters": len({route.key for route in routes.values() if route.kind == "unmapped"}),
         "growth": {"recent_days": recent_days, "baseline_days": max(baseline_days, 0),
                    "measured": baseline_days >= recent_days},
         "weights": dict(WEIGHTS),
         "score": "100 × Σ weight × component / Σ weight; components are 0 … 1 (see docs/clustering.md)",
         "groups": len(rows), "rows": rows[:limit] if limit else rows,
     }
+
+
+@dataclass(frozen=True)
+class _ClusterRoute:
+    """Where the messages of one cluster count: an unmapped cluster (key = its id) or a topic."""
+    kind: str  # "unmapped" | "topic"
+    key: str
+    name: str = ""
+    owner: str | None = None
+
+
+def _cluster_routes(payloads: list[dict[str, Any]], decisions: ClusterDecisions) -> dict[str, _ClusterRoute]:
+    """For each cluster of the run whose messages do not simply count under their own topics, where they count."""
+    by_id = {payload["cluster_id"]: payload for payload in payloads}
+    targets = merge_targets(by_id, decisions)
+    routes: dict[str, _ClusterRoute] = {}
+    for cluster_id in by_id:
+        root = targets.get(cluster_id, cluster_id)
+        decision, payload = decisions.get(root) or {}, by_id[root]
+        if decision.get("topic"):
+            routes[cluster_id] = _ClusterRoute("topic", decision["topic"], owner=decision.get("owner"))
+        elif not decision.get("noise") and payload.get("mapping") == UNMAPPED:
+            routes[cluster_id] = _ClusterRoute("unmapped", root, decision.get("name") or payload.get("name") or root)
+    return routes
 
 
 def _day_of(moment: datetime) -> date:

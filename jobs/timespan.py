@@ -4,14 +4,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+FUTURE_TOLERANCE = timedelta(days=1)  # clocks of the systems that send messages may run ahead
 
-def parse_window(since: str, until: str, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """(start, end) from "30d" / "12h" / an ISO date or time, and "now" / an ISO date or time."""
+
+def parse_window(since: str, until: str, now: datetime | None = None,
+                 names: tuple[str, str] | None = None) -> tuple[datetime, datetime]:
+    """(start, end) from "30d" / "12h" / an ISO date or time, and "now" / an ISO date or time.
+
+    With ``names`` (e.g. the options ``("--since", "--until")``) each message starts with the name
+    of the value that is wrong."""
+    since_name, until_name = (f"{name}: " for name in names) if names else ("", "")
     now = now or datetime.now(UTC)
-    end = now if until.strip().lower() == "now" else parse_moment(until)
-    start = span_start(end, since) if is_span(since) else parse_moment(since)
+    try:
+        end = now if until.strip().lower() == "now" else parse_moment(until)
+    except ValueError:
+        raise ValueError(f"{until_name}expected 'now' or an ISO date/time; got {until!r}") from None
+    if end > now + FUTURE_TOLERANCE:
+        raise ValueError(f"{until_name}{end.isoformat()} is in the future; a window ends by now (within a day "
+                         "of it), or its most recent days would hold no messages and every growth would look "
+                         "like a fade")
+    try:
+        start = span_start(end, since) if is_span(since) else parse_moment(since)
+    except ValueError as error:
+        raise ValueError(f"{since_name}{error}") from None
     if start >= end:
-        raise ValueError(f"the window is empty: {start.isoformat()} is not before {end.isoformat()}")
+        raise ValueError(f"{since_name}the window is empty: {start.isoformat()} is not before "
+                         f"{names[1] + ' ' if names else ''}{end.isoformat()}")
     return start, end
 
 

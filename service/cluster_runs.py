@@ -77,7 +77,7 @@ class LiveClusters:
             return self._decided[1]
         view: dict[str, tuple[str, str, str]] = {}
         if key[1] is not None:
-            from workbench.clusters_view import merge_targets
+            from jobs.decisions import merge_targets
             from workbench.decisions import Decisions
 
             try:

@@ -20,8 +20,10 @@ from store.errors import (
     SnapshotError,
     StoreError,
     StoreLockedError,
+    StoreNotFoundError,
 )
 from store.factory import open_store
+from store.lock import holding_store_lock
 from store.records import Item, Message, MessageBatch, SearchHit
 from store.store import Store
 
@@ -42,5 +44,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreLockedError",
+    "StoreNotFoundError",
+    "holding_store_lock",
     "open_store",
 ]

@@ -106,8 +106,10 @@ class Backend(ABC):
     search_ef: int | None = None  # HNSW candidates each search visits; None: the engine's default
 
     @abstractmethod
-    def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec]) -> Collection:
-        """Open a collection, creating it with its payload indexes when it does not exist.
+    def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec],
+                        create: bool = True) -> Collection:
+        """Open a collection, creating it with its payload indexes when it does not exist
+        (StoreNotFoundError instead when ``create`` is False).
 
         Raises DimensionMismatchError when it exists with another dimension.
         """

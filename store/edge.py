@@ -19,7 +19,7 @@ import qdrant_edge as qe
 
 from store.backend import INT8_QUANTILE, RESCORE_OVERSAMPLING, Backend, Collection, IndexSpec, Page
 from store.conditions import Conditions, Match
-from store.errors import BackendError, DimensionMismatchError
+from store.errors import BackendError, DimensionMismatchError, StoreNotFoundError
 from store.lock import DirectoryLock
 
 # Payload indexes serve filters and counts; they add no per-value graphs to the vector index,
@@ -210,15 +210,21 @@ class EdgeBackend(Backend):
 
     kind = "embedded"
 
-    def __init__(self, path: Path, *, quantization: str = "int8", search_ef: int | None = None) -> None:
+    def __init__(self, path: Path, *, quantization: str = "int8", search_ef: int | None = None,
+                 create: bool = True) -> None:
         self.path = Path(path)
         self.quantization = quantization
         self.search_ef = search_ef
+        if not create and not self.path.is_dir():
+            raise StoreNotFoundError(f"no store at {self.path}")
         self._lock = DirectoryLock(self.path).acquire()
         self._collections: list[EdgeCollection] = []
 
-    def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec]) -> Collection:
+    def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec],
+                        create: bool = True) -> Collection:
         folder = self.path / name
+        if not create and not (folder / "edge_config.json").is_file():
+            raise StoreNotFoundError(f"no store at {self.path} (no {name} in it)")
         # Payloads are read into memory when the shard opens: a full scan (the nightly job) and
         # the service's reads then find them there instead of faulting them in page by page.
         config = qe.EdgeConfig(

@@ -33,6 +33,10 @@ class StoreLockedError(StoreError):
     """Another process (or another open store in this process) holds the embedded store."""
 
 
+class StoreNotFoundError(StoreError):
+    """A store opened with ``create=False`` that does not exist; nothing was created."""
+
+
 class NotFoundError(StoreError, KeyError):
     """An update named ids that are not in the store."""
 

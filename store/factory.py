@@ -23,6 +23,7 @@ def open_store(
     timeout: int | None = None,
     quantization: Literal["int8", "none"] = "int8",
     search_ef: int | None = None,
+    create: bool = True,
 ) -> Store:
     """Open (creating if needed) the store.
 
@@ -37,6 +38,8 @@ def open_store(
     search_ef: how many candidates each vector search visits in the HNSW graph (more finds
         more of the true nearest neighbours in large stores, at some latency); None keeps the
         engine's default.
+    create: False opens only a store that exists (StoreNotFoundError otherwise, and nothing
+        is created): for jobs and reports that read what a service wrote.
     """
     if quantization not in ("int8", "none"):
         raise ValueError(f"unknown quantization {quantization!r}; expected 'int8' or 'none'")
@@ -48,7 +51,7 @@ def open_store(
             raise ValueError("the embedded store needs a path (its data directory)")
         from store.edge import EdgeBackend
 
-        engine = EdgeBackend(Path(path), quantization=quantization, search_ef=search_ef)
+        engine = EdgeBackend(Path(path), quantization=quantization, search_ef=search_ef, create=create)
     elif backend == "server":
         if not url:
             raise ValueError("the server store needs a url")
@@ -68,7 +71,7 @@ def open_store(
     else:
         raise ValueError(f"unknown store backend {backend!r}; expected 'embedded' or 'server'")
     try:
-        return Store(engine, dimension, prefix=prefix)
+        return Store(engine, dimension, prefix=prefix, create=create)
     except BaseException:
         engine.close()
         raise

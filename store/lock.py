@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from store.errors import StoreLockedError
@@ -47,3 +49,14 @@ class DirectoryLock:
     @property
     def held(self) -> bool:
         return self._fd is not None
+
+
+@contextmanager
+def holding_store_lock(directory: Path) -> Iterator[None]:
+    """Hold the lock of the embedded store in ``directory`` (which must exist) without opening it,
+    e.g. while the folder is checked or removed; StoreLockedError when a process has it open."""
+    lock = DirectoryLock(directory).acquire()
+    try:
+        yield
+    finally:
+        lock.release()

@@ -17,7 +17,7 @@ from qdrant_client import QdrantClient, models
 
 from store.backend import INT8_QUANTILE, RESCORE_OVERSAMPLING, Backend, Collection, IndexSpec, Page
 from store.conditions import Conditions, Match
-from store.errors import BackendError, DimensionMismatchError
+from store.errors import BackendError, DimensionMismatchError, StoreNotFoundError
 
 _REQUEST_POINTS = 1024  # keeps a request well below the server's 32 MB default limit
 _SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT}
@@ -185,9 +185,12 @@ class ServerBackend(Backend):
         self.write_consistency = write_consistency
         self._ordering = models.WriteOrdering(ordering) if ordering else None
 
-    def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec]) -> Collection:
+    def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec],
+                        create: bool = True) -> Collection:
         try:
             exists = self._client.collection_exists(name)
+            if not exists and not create:
+                raise StoreNotFoundError(f"no store on the Qdrant server: it has no collection {name}")
             if exists:
                 params = self._client.get_collection(name).config.params.vectors
                 size = params.size if isinstance(params, models.VectorParams) else None
@@ -210,7 +213,7 @@ class ServerBackend(Backend):
                     warnings.filterwarnings("ignore", "Payload indexes have no effect", UserWarning)
                     for spec in indexes:
                         self._client.create_payload_index(name, spec.field, _SCHEMA[spec.kind], wait=True)
-        except DimensionMismatchError:
+        except (DimensionMismatchError, StoreNotFoundError):
             raise
         except Exception as error:
             raise BackendError(f"cannot open collection {name}: {error}") from error

@@ -25,14 +25,16 @@ TABLES = ("messages", "clusters", "prototypes")
 class Store:
     """Open with `store.open_store`; use as a context manager or call `close()`."""
 
-    def __init__(self, backend: Backend, dimension: int, prefix: str = "voc") -> None:
+    def __init__(self, backend: Backend, dimension: int, prefix: str = "voc", create: bool = True) -> None:
+        """``create`` False: the store must exist already (its messages table; the others are
+        added when missing), else StoreNotFoundError."""
         if isinstance(dimension, bool) or not isinstance(dimension, int) or dimension < 1:
             raise ValueError(f"dimension must be a positive integer, got {dimension!r}")
         self._backend = backend
         self.dimension = dimension
         self._writes = threading.RLock()
         self._collections = {
-            "messages": backend.open_collection(f"{prefix}_messages", dimension, INDEXES),
+            "messages": backend.open_collection(f"{prefix}_messages", dimension, INDEXES, create=create),
             "clusters": backend.open_collection(f"{prefix}_clusters", dimension, item_indexes(CLUSTER_FIELDS)),
             "prototypes": backend.open_collection(f"{prefix}_prototypes", dimension, item_indexes(PROTOTYPE_FIELDS)),
         }

@@ -17,12 +17,17 @@ def settings_read_afresh():
 
 
 def test_the_data_folder_and_models_come_from_the_environment(built_models_dir, tmp_path, monkeypatch):
+    from store import open_store
+
     data_dir = tmp_path / "voc-data"
     monkeypatch.setenv("VOC_DATA_DIR", str(data_dir))
     monkeypatch.setenv("VOC_MODELS_DIR", str(built_models_dir))
     result = CliRunner().invoke(app, ["recluster", "--since", "30d"])
+    assert result.exit_code == 2 and f"no store at {data_dir / 'store'}" in result.output, result.output
+    assert not data_dir.exists()  # looked for where VOC_DATA_DIR says, and created nothing there
+    open_store("embedded", path=data_dir / "store", dimension=384).close()  # e5-small's dimension
+    result = CliRunner().invoke(app, ["recluster", "--since", "30d"])
     assert result.exit_code == 2 and "0 messages" in result.output, result.output
-    assert (data_dir / "store").is_dir()  # the embedded store was opened where VOC_DATA_DIR says
 
 
 def test_a_server_backend_without_a_reachable_server_is_a_clear_error(built_models_dir, tmp_path, monkeypatch):

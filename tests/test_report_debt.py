@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from cli.main import app as cli_app
 from clustering.debt import WEIGHTS
 from jobs.debt_report import debt_report, read_order_counts
+from jobs.state import read_current
 from store import MessageFilter, open_store
 from tests.test_jobs_recluster import DIM, NOW, fill, messages, run
 
@@ -55,6 +56,33 @@ def test_every_contact_counts_once_under_its_topic_or_unmapped_cluster(store, tm
     assert [r["rank"] for r in report["rows"]] == list(range(1, len(rows) + 1))
     scores = [r["score"] for r in report["rows"]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_analysts_decisions_decide_where_a_cluster_counts(store, tmp_path):
+    seed(store)
+    run(store, tmp_path, until=NOW)
+    plain = debt_report(store, tmp_path, SINCE, NOW)
+    (unmapped,) = [r for r in plain["rows"] if r["kind"] == "unmapped"]
+    cluster_id, before = unmapped["cluster_id"], {r["key"]: r["contacts"] for r in plain["rows"]}
+
+    renamed = debt_report(store, tmp_path, SINCE, NOW, decisions={cluster_id: {"name": "Постамат не открывается"}})
+    assert [r["name"] for r in renamed["rows"] if r["kind"] == "unmapped"] == ["Постамат не открывается"]
+
+    mapped = debt_report(store, tmp_path, SINCE, NOW, decisions={
+        cluster_id: {"topic": "topic-1", "owner": "team-9", "decision": "mapped"}})
+    rows = {r["key"]: r for r in mapped["rows"]}
+    assert not [r for r in mapped["rows"] if r["kind"] == "unmapped"] and mapped["unmapped_clusters"] == 0
+    assert rows["topic:topic-1"]["contacts"] == before["topic:topic-1"] + unmapped["contacts"]
+    assert mapped["contacts"] == plain["contacts"] == sum(r["contacts"] for r in mapped["rows"])
+
+    noise = debt_report(store, tmp_path, SINCE, NOW, decisions={cluster_id: {"noise": True}})
+    assert {r["kind"] for r in noise["rows"]} == {"topic"} and noise["contacts"] == plain["contacts"]
+
+    other = next(c for c in read_current(tmp_path).cluster_ids if c != cluster_id)
+    merged = debt_report(store, tmp_path, SINCE, NOW, decisions={other: {"merged_into": cluster_id}})
+    (row,) = [r for r in merged["rows"] if r["kind"] == "unmapped"]
+    assert row["cluster_id"] == cluster_id and row["contacts"] > unmapped["contacts"]
+    assert merged["contacts"] == plain["contacts"]
 
 
 def test_before_any_run_every_message_counts_under_its_topic(store, tmp_path):

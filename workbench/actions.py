@@ -15,9 +15,10 @@ from typing import Any
 
 from core.errors import InvalidTextError
 from core.text import clean_text
+from jobs.decisions import merge_targets
 from topics.taxonomy import UNKNOWN, Taxonomy, Topic
 from workbench.audit import AuditLog
-from workbench.clusters_view import check_cluster, cluster_payloads, current_run, merge_targets
+from workbench.clusters_view import check_cluster, cluster_payloads, current_run
 from workbench.decisions import Decisions
 from workbench.errors import ConcurrentEditError, UnknownClusterError, WorkbenchError
 from workbench.paths import WorkbenchPaths

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from jobs.decisions import merge_targets
 from jobs.state import RunState, item_id, read_current
 from workbench.errors import StaleRunError, UnknownClusterError, WorkbenchError
 
@@ -52,21 +53,6 @@ def cluster_payloads(store, state: RunState) -> dict[str, dict[str, Any]]:
     """``{cluster_id: payload}`` of the run in force, in the run's order."""
     items = store.clusters.get([item_id(state.run_id, c) for c in state.cluster_ids], with_vectors=False)
     return {item.payload["cluster_id"]: dict(item.payload) for item in items}
-
-
-def merge_targets(payloads: dict[str, dict[str, Any]], decisions: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """``{cluster: the cluster it ends up in}`` for the clusters merged away, following chains of merges
-    (a merged into b, then b into c: a ends up in c). A merge whose target has no record in the
-    run in force (gone in a later run) no longer applies."""
-    targets: dict[str, str] = {}
-    for cluster_id in payloads:
-        seen, current = {cluster_id}, cluster_id
-        while (into := (decisions.get(current) or {}).get("merged_into")) and into in payloads and into not in seen:
-            seen.add(into)
-            current = into
-        if current != cluster_id:
-            targets[cluster_id] = current
-    return targets
 
 
 def apply_decisions(payloads: dict[str, dict[str, Any]], decisions: dict[str, dict[str, Any]]

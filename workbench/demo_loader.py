@@ -1,7 +1,9 @@
 """`voc demo`: a fresh store filled through the normal per-message pipeline, then one clustering run.
 
 The data folder must be new, empty or an earlier demo (marked by ``demo.json``); an earlier
-demo is replaced. Nothing else is ever deleted.
+demo is replaced once the messages, the folder, the model and the analyser are ready, and
+never while another process (a running service) has its store open. Nothing else is ever
+deleted. The same messages give the same run: the clustering window ends with the data.
 """
 
 from __future__ import annotations
@@ -10,32 +12,65 @@ import json
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from store import holding_store_lock
+from topics.taxonomy import DEFAULT_TAXONOMY
 from workbench.errors import WorkbenchError
-from workbench.paths import active_taxonomy
 
 MARKER = "demo.json"
+STORE = "store"  # the embedded store's folder inside the data folder
 BATCH = 32
 
 
-def prepare_folder(data_dir: Path) -> None:
+def check_folder(data_dir: Path) -> None:
+    """Refuse, changing nothing, a folder that is not new, empty or an earlier demo, and an earlier
+    demo whose store another process (a running service) has open."""
     data_dir = Path(data_dir)
-    if data_dir.exists() and any(data_dir.iterdir()):
-        if not (data_dir / MARKER).is_file():
-            raise WorkbenchError(f"--data-dir: {data_dir} is not empty and not a demo folder; choose another folder "
-                                 "(the demo never overwrites a real store)")
-        shutil.rmtree(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise WorkbenchError(f"--data-dir: {data_dir} is a file; give a folder for the demo store")
+    if not data_dir.is_dir() or not any(data_dir.iterdir()):
+        return
+    if not (data_dir / MARKER).is_file():
+        raise WorkbenchError(f"--data-dir: {data_dir} is not empty and not a demo folder; choose another folder "
+                             "(the demo never overwrites a real store)")
+    if (data_dir / STORE).is_dir():
+        with holding_store_lock(data_dir / STORE):
+            pass
+
+
+def prepare_folder(data_dir: Path) -> None:
+    """A fresh demo folder: an earlier demo is removed (holding its store's lock meanwhile, so that
+    no process opens it half deleted); any other non-empty folder is refused."""
+    data_dir = Path(data_dir)
+    check_folder(data_dir)
+    if data_dir.is_dir() and any(data_dir.iterdir()):
+        store = data_dir / STORE
+        with holding_store_lock(store) if store.is_dir() else nullcontext():
+            shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / MARKER).write_text('{"demo": true, "complete": false}\n', encoding="utf-8")
+
+
+def demo_window(dates: list[datetime]) -> tuple[datetime, datetime]:
+    """The clustering window: from just before the first message to just after the last one, so
+    that the same messages give the same run (statuses included) whenever the demo is loaded."""
+    if not dates:
+        now = datetime.now(UTC)
+        return now - timedelta(days=42), now
+    return min(dates) - timedelta(seconds=1), max(dates) + timedelta(seconds=1)
 
 
 def load_demo(data_dir: Path, rows: list[dict[str, Any]], *, model: str = "e5-small",
               models_dir: Path = Path("var/models"), taxonomy: Path | None = None, min_cluster_size: int = 10,
               log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
-    """Analyse and store ``rows`` (message bodies) into a fresh store under ``data_dir``, then cluster them."""
+    """Analyse and store ``rows`` (message bodies) into a fresh store under ``data_dir``, then cluster them.
+
+    The rows, the folder, the model and the analyser are checked before an earlier demo there is replaced."""
     from pydantic import ValidationError
 
     from analysis.factory import build_analyzer
@@ -46,7 +81,6 @@ def load_demo(data_dir: Path, rows: list[dict[str, Any]], *, model: str = "e5-sm
     from store import open_store
 
     started = time.perf_counter()
-    prepare_folder(data_dir)
     bodies, rejected = [], []
     for index, row in enumerate(rows):
         try:
@@ -56,23 +90,22 @@ def load_demo(data_dir: Path, rows: list[dict[str, Any]], *, model: str = "e5-sm
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())})
     if len(bodies) < min_cluster_size:
         raise WorkbenchError(f"{len(bodies)} usable messages; at least {min_cluster_size} are needed to cluster")
+    check_folder(data_dir)
     log(f"loading the model {model}")
     embedder = load_embedder(model, models_dir)
+    # the fresh folder holds no edited taxonomy: the given one, else the shipped one
+    analyzer = build_analyzer(embedder, model_name=embedder.name, taxonomy_path=taxonomy or DEFAULT_TAXONOMY)
+    prepare_folder(data_dir)
     stored = 0
-    with open_store("embedded", path=Path(data_dir) / "store", dimension=embedder.dimension) as store:
-        analyzer = build_analyzer(embedder, model_name=embedder.name,
-                                  taxonomy_path=active_taxonomy(taxonomy, Path(data_dir)), history=store.messages)
+    with open_store("embedded", path=Path(data_dir) / STORE, dimension=embedder.dimension) as store:
+        analyzer = replace(analyzer, history=store.messages)
         loaded = time.perf_counter()
         for start in range(0, len(bodies), BATCH):
             outcomes = ingest(analyzer, store, bodies[start : start + BATCH])
             stored += sum(not isinstance(o, ConflictError) for o in outcomes)
             log(f"analysed {min(start + BATCH, len(bodies))}/{len(bodies)} messages")
         analysed = time.perf_counter()
-        dates = [b.created_at for b in bodies if b.created_at]
-        since = min(dates) - timedelta(seconds=1) if dates else datetime.now(UTC) - timedelta(days=42)
-        until = max(datetime.now(UTC), max(dates) + timedelta(seconds=1)) if dates else datetime.now(UTC)
-        if dates and max(dates) < datetime.now(UTC) - timedelta(days=7):
-            until = max(dates) + timedelta(seconds=1)  # historical data: the window ends with the data
+        since, until = demo_window([b.created_at for b in bodies if b.created_at])
         log(f"clustering {stored} messages from {since.date()} to {until.date()}")
         report = run_recluster(store, Path(data_dir) / "clusters", since, until,
                                ReclusterSettings(min_cluster_size=min_cluster_size), log=log)

@@ -4,6 +4,7 @@ turned into message bodies with the texts and dates as given."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,13 +35,7 @@ def read_rows(path: Path, text_col: str = "text", date_col: str | None = None, i
               limit: int | None = None) -> list[dict[str, Any]]:
     """Message bodies (id, text, created_at, source) from the file; ``limit`` keeps evenly spaced rows."""
     path = find_data_file(path)
-    if path.suffix == ".jsonl":
-        raw = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-        columns = set().union(*(r.keys() for r in raw)) if raw else set()
-    else:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            columns, raw = set(reader.fieldnames or []), list(reader)
+    columns, raw = _read_jsonl(path) if path.suffix == ".jsonl" else _read_csv(path)
     if text_col not in columns:
         raise WorkbenchError(f"--text-col: {path} has no column {text_col!r}; columns are {sorted(columns)}")
     if date_col and date_col not in columns:
@@ -67,6 +62,38 @@ def read_rows(path: Path, text_col: str = "text", date_col: str | None = None, i
     if not rows:
         raise WorkbenchError(f"--data: {path} has no non-empty texts in {text_col!r}")
     return rows
+
+
+def _text(path: Path) -> str:
+    """The file as text: UTF-8, with or without a byte-order mark."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise WorkbenchError(f"--data: {path} is not UTF-8 text (byte {error.start} cannot be read as UTF-8); "
+                             "save it as UTF-8") from None
+
+
+def _read_csv(path: Path) -> tuple[set[str], list[dict[str, Any]]]:
+    try:
+        reader = csv.DictReader(io.StringIO(_text(path), newline=""))
+        return set(reader.fieldnames or []), list(reader)
+    except csv.Error as error:
+        raise WorkbenchError(f"--data: {path} line {reader.line_num}: not valid CSV ({error})") from None
+
+
+def _read_jsonl(path: Path) -> tuple[set[str], list[dict[str, Any]]]:
+    raw = []
+    for number, line in enumerate(_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise WorkbenchError(f"--data: {path} line {number}: not valid JSON ({error.msg})") from None
+        if not isinstance(row, dict):
+            raise WorkbenchError(f"--data: {path} line {number}: expected a JSON object, got {type(row).__name__}")
+        raw.append(row)
+    return set().union(*(r.keys() for r in raw)), raw
 
 
 def _unique(rows: list[dict[str, Any]], column: str) -> bool:

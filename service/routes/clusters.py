@@ -59,7 +59,8 @@ def _decisions(state: Any) -> dict[str, dict[str, Any]]:
 def _decided_clusters(state: Any, store: Any, runs: ClusterRuns) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The run's clusters as the analysts left them (merged-away ones folded into their target), and
     ``{merged-away cluster: target}``."""
-    from workbench.clusters_view import apply_decisions, merge_targets
+    from jobs.decisions import merge_targets
+    from workbench.clusters_view import apply_decisions
 
     payloads = {item.payload["cluster_id"]: dict(item.payload)
                 for item in current_clusters(store, runs.state_dir, with_vectors=False)}
@@ -161,7 +162,8 @@ def debt(
     _run_in_force(runs)
     names = {topic.id: topic.name for topic in analyzer.topics.taxonomy.topics}
     try:
-        return debt_report(store, runs.state_dir, start, end, orders=orders, topic_names=names, limit=limit)
+        return debt_report(store, runs.state_dir, start, end, orders=orders, topic_names=names, limit=limit,
+                           decisions=_decisions(state))
     except OverflowError:
         raise HTTPException(422, f"period: the growth baseline before {start.isoformat()} falls outside "
                                  "the calendar") from None

@@ -1,0 +1,29 @@
+"""The user's mistakes a command may leave uncaught, as the one ``error:`` line every command prints."""
+
+from __future__ import annotations
+
+from core.errors import VocError
+from core.settings import settings_error_message
+
+
+def one_line(text: str) -> str:
+    """A message on one line (a parser's own message may span several)."""
+    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def user_error_message(error: BaseException) -> str | None:
+    """What to print after ``error:`` for a bad VOC_* value, a product error, or a file that cannot
+    be read or written; None for anything else (a bug, whose traceback should be seen)."""
+    message = settings_error_message(error)
+    if message is not None:
+        return message
+    if isinstance(error, VocError):
+        return one_line(str(error))
+    if isinstance(error, OSError) and error.filename:
+        return f"{error.filename}: {error.strerror or error}"
+    return None
+
+
+def describe(error: BaseException) -> str:
+    """The one line to print after ``error:`` for an error a command caught."""
+    return user_error_message(error) or one_line(str(error))
