@@ -3,14 +3,15 @@ turned into message bodies with the texts and dates as given."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from training.tabular import JSON_LINES_SUFFIXES, DataError
+from training.tabular import read_rows as read_table
 from workbench.errors import WorkbenchError
+
+SUFFIXES = (".csv", *JSON_LINES_SUFFIXES)
 
 DATE_COLUMNS = ("created_at", "date_utc", "date", "timestamp", "time")
 ID_COLUMNS = ("id", "message_id", "tweet_id")
@@ -19,15 +20,15 @@ ID_COLUMNS = ("id", "message_id", "tweet_id")
 def find_data_file(path: Path) -> Path:
     path = Path(path)
     if path.is_dir():
-        found = sorted([*path.glob("*.csv"), *path.glob("*.jsonl")])
+        found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
         if len(found) != 1:
-            raise WorkbenchError(f"--data: {path} holds {len(found)} .csv/.jsonl files "
+            raise WorkbenchError(f"--data: {path} holds {len(found)} .csv/.jsonl/.ndjson files "
                                  f"({[p.name for p in found]}); name one of them")
         return found[0]
     if not path.is_file():
         raise WorkbenchError(f"--data: {path}: no such file or folder")
-    if path.suffix not in (".csv", ".jsonl"):
-        raise WorkbenchError(f"--data: {path}: expected a .csv or .jsonl file")
+    if path.suffix.lower() not in SUFFIXES:
+        raise WorkbenchError(f"--data: {path}: expected a .csv, .jsonl or .ndjson file")
     return path
 
 
@@ -35,7 +36,10 @@ def read_rows(path: Path, text_col: str = "text", date_col: str | None = None, i
               limit: int | None = None) -> list[dict[str, Any]]:
     """Message bodies (id, text, created_at, source) from the file; ``limit`` keeps evenly spaced rows."""
     path = find_data_file(path)
-    columns, raw = _read_jsonl(path) if path.suffix == ".jsonl" else _read_csv(path)
+    try:
+        columns, raw = read_table(path)
+    except DataError as error:
+        raise WorkbenchError(f"--data: {error}") from None
     if text_col not in columns:
         raise WorkbenchError(f"--text-col: {path} has no column {text_col!r}; columns are {sorted(columns)}")
     if date_col and date_col not in columns:
@@ -62,38 +66,6 @@ def read_rows(path: Path, text_col: str = "text", date_col: str | None = None, i
     if not rows:
         raise WorkbenchError(f"--data: {path} has no non-empty texts in {text_col!r}")
     return rows
-
-
-def _text(path: Path) -> str:
-    """The file as text: UTF-8, with or without a byte-order mark."""
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise WorkbenchError(f"--data: {path} is not UTF-8 text (byte {error.start} cannot be read as UTF-8); "
-                             "save it as UTF-8") from None
-
-
-def _read_csv(path: Path) -> tuple[set[str], list[dict[str, Any]]]:
-    try:
-        reader = csv.DictReader(io.StringIO(_text(path), newline=""))
-        return set(reader.fieldnames or []), list(reader)
-    except csv.Error as error:
-        raise WorkbenchError(f"--data: {path} line {reader.line_num}: not valid CSV ({error})") from None
-
-
-def _read_jsonl(path: Path) -> tuple[set[str], list[dict[str, Any]]]:
-    raw = []
-    for number, line in enumerate(_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise WorkbenchError(f"--data: {path} line {number}: not valid JSON ({error.msg})") from None
-        if not isinstance(row, dict):
-            raise WorkbenchError(f"--data: {path} line {number}: expected a JSON object, got {type(row).__name__}")
-        raw.append(row)
-    return set().union(*(r.keys() for r in raw)), raw
 
 
 def _unique(rows: list[dict[str, Any]], column: str) -> bool:
