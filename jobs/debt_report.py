@@ -160,6 +160,8 @@ def _cluster_routes(payloads: list[dict[str, Any]], decisions: ClusterDecisions)
             routes[cluster_id] = _ClusterRoute("topic", decision["topic"], owner=decision.get("owner"))
         elif not decision.get("noise") and payload.get("mapping") == UNMAPPED:
             routes[cluster_id] = _ClusterRoute("unmapped", root, decision.get("name") or payload.get("name") or root)
+        elif root != cluster_id and not decision.get("noise") and payload.get("topic"):  # merged into a mapped one
+            routes[cluster_id] = _ClusterRoute("topic", payload["topic"], owner=payload.get("owner"))
     return routes
 
 

@@ -334,3 +334,8 @@ def test_unknown_fields_are_refused_on_the_other_json_routes(client):
     recluster = client.post("/v1/admin/recluster", json={"foo": 1})
     assert recluster.status_code == 422 and recluster.json()["errors"][0]["field"] == "foo"
     assert client.get("/v1/admin/recluster").json()["state"] == "idle"
+
+
+def test_a_report_that_ends_in_the_future_is_refused(client):
+    answer = client.get("/v1/report/debt", params={"until": "2100-01-01T00:00:00Z"})
+    assert answer.status_code == 422 and answer.json()["detail"].startswith("until: ")

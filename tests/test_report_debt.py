@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from cli.main import app as cli_app
 from clustering.debt import WEIGHTS
 from jobs.debt_report import debt_report, read_order_counts
-from jobs.state import read_current
+from jobs.state import current_clusters, read_current
 from store import MessageFilter, open_store
 from tests.test_jobs_recluster import DIM, NOW, fill, messages, run
 
@@ -83,6 +83,21 @@ def test_analysts_decisions_decide_where_a_cluster_counts(store, tmp_path):
     (row,) = [r for r in merged["rows"] if r["kind"] == "unmapped"]
     assert row["cluster_id"] == cluster_id and row["contacts"] > unmapped["contacts"]
     assert merged["contacts"] == plain["contacts"]
+
+
+def test_a_cluster_merged_into_a_mapped_one_counts_under_its_topic(store, tmp_path):
+    seed(store)
+    run(store, tmp_path, until=NOW)
+    plain = debt_report(store, tmp_path, SINCE, NOW)
+    mapped = {item.payload["topic"]: item.payload["cluster_id"]
+              for item in current_clusters(store, tmp_path, with_vectors=False) if item.payload.get("topic")}
+    assert {"topic-0", "topic-1"} <= set(mapped), mapped
+    merged = debt_report(store, tmp_path, SINCE, NOW, decisions={mapped["topic-0"]: {"merged_into": mapped["topic-1"]}})
+    before = {r["key"]: r["contacts"] for r in plain["rows"]}
+    after = {r["key"]: r["contacts"] for r in merged["rows"]}
+    moved = store.messages.count(MessageFilter(created_from=SINCE, created_to=NOW, cluster_id=mapped["topic-0"]))
+    assert moved > 0 and after["topic:topic-1"] == before["topic:topic-1"] + moved
+    assert after.get("topic:topic-0", 0) == before["topic:topic-0"] - moved
 
 
 def test_before_any_run_every_message_counts_under_its_topic(store, tmp_path):

@@ -217,6 +217,11 @@ def test_names_of_only_invisible_characters_are_refused(bench, paths, invisible)
     assert bench.actions() == []
 
 
+def test_a_group_of_only_invisible_characters_becomes_other(bench, paths):
+    promote(bench, group="\u200b")
+    assert load_taxonomy(paths.taxonomy).topic("crash_at_checkout").group == "other"
+
+
 def test_a_name_without_letters_or_digits_still_gives_a_valid_topic_id(bench, paths):
     entry = promote(bench, name_ru="!!!", name_en="???")
     assert entry["params"]["topic_id"] == "topic_c1_1"

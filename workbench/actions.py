@@ -62,7 +62,7 @@ class WorkbenchActions:
                 raise WorkbenchError(f"topic_id: {new_id!r} is already a topic (or reserved); choose another id "
                                      "or map the cluster to it")
             row = _target(cluster_id, decisions, payloads)
-            topic = Topic(id=new_id, names=names, group=group.strip() or "other", owner=owner, severity=int(severity),
+            topic = Topic(id=new_id, names=names, group=_visible(group) or "other", owner=owner, severity=int(severity),
                           description=description.strip() or _description(row), examples=_examples(row, decisions,
                                                                                                     payloads))
             return [_change("topic", new_id, None, topic.model_dump()),

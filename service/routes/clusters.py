@@ -144,11 +144,14 @@ def debt(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     from jobs.debt_report import debt_report
-    from jobs.timespan import span_start
+    from jobs.timespan import FUTURE_TOLERANCE, span_start
 
     if period and since:
         raise HTTPException(422, "period: give period or since, not both")
     end = _utc(until) if until else datetime.now(UTC)
+    if end > datetime.now(UTC) + FUTURE_TOLERANCE:
+        raise HTTPException(422, f"until: {end.isoformat()} is in the future; a report ends by now "
+                                 "(within a day of it)")
     if since:
         start = _utc(since)
     else:

@@ -95,7 +95,7 @@ class MessageBase(BaseModel):
     @classmethod
     def _a_date_string(cls, value: Any) -> Any:
         if value is not None and not isinstance(value, str | datetime):
-            raise ValueError("expected an ISO 8601 date-time string, such as 2026-11-20T09:15:00+03:00")
+            raise ValueError("expected an ISO 8601 date-time string (YYYY-MM-DDThh:mm:ss with a zone such as +03:00)")
         return value
 
     @field_validator("created_at")
