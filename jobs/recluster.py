@@ -28,6 +28,7 @@ from clustering.matching import Matching, keep_previous, match_clusters, stabili
 from clustering.profiles import cluster_profiles
 from clustering.trends import growth, is_emerging, sentiment_shift, status
 from core.errors import VocError
+from jobs.decisions import Decisions, apply_decisions
 from jobs.state import (
     RunState,
     item_id,
@@ -66,11 +67,13 @@ class ReclusterSettings:
 def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
                   settings: ReclusterSettings | None = None, pipeline: ClusterPipeline | None = None,
                   log: Callable[[str], None] = lambda _: None,
-                  progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+                  progress: Callable[[str, int, int], None] | None = None,
+                  decisions: Decisions | None = None) -> dict[str, Any]:
     """Cluster the messages created in [since, until) and put the result in force; returns the report.
 
     ``progress(stage, done, total)`` follows the stages "read" and "write" (messages); without it,
-    progress goes to ``log`` as lines."""
+    progress goes to ``log`` as lines. The report's client-debt list applies the analysts'
+    ``decisions`` (jobs.decisions) to the new run's clusters."""
     progress = progress or (lambda stage, done, total: log(f"{stage} {done}/{total} messages"))
     settings = settings or ReclusterSettings()
     started = time.perf_counter()
@@ -152,7 +155,9 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
         "statuses": {s: sum(p["status"] == s for p in payloads) for s in ("new", "growing", "stable", "fading")},
         "emerging": sum(p["emerging"] for p in payloads),
         "sentiment_shifts": sum(p["sentiment_shift"]["shifted"] for p in payloads),
-        "debt": debt_ranking([_debt_stats(p) for p in payloads], total_contacts=len(window.ids))[:20],
+        "debt": debt_ranking([_debt_stats(p) for p in apply_decisions({p["cluster_id"]: p for p in payloads},
+                                                                       dict(decisions or {}))
+                              if not p["noise"]], total_contacts=len(window.ids))[:20],
         "settings": asdict(settings),
     }
     (folder / "report.json").write_text(_json(report), encoding="utf-8")
@@ -195,7 +200,7 @@ def drop_emptied(labels: np.ndarray, matching: Matching) -> tuple[np.ndarray, np
 def _debt_stats(payload: dict[str, Any]) -> GroupStats:
     return GroupStats(payload["cluster_id"], payload["name"], payload["size"], payload["repeat_contacts"],
                       payload["negative"], payload["mean_rating"], payload["growth"]["ratio"],
-                      kind="cluster" if payload["mapping"] == "mapped" else "unmapped")
+                      kind="cluster" if payload["mapping"] in ("mapped", "promoted") else "unmapped")
 
 
 def _match(store, previous: RunState | None, window: Window, pipeline: ClusterPipeline, sequence: int,

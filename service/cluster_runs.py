@@ -130,6 +130,13 @@ class ClusterRuns:
             thread.join(timeout)
         return thread is None or not thread.is_alive()
 
+    def _decisions(self) -> dict[str, Any]:
+        try:
+            return _read_decisions(self.matcher.decisions_path)
+        except VocError as error:  # a damaged decisions file must not stop the nightly run
+            logger.warning("cluster decisions not applied to the run report: %s", error)
+            return {}
+
     def close(self) -> None:
         """At shutdown: let a run in progress finish (a stopped run would leave the previous one in force)."""
         if not self.wait(0):
@@ -141,6 +148,7 @@ class ClusterRuns:
         try:
             pipeline = self.pipeline_factory(settings) if self.pipeline_factory else None
             report = run_recluster(self.store, self.state_dir, since, until, settings, pipeline=pipeline,
+                                   decisions=self._decisions(),
                                    log=lambda line: logger.info("recluster: %s", line))
             self.matcher.reload()
             status.update(state="finished", report=report)
@@ -154,6 +162,12 @@ class ClusterRuns:
             status["finished_at"] = _now()
             self.status = status
             self._lock.release()
+
+
+def _read_decisions(path: Path | None) -> dict[str, Any]:
+    from workbench.decisions import Decisions
+
+    return Decisions(path).read() if path is not None else {}
 
 
 def _now() -> str:

@@ -192,3 +192,20 @@ def test_new_messages_between_runs_get_the_cluster_the_run_gave_their_neighbours
     matches = matcher.nearest(np.vstack([vectors, far / np.linalg.norm(far)]))
     assert [m.cluster_id for m in matches[:5]] == [expected] * 5 and matches[5] is None
     assert matches[0].status == "stable" and matches[0].similarity > matcher.model.threshold
+
+
+def test_the_run_reports_client_debt_with_the_analysts_decisions(store, tmp_path):
+    fill(store)
+    batch, vectors = messages(4, 40, days=5)
+    store.messages.upsert(batch, vectors)
+    first = run(store, tmp_path)
+    (unmapped,) = [row["key"] for row in first["debt"] if row["kind"] == "unmapped"]
+    mapped = [row["key"] for row in first["debt"] if row["kind"] == "cluster"]
+    decisions = {unmapped: {"topic": "crashes", "owner": "it", "decision": "promoted", "name": "Вылеты"},
+                 mapped[0]: {"noise": True}, mapped[1]: {"merged_into": mapped[2]}}
+    again = run(store, tmp_path, until=NOW + timedelta(hours=1), decisions=decisions)
+    rows = {row["key"]: row for row in again["debt"]}
+    assert rows[unmapped]["kind"] == "cluster" and rows[unmapped]["name"] == "Вылеты"
+    assert mapped[0] not in rows and mapped[1] not in rows
+    sizes = {i.payload["cluster_id"]: i.payload["size"] for i in current_clusters(store, tmp_path)}
+    assert rows[mapped[2]]["contacts"] == sizes[mapped[1]] + sizes[mapped[2]]

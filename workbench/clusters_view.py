@@ -1,4 +1,4 @@
-"""The run in force, seen by the workbench: cluster payloads with analysts' decisions applied.
+"""The run in force, seen by the workbench: its cluster payloads, and checks of cluster ids.
 
 Acting on a cluster checks that its id belongs to the run in force (``jobs.state``); an id
 that only an earlier run had is refused as superseded, naming both runs.
@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jobs.decisions import merge_targets
 from jobs.state import RunState, item_id, read_current
 from workbench.errors import StaleRunError, UnknownClusterError, WorkbenchError
 
@@ -53,49 +52,3 @@ def cluster_payloads(store, state: RunState) -> dict[str, dict[str, Any]]:
     """``{cluster_id: payload}`` of the run in force, in the run's order."""
     items = store.clusters.get([item_id(state.run_id, c) for c in state.cluster_ids], with_vectors=False)
     return {item.payload["cluster_id"]: dict(item.payload) for item in items}
-
-
-def apply_decisions(payloads: dict[str, dict[str, Any]], decisions: dict[str, dict[str, Any]]
-                    ) -> list[dict[str, Any]]:
-    """Each cluster with its decision: renamed, marked noise, merged (sizes and counts added up
-    into the target, through chains of merges), mapped or promoted to a topic. Merged-away
-    clusters are left out."""
-    targets = merge_targets(payloads, decisions)
-    merged_into: dict[str, list[str]] = {}
-    for cluster_id, target in targets.items():
-        merged_into.setdefault(target, []).append(cluster_id)
-    view = []
-    for cluster_id, payload in payloads.items():
-        decision = decisions.get(cluster_id, {})
-        if cluster_id in targets:
-            continue
-        row = {**payload, "original_name": payload.get("name"), "decision": decision.get("decision"),
-               "noise": bool(decision.get("noise")), "merged": sorted(merged_into.get(cluster_id, []))}
-        for source in row["merged"]:
-            _absorb(row, payloads[source])
-        if decision.get("name"):
-            row["name"] = decision["name"]
-        if decision.get("topic"):
-            row["topic"], row["owner"], row["mapping"] = decision["topic"], decision.get("owner"), decision["decision"]
-        view.append(row)
-    return view
-
-
-def _absorb(row: dict[str, Any], other: dict[str, Any]) -> None:
-    mine, theirs = row.get("size", 0), other.get("size", 0)
-    mix = {k: (row.get("sentiment_mix", {}).get(k, 0) * mine + other.get("sentiment_mix", {}).get(k, 0) * theirs)
-           / max(mine + theirs, 1) for k in {*row.get("sentiment_mix", {}), *other.get("sentiment_mix", {})}}
-    row["sentiment_mix"] = {k: round(v, 4) for k, v in sorted(mix.items())}
-    rated = [(r["mean_rating"], r.get("rated", 0)) for r in (row, other) if r.get("mean_rating") is not None]
-    if rated and sum(n for _, n in rated):
-        row["mean_rating"] = round(sum(m * n for m, n in rated) / sum(n for _, n in rated), 4)
-    row["size"] = mine + theirs
-    row["negative"] = row.get("negative", 0) + other.get("negative", 0)
-    row["repeat_contacts"] = row.get("repeat_contacts", 0) + other.get("repeat_contacts", 0)
-    for key in ("daily_counts", "channels"):
-        combined = dict(row.get(key) or {})
-        for name, count in (other.get(key) or {}).items():
-            combined[name] = combined.get(name, 0) + count
-        row[key] = dict(sorted(combined.items()))
-    row["keywords"] = list(dict.fromkeys([*row.get("keywords", []), *other.get("keywords", [])]))
-    row["examples"] = [*row.get("examples", []), *other.get("examples", [])]

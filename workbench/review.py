@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from clustering.debt import GroupStats, debt_ranking
+from jobs.decisions import apply_decisions
 from jobs.state import read_assignments, run_dir
-from workbench.clusters_view import apply_decisions, cluster_payloads, current_run
+from workbench.clusters_view import cluster_payloads, current_run
 from workbench.decisions import Decisions
 from workbench.paths import WorkbenchPaths
 from workbench.taxonomy_file import TaxonomyFile

@@ -59,8 +59,7 @@ def _decisions(state: Any) -> dict[str, dict[str, Any]]:
 def _decided_clusters(state: Any, store: Any, runs: ClusterRuns) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The run's clusters as the analysts left them (merged-away ones folded into their target), and
     ``{merged-away cluster: target}``."""
-    from jobs.decisions import merge_targets
-    from workbench.clusters_view import apply_decisions
+    from jobs.decisions import apply_decisions, merge_targets
 
     payloads = {item.payload["cluster_id"]: dict(item.payload)
                 for item in current_clusters(store, runs.state_dir, with_vectors=False)}
