@@ -71,7 +71,8 @@ def evaluate_clusters(
         settings = get_settings()
         rows = read_labelled(data, text_col, label_col)
         vectors, texts_per_second, model_name = embed_all(rows.texts, model or settings.model,
-                                                          models_dir or settings.models_dir)
+                                                          models_dir or settings.models_dir,
+                                                          max_tokens=settings.max_tokens)
     except VocError as error:
         _fail(error)
     gold = np.asarray(rows.labels)

@@ -30,6 +30,7 @@ def _run(call, **kwargs) -> None:
     try:
         with Progress() as progress:
             call(model=kwargs.pop("model") or settings.model, models_dir=settings.models_dir,
+                 max_tokens=settings.max_tokens,
                  cache_dir=kwargs.pop("cache"), log=progress.log, progress=progress.update, **kwargs)
     except VocError as error:
         from cli.user_errors import one_line

@@ -24,20 +24,24 @@ def embedding_model_name(model: str, models_dir: Path) -> str:
 
 
 def embed_all(texts: Sequence[str], model: str, models_dir: Path, cache_dir: Path | None = None, *,
-              progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, float, str]:
+              progress: Callable[[int, int], None] | None = None,
+              max_tokens: int | None = None) -> tuple[np.ndarray, float, str]:
     """Vectors for every text, the embedding rate (texts/s) and the model name.
 
     With ``cache_dir``, vectors are kept in ``<model>-<hash of the texts>.npz`` there and
     reused by later runs on the same texts (the stored rate is the one measured when the
-    vectors were computed). ``progress(done, total)`` follows the embedding.
+    vectors were computed). ``progress(done, total)`` follows the embedding. ``max_tokens`` is
+    the token window long texts are averaged over, as the service's VOC_MAX_TOKENS (None: the
+    model's own).
     """
     from embeddings.loader import load_embedder
 
-    embedder = load_embedder(model, models_dir)
+    embedder = load_embedder(model, models_dir, max_tokens=max_tokens)
     cached = None
     if cache_dir is not None:
         digest = hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()[:20]
-        cached = Path(cache_dir) / f"{embedder.name}-{len(texts)}-{digest}.npz"
+        window = getattr(embedder, "window", None)
+        cached = Path(cache_dir) / f"{embedder.name}{f'-w{window}' if window else ''}-{len(texts)}-{digest}.npz"
         if cached.is_file():
             with np.load(cached, allow_pickle=False) as saved:
                 return saved["vectors"], float(saved["rate"]), embedder.name

@@ -21,7 +21,8 @@ from training.output import prepare_folder
 def evaluate_routing(data: Path, text_col: str, label_col: str, positive: str, out: Path, *,
                      head_dir: Path | None = None, model: str = "e5-small", models_dir: Path = Path("var/models"),
                      cache_dir: Path | None = None, log: Callable[[str], None] | None = None,
-                     progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+                     progress: Callable[[str, int, int], None] | None = None,
+                     max_tokens: int | None = None) -> dict[str, Any]:
     """How well the priority score puts the positive class first (the queue order); the negative
     probability comes from the head in ``head_dir`` or the model's shipped head."""
     from sklearn.metrics import roc_auc_score
@@ -44,7 +45,8 @@ def evaluate_routing(data: Path, text_col: str, label_col: str, positive: str, o
         raise ModelError(f"no shipped sentiment head for model {name!r}: give --head DIR (a folder written by "
                          f"'voc train sentiment' on {name} vectors)")
     prepare_folder(out)
-    vectors, _, _ = embed_all(rows.texts, model, models_dir, cache_dir, progress=partial(progress, "embed"))
+    vectors, _, _ = embed_all(rows.texts, model, models_dir, cache_dir, progress=partial(progress, "embed"),
+                              max_tokens=max_tokens)
     negative = head.probabilities(vectors, rows.texts)[:, head.classes.index("negative")]
     policy = load_policy()
     scores = np.asarray([compute_priority(PrioritySignals(negative_probability=float(p)), policy).score

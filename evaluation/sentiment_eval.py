@@ -30,7 +30,8 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
                        label_map: dict[str, str] | None = None, head_dir: Path | None = None,
                        model: str = "e5-small", models_dir: Path = Path("var/models"), cache_dir: Path | None = None,
                        log: Callable[[str], None] | None = None,
-                       progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+                       progress: Callable[[str, int, int], None] | None = None,
+                       max_tokens: int | None = None) -> dict[str, Any]:
     """Score a sentiment head on labelled rows: the head in ``head_dir``, else one trained on the
     train rows of ``split_col``, else the model's shipped head. With ``split_col`` the test rows
     are scored; without it every row (and the baseline is cross-validated)."""
@@ -49,7 +50,8 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
         raise ModelError(f"no shipped sentiment head for model {name!r}: give --head DIR (a folder written by "
                          f"'voc train sentiment' on {name} vectors) or --split-col to train one on the train rows")
     prepare_folder(out)
-    vectors, rate, _ = embed_all(texts, model, models_dir, cache_dir, progress=partial(progress, "embed"))
+    vectors, rate, _ = embed_all(texts, model, models_dir, cache_dir, progress=partial(progress, "embed"),
+                                 max_tokens=max_tokens)
     train, test = split if split is not None else (np.arange(len(texts)), np.arange(len(texts)))
     if given is not None:
         head, method = given, f"head {head_dir} ({trained_on(given)}), as is"

@@ -37,7 +37,8 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
                     unknown_label: str | None = None, learn_unknown: bool = False, model: str = "e5-small",
                     models_dir: Path = Path("var/models"), cache_dir: Path | None = None,
                     log: Callable[[str], None] | None = None,
-                    progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+                    progress: Callable[[str, int, int], None] | None = None,
+                    max_tokens: int | None = None) -> dict[str, Any]:
     """Train on each fold's training rows and report on its test rows.
 
     Rows with ``unknown_label`` are messages outside the taxonomy. By default no head sees
@@ -63,15 +64,16 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
 
         topics = load_taxonomy(taxonomy)
         prepare_folder(out)
-        vectors, _, _ = embed_all(texts, model, models_dir, cache_dir, progress=partial(progress, "embed"))
-        return _zero_shot(data, texts, labels, vectors, topics, out, model, models_dir)
+        vectors, _, _ = embed_all(texts, model, models_dir, cache_dir, progress=partial(progress, "embed"),
+                                  max_tokens=max_tokens)
+        return _zero_shot(data, texts, labels, vectors, topics, out, model, models_dir, max_tokens)
     split, k = _protocol(labels, rows.extra.get(split_col) if split_col else None, split_col, cv, label_col, log)
     if split is not None and unknown_label is not None and not (labels[split[1]] == UNKNOWN).any():
         raise DataError(f"--unknown-label {unknown_label!r} matches no test row of the split column {split_col!r}; "
                         f"unknown recall is measured on test rows")
     prepare_folder(out)
     vectors, embed_rate, model_name = embed_all(texts, model, models_dir, cache_dir,
-                                                progress=partial(progress, "embed"))
+                                                progress=partial(progress, "embed"), max_tokens=max_tokens)
     predicted = np.empty(len(texts), dtype=object)
     closed = np.empty(len(texts), dtype=object)  # the same head without the unknown answer
     base = np.empty(len(texts), dtype=object)
@@ -178,11 +180,11 @@ def _owner_map(pairs: Counter) -> dict[str, str]:
     return {label: owner for label, (_, owner) in best.items()}
 
 
-def _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir) -> dict[str, Any]:
+def _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir, max_tokens) -> dict[str, Any]:
     from embeddings.loader import load_embedder
     from topics.zero_shot import ZeroShotTopics
 
-    embedder = load_embedder(model, models_dir)
+    embedder = load_embedder(model, models_dir, max_tokens=max_tokens)
     head = ZeroShotTopics(taxonomy, embedder)
     predicted = np.asarray([a.topic_id for a in head.assign(vectors, texts)], dtype=object)
     closed = np.asarray([taxonomy.topics[i].id for i in head.scores(vectors).argmax(axis=1)], dtype=object)

@@ -344,3 +344,36 @@ def test_json_lines_keep_unicode_line_separators_inside_strings(tmp_path):
     path = tmp_path / "d.jsonl"
     path.write_text('{"text": "a\u2028b", "label": "x"}\r\n{"text": "c", "label": "y"}\n', encoding="utf-8")
     assert read_labelled(path, "text", "label").texts == ["a\u2028b", "c"]
+
+
+def test_evaluation_embeds_long_texts_in_the_services_token_window(built_models_dir, tmp_path, monkeypatch):
+    """`voc evaluate` averages long texts over VOC_MAX_TOKENS windows, as the service does."""
+    from evaluation.common import embed_all
+
+    long_text = " ".join(f"курьер опоздал на {i} минут, заказ {i} пришёл без пакета" for i in range(60))
+    texts = [long_text, "короткий текст"]
+    served, _, _ = embed_all(texts, "e5-small", built_models_dir, tmp_path / "cache", max_tokens=64)
+    whole, _, _ = embed_all(texts, "e5-small", built_models_dir, tmp_path / "cache")
+    assert float(served[0] @ whole[0]) < 0.999 and abs(float(served[1] @ whole[1]) - 1) < 1e-5
+    names = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    assert len(names) == 2 and any("-w64-" in name for name in names)
+
+    seen = {}
+    import evaluation.common as common
+
+    def spy(texts, model, models_dir, cache_dir=None, **kwargs):
+        seen["max_tokens"] = kwargs.get("max_tokens")
+        raise DataError("stop here")
+
+    monkeypatch.setattr(common, "embed_all", spy)
+    monkeypatch.setattr("evaluation.routing_eval.embed_all", spy)
+    monkeypatch.setenv("VOC_MAX_TOKENS", "48")
+    monkeypatch.setenv("VOC_MODELS_DIR", str(built_models_dir))
+    get_settings.cache_clear()
+    data = tmp_path / "rows.csv"
+    data.write_text("text,label\nплохо,complaint\nхорошо,other\nужасно,complaint\nнорм,other\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", "routing", "--data", str(data), "--text-col", "text", "--label-col",
+                                 "label", "--positive", "complaint", "--out", str(tmp_path / "out"),
+                                 "--model", "e5-small"])
+    get_settings.cache_clear()
+    assert seen == {"max_tokens": 48}, result.output
