@@ -226,3 +226,14 @@ def test_a_name_without_letters_or_digits_still_gives_a_valid_topic_id(bench, pa
     entry = promote(bench, name_ru="!!!", name_en="???")
     assert entry["params"]["topic_id"] == "topic_c1_1"
     assert load_taxonomy(paths.taxonomy).topic("topic_c1_1").names == {"ru": "!!!", "en": "???"}
+
+
+def test_undoing_an_undo_puts_the_action_back_in_force(bench, paths):
+    entry = promote(bench)
+    undo = bench.undo(entry["n"])
+    redo = bench.undo(undo["n"])
+    assert "crash_at_checkout" in [t.id for t in load_taxonomy(paths.taxonomy).topics]
+    assert {a["n"]: a["undone"] for a in bench.actions()} == {entry["n"]: False, undo["n"]: True, redo["n"]: False}
+    again = bench.undo(entry["n"])
+    assert "crash_at_checkout" not in [t.id for t in load_taxonomy(paths.taxonomy).topics]
+    assert {a["n"]: a["undone"] for a in bench.actions()}[entry["n"]] is True and again["undo_of"] == entry["n"]

@@ -45,7 +45,18 @@ class AuditLog:
         raise UnknownActionError(f"action {n} is not in the audit log")
 
     def undone(self) -> set[int]:
-        return {e["undo_of"] for e in self.entries() if e.get("undo_of") is not None}
+        """Actions whose effect is undone: by an undo that is itself in force (undoing an undo
+        puts the first action back in force)."""
+        undos: dict[int, list[int]] = {}
+        numbers = []
+        for entry in self.entries():
+            numbers.append(entry["n"])
+            if entry.get("undo_of") is not None:
+                undos.setdefault(entry["undo_of"], []).append(entry["n"])
+        undone: dict[int, bool] = {}
+        for n in sorted(numbers, reverse=True):  # an undo comes after what it undoes
+            undone[n] = any(not undone.get(undo, False) for undo in undos.get(n, []))
+        return {n for n, is_undone in undone.items() if is_undone}
 
     def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         entries = self.entries()
