@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import quote
 
 import httpx
+
+DEFAULT_RETRY_AFTER_S = 1.0
 
 
 class VocClientError(Exception):
@@ -42,13 +45,14 @@ class VocClient:
         for attempt in range(self.retries + 1):
             response = self._http.request(method, path, **kwargs)
             if response.status_code in (429, 503) and attempt < self.retries:
-                time.sleep(float(response.headers.get("retry-after", "1")))
+                time.sleep(_retry_after(response))
                 continue
             if response.status_code >= 400:
                 try:
-                    detail = response.json().get("detail", response.text)
+                    body = response.json()
                 except ValueError:
-                    detail = response.text
+                    body = None
+                detail = body.get("detail", response.text) if isinstance(body, dict) else response.text
                 raise VocClientError(response.status_code, detail)
             return response.json()
         raise AssertionError("unreachable")
@@ -58,14 +62,16 @@ class VocClient:
         """Analyse and store one message; re-sending the same id returns the stored analysis."""
         return self._call("POST", "/v1/messages", json=message, params={"replace": replace} if replace else None)
 
-    def analyse_batch(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._call("POST", "/v1/messages:batch", json={"messages": messages})
+    def analyse_batch(self, messages: list[dict[str, Any]], *, replace: bool = False) -> dict[str, Any]:
+        """Up to 256 messages; the answer lists the stored ones and the rejected ones by index."""
+        return self._call("POST", "/v1/messages:batch", json={"messages": messages},
+                          params={"replace": replace} if replace else None)
 
     def get_message(self, message_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/v1/messages/{message_id}")
+        return self._call("GET", f"/v1/messages/{_segment(message_id)}")
 
     def similar(self, message_id: str, **filters: Any) -> dict[str, Any]:
-        return self._call("GET", f"/v1/messages/{message_id}/similar", params=filters)
+        return self._call("GET", f"/v1/messages/{_segment(message_id)}/similar", params=filters)
 
     def topics(self) -> dict[str, Any]:
         return self._call("GET", "/v1/topics")
@@ -75,3 +81,16 @@ class VocClient:
 
     def ready(self) -> dict[str, Any]:
         return self._call("GET", "/v1/ready")
+
+
+def _segment(message_id: str) -> str:
+    """An id as one URL path segment: '?', '#', '%', spaces and the like encoded."""
+    return quote(message_id, safe="")
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """Seconds to wait, from a Retry-After in seconds (an HTTP date or nothing: the default)."""
+    try:
+        return max(0.0, float(response.headers.get("retry-after", DEFAULT_RETRY_AFTER_S)))
+    except ValueError:
+        return DEFAULT_RETRY_AFTER_S
