@@ -190,8 +190,7 @@ def recluster(
     from jobs import ReclusterSettings, run_recluster
     from jobs.timespan import parse_window
     from store import open_store
-    from workbench.decisions import Decisions
-    from workbench.paths import WorkbenchPaths
+    from workbench.decisions import decisions_in
 
     try:
         check_fit_options(min_cluster_size, max_fit)
@@ -206,9 +205,8 @@ def recluster(
         with (open_store(target.backend, dimension=manifest.dimension, create=False,  # type: ignore[arg-type]
                          **target.options) as store,
               Progress() as progress):
-            decisions = Decisions(WorkbenchPaths.of(target.data_dir).decisions).read()
             report = run_recluster(store, target.data_dir / "clusters", start, end, settings, log=progress.log,
-                                   progress=progress.update, decisions=decisions)
+                                   progress=progress.update, decisions=decisions_in(target.data_dir))
     except (VocError, ValueError) as error:
         _fail(error)
     summary = {k: report[k] for k in ("run_id", "messages", "clusters", "noise_share", "stability", "seconds")}

@@ -50,8 +50,7 @@ def debt(
     from jobs.debt_report import debt_report, read_order_counts
     from jobs.timespan import is_span, parse_window
     from store import StoreLockedError, open_store
-    from workbench.decisions import Decisions
-    from workbench.paths import WorkbenchPaths
+    from workbench.decisions import decisions_in
 
     try:
         if period and since:
@@ -69,7 +68,7 @@ def debt(
               Progress() as progress):
             report = debt_report(store, target.data_dir / "clusters", start, end, orders=order_count, topic_names=names,
                                  limit=limit, progress=lambda done, total: progress.update("read", done, total),
-                                 decisions=Decisions(WorkbenchPaths.of(target.data_dir).decisions).read())
+                                 decisions=decisions_in(target.data_dir))
     except StoreLockedError as error:
         typer.echo(f"error: {error}\nThe service holds the store: ask it instead, e.g. "
                    f"curl -H 'authorization: Bearer TOKEN' 'localhost:8000/v1/report/debt?period=30d'", err=True)

@@ -2,10 +2,10 @@
 
 Every message of the period counts once: under its cluster when the run in force left that
 cluster unmapped ("unmapped: candidate new topic"), otherwise under the topic it was given
-on arrival ("unknown" when none). The analysts' decisions on clusters come first: a cluster
-they mapped or promoted counts under that topic, one they merged counts with its target,
-one they marked as noise is no candidate topic. So the shares of all rows add up to 1. Each group gets
-the components of `clustering.debt` (volume, share, repeat contacts, negative share, mean
+on arrival ("unknown" when none), so the shares of all rows add up to 1. The analysts'
+decisions on clusters come first: a cluster they mapped or promoted counts under that topic,
+one they merged counts with its target, one they marked as noise is no candidate topic.
+Each group gets the components of `clustering.debt` (volume, share, repeat contacts, negative share, mean
 rating, growth of the last ``recent_days`` against the days before, up to 28) and the score.
 Memory is bounded by the number of groups and customers, not messages: the store is read
 page by page without vectors.

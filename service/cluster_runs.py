@@ -78,13 +78,8 @@ class LiveClusters:
         view: dict[str, tuple[str, str, str]] = {}
         if key[1] is not None:
             from jobs.decisions import merge_targets
-            from workbench.decisions import Decisions
 
-            try:
-                decisions = Decisions(self.decisions_path).read()
-            except VocError as error:
-                logger.warning("cluster decisions not applied: %s", error)
-                decisions = {}
+            decisions = self.decisions()
             own = {cluster_id: (cluster_id, name, status)
                    for cluster_id, name, status in zip(current.ids, current.names, current.statuses, strict=True)}
             targets = merge_targets(own, decisions)
@@ -97,6 +92,19 @@ class LiveClusters:
                     view[cluster_id] = answer
         self._decided = (key, view)
         return view
+
+    def decisions(self) -> dict[str, Any]:
+        """The analysts' decisions on clusters; none when there is no file, and none (with a warning)
+        when it cannot be read: a damaged file must not stop routing, listings or the nightly run."""
+        if self.decisions_path is None:
+            return {}
+        from workbench.decisions import Decisions
+
+        try:
+            return Decisions(self.decisions_path).read()
+        except VocError as error:
+            logger.warning("cluster decisions not applied: %s", error)
+            return {}
 
 
 class ClusterRuns:
@@ -130,12 +138,8 @@ class ClusterRuns:
             thread.join(timeout)
         return thread is None or not thread.is_alive()
 
-    def _decisions(self) -> dict[str, Any]:
-        try:
-            return _read_decisions(self.matcher.decisions_path)
-        except VocError as error:  # a damaged decisions file must not stop the nightly run
-            logger.warning("cluster decisions not applied to the run report: %s", error)
-            return {}
+    def decisions(self) -> dict[str, Any]:
+        return self.matcher.decisions()
 
     def close(self) -> None:
         """At shutdown: let a run in progress finish (a stopped run would leave the previous one in force)."""
@@ -148,7 +152,7 @@ class ClusterRuns:
         try:
             pipeline = self.pipeline_factory(settings) if self.pipeline_factory else None
             report = run_recluster(self.store, self.state_dir, since, until, settings, pipeline=pipeline,
-                                   decisions=self._decisions(),
+                                   decisions=self.decisions(),
                                    log=lambda line: logger.info("recluster: %s", line))
             self.matcher.reload()
             status.update(state="finished", report=report)
@@ -162,12 +166,6 @@ class ClusterRuns:
             status["finished_at"] = _now()
             self.status = status
             self._lock.release()
-
-
-def _read_decisions(path: Path | None) -> dict[str, Any]:
-    from workbench.decisions import Decisions
-
-    return Decisions(path).read() if path is not None else {}
 
 
 def _now() -> str:

@@ -22,6 +22,7 @@ from store.records import (
     Message,
     MessageBatch,
     SearchHit,
+    as_utc,
     message_from_payload,
     message_payload,
     point_id,
@@ -170,7 +171,7 @@ class MessageTable:
             if found is not None:
                 earlier = found[0]
                 if (earlier.customer_id == customer_id and earlier.topic == topic_id
-                        and _utc(since) <= earlier.created_at < _utc(until)):
+                        and as_utc(since) <= earlier.created_at < as_utc(until)):
                     total -= 1
         return total
 
@@ -226,8 +227,3 @@ def _check_update(message_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
         if value is not None and not isinstance(value, str):
             raise InvalidPayloadError(f"message {message_id!r}: {name} must be a string or None")
     return dict(values)
-
-
-def _utc(moment: datetime) -> datetime:
-    """A date-time without a zone is UTC, as in the filters."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -58,7 +58,8 @@ def point_id(item_id: object) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
+    """A date-time in UTC; one without a zone is taken as UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -88,7 +89,7 @@ class Message:
 
     @property
     def created_day(self) -> date:
-        return _utc(self.created_at).date()
+        return as_utc(self.created_at).date()
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         raise InvalidPayloadError(f"message {message.id!r}: text must be a string")
     if not isinstance(message.created_at, datetime):
         raise InvalidPayloadError(f"message {message.id!r}: created_at must be a datetime")
-    created = _utc(message.created_at)
+    created = as_utc(message.created_at)
     payload: dict[str, Any] = {ID_KEY: message.id, CREATED_TS: created.timestamp()}
     fields = message.__dict__
     for name in KEYWORD_FIELDS:

@@ -16,6 +16,13 @@ from workbench.atomic import write_atomically
 from workbench.errors import WorkbenchError
 
 
+def decisions_in(data_dir: Path) -> dict[str, dict[str, Any]]:
+    """The decisions kept in a data folder (``DATA_DIR/workbench/decisions.json``)."""
+    from workbench.paths import WorkbenchPaths
+
+    return Decisions(WorkbenchPaths.of(data_dir).decisions).read()
+
+
 class Decisions:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Query, Response
 
 from jobs import ReclusterSettings
-from jobs.state import StateError, current_clusters, item_id, read_current
+from jobs.state import StateError, current_clusters, read_current
 from service.auth import AdminScope, AnalystScope
 from service.cluster_runs import ClusterRuns, RunInProgress
 from service.deps import AnalyzerDep, SettingsDep, StateDep, StoreDep
@@ -48,23 +48,16 @@ def _run_in_force(runs: ClusterRuns):
         raise HTTPException(503, str(error)) from error
 
 
-def _decisions(state: Any) -> dict[str, dict[str, Any]]:
-    """The analysts' decisions on clusters (rename, noise, merge, map, promote), kept by cluster id across runs."""
-    from workbench.decisions import Decisions
-    from workbench.paths import WorkbenchPaths
-
-    return Decisions(WorkbenchPaths.of(state.settings.data_dir, state.settings.taxonomy).decisions).read()
-
-
-def _decided_clusters(state: Any, store: Any, runs: ClusterRuns) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """The run's clusters as the analysts left them (merged-away ones folded into their target), and
-    ``{merged-away cluster: target}``."""
+def _decided_clusters(store: Any, runs: ClusterRuns
+                      ) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, dict[str, Any]]]:
+    """The run's clusters as the analysts left them (merged-away ones folded into their target),
+    ``{merged-away cluster: target}``, and the clusters as the run wrote them."""
     from jobs.decisions import apply_decisions, merge_targets
 
     payloads = {item.payload["cluster_id"]: dict(item.payload)
                 for item in current_clusters(store, runs.state_dir, with_vectors=False)}
-    decisions = _decisions(state)
-    return apply_decisions(payloads, decisions), merge_targets(payloads, decisions)
+    decisions = runs.decisions()
+    return apply_decisions(payloads, decisions), merge_targets(payloads, decisions), payloads
 
 
 def _summary(payload: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +90,7 @@ def list_clusters(
     base = {"status": status, "rank_by": rank, "offset": offset, "limit": limit}
     if run is None:
         return {**base, "run_id": None, "total": 0, "clusters": [], "detail": NO_RUN}
-    payloads, _ = _decided_clusters(state, store, runs)
+    payloads, _, _ = _decided_clusters(store, runs)
     if status == "emerging":
         payloads = [p for p in payloads if p.get("emerging") and not p.get("noise")]
     elif status is not None:
@@ -117,13 +110,11 @@ def get_cluster(cluster_id: str, state: StateDep, store: StoreDep) -> dict[str, 
     if cluster_id not in run.cluster_ids:
         raise HTTPException(404, f"cluster {redact(cluster_id)!r} is not in the run in force ({run.run_id}); "
                                  "GET /v1/clusters lists its clusters")
-    rows, targets = _decided_clusters(state, store, runs)
-    decided = {row["cluster_id"]: row for row in rows}
+    rows, targets, written = _decided_clusters(store, runs)
     if cluster_id in targets:
-        found = store.clusters.get([item_id(run.run_id, cluster_id)], with_vectors=False)
-        payload = {**found[0].payload, "merged_into": targets[cluster_id]}
+        payload = {**written[cluster_id], "merged_into": targets[cluster_id]}
     else:
-        payload = decided[cluster_id]
+        payload = next(row for row in rows if row["cluster_id"] == cluster_id)
     return {**payload, **_summary(payload), "sentiment_trend": payload.get("sentiment_shift") or {},
             "examples": payload.get("examples", []), "example_ids": payload.get("example_ids", [])}
 
@@ -165,7 +156,7 @@ def debt(
     names = {topic.id: topic.name for topic in analyzer.topics.taxonomy.topics}
     try:
         return debt_report(store, runs.state_dir, start, end, orders=orders, topic_names=names, limit=limit,
-                           decisions=_decisions(state))
+                           decisions=runs.decisions())
     except OverflowError:
         raise HTTPException(422, f"period: the growth baseline before {start.isoformat()} falls outside "
                                  "the calendar") from None

@@ -6,7 +6,7 @@ with the stored analysis as plain JSON (it is JSON already: it is what the store
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
@@ -19,6 +19,7 @@ from service.ingest import ConflictError
 from service.log_privacy import redact
 from service.schemas.messages import Channel, MessageCreate
 from store import MessageFilter
+from store.records import as_utc
 
 router = APIRouter(prefix="/v1", tags=["messages"])
 Ingest = Depends(require_any_scope("ingest"))
@@ -100,11 +101,6 @@ async def create_batch(request: BatchRequest, ingest_queue: IngestQueueDep, stat
     return JSONResponse({"stored": len(results), "rejected": len(errors), "results": results, "errors": errors})
 
 
-def _as_utc(moment: datetime | None) -> datetime | None:
-    """A query's date-time; one without an offset is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"
@@ -138,7 +134,7 @@ def similar(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> dict[str, Any]:
-    since, until = _as_utc(since), _as_utc(until)
+    since, until = (as_utc(moment) if moment else None for moment in (since, until))
     if since is not None and until is not None and since > until:
         raise HTTPException(422, f"since: {since.isoformat()} is after until ({until.isoformat()})")
     found = store.messages.get(message_id, with_vector=True)
