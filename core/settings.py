@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # HNSW candidates per vector search: at 100k points the filtered search keeps p50 ≤ 3 ms and finds
@@ -107,6 +107,18 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins; none by default.")
     priority_policy: Path | None = Field(None, description="Priority policy YAML; the shipped default if unset.")
+
+    @field_validator("tokens")
+    @classmethod
+    def _tokens_are_secrets(cls, tokens: dict[str, list[str]]) -> dict[str, list[str]]:
+        """A blank token (an unset secret in a template) or one with spaces around it (never sent as
+        such in a header) is a mistake: refused, without showing any token."""
+        for number, token in enumerate(tokens, start=1):
+            if not token.strip():
+                raise ValueError(f"token {number} of {len(tokens)} is blank; every token must be a secret string")
+            if token != token.strip():
+                raise ValueError(f"token {number} of {len(tokens)} has spaces around it")
+        return tokens
 
 
 ENV_PREFIX = "VOC_"

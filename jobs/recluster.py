@@ -35,6 +35,7 @@ from jobs.state import (
     read_assignments,
     read_current,
     run_dir,
+    run_lock,
     write_assignments,
     write_current,
 )
@@ -73,7 +74,15 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
 
     ``progress(stage, done, total)`` follows the stages "read" and "write" (messages); without it,
     progress goes to ``log`` as lines. The report's client-debt list applies the analysts'
-    ``decisions`` (jobs.decisions) to the new run's clusters."""
+    ``decisions`` (jobs.decisions) to the new run's clusters. One run at a time per ``state_dir``,
+    across processes: another one going on raises RunLockedError."""
+    with run_lock(state_dir):
+        return _run(store, state_dir, since, until, settings, pipeline, log, progress, decisions)
+
+
+def _run(store, state_dir: Path, since: datetime, until: datetime, settings: ReclusterSettings | None,
+         pipeline: ClusterPipeline | None, log: Callable[[str], None],
+         progress: Callable[[str, int, int], None] | None, decisions: Decisions | None) -> dict[str, Any]:
     progress = progress or (lambda stage, done, total: log(f"{stage} {done}/{total} messages"))
     settings = settings or ReclusterSettings()
     started = time.perf_counter()

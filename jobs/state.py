@@ -2,6 +2,7 @@
 
     STATE/current.json          the run in force (written last, with os.replace)
     STATE/runs/<run>/manifest.json, centroids.npy, assignments.jsonl
+    STATE/.recluster.lock       held (flock) by the process running, so runs go one at a time
 
 A run's clusters are stored in the store's cluster table under item ids
 ``<run>:<cluster id>``; only the run named in ``current.json`` is in force, so a run that
@@ -11,9 +12,11 @@ cluster id has been written back; a run that stopped before that is finished by 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +24,34 @@ from typing import Any
 from core.errors import VocError
 
 POINTER = "current.json"
+LOCK = ".recluster.lock"
 
 
 class StateError(VocError):
     """The state of the previous run cannot be read."""
+
+
+class RunLockedError(VocError):
+    """Another run (another process, e.g. the nightly job beside a service) holds the state folder."""
+
+    status = 409
+
+
+@contextmanager
+def run_lock(state_dir: Path) -> Iterator[None]:
+    """Hold the state folder for one run: two runs at once would both write the next run's id.
+    An advisory ``flock``, so it holds across processes on a shared folder and goes with a killed holder."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLockedError(f"{state_dir}: another process is already re-clustering into this folder; "
+                                 "try again when it has finished (the run in force stays)") from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass

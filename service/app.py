@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import InvalidTextError
 from core.memory import startup_state_frozen
@@ -16,7 +18,7 @@ from core.settings import Settings, get_settings
 from core.threads import limit_blas_threads
 from service.limits import LimitsMiddleware
 from service.log_privacy import install_log_redaction, redact
-from service.metrics import LatencyMiddleware, ServiceMetrics
+from service.metrics import REFUSAL_REASONS, LatencyMiddleware, ServiceMetrics
 from service.routes import clusters, embed, health, messages, topics
 from service.routes import workbench as workbench_routes
 from service.state import ServiceState
@@ -104,6 +106,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def prometheus() -> Response:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, error: StarletteHTTPException) -> Response:
+        reason = REFUSAL_REASONS.get(error.status_code)  # 401, 403, 404, 405, 409, 422 …
+        if reason is not None:
+            metrics.rejected.labels(reason).inc()
+        return await http_exception_handler(request, error)
+
     @app.exception_handler(BackendError)
     async def store_unavailable(_: Request, error: BackendError) -> JSONResponse:
         metrics.rejected.labels("store_unavailable").inc()
@@ -121,13 +130,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        metrics.rejected.labels("invalid_request").inc()
         problems = error.errors()
         content_type = request.headers.get("content-type")
         expects_body = any(item.get("loc", ())[:1] == ("body",) for item in problems)
         if expects_body and content_type and not _is_json(content_type):
+            metrics.rejected.labels("unsupported_media_type").inc()
             return JSONResponse(status_code=415, content={
                 "detail": f"Content-Type must be application/json, got {redact(content_type)[:100]!r}"})
+        metrics.rejected.labels("invalid_request").inc()
         details = [_problem(item) for item in problems]
         summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details)
         return JSONResponse(status_code=422, content={"detail": summary, "errors": details})

@@ -2,7 +2,7 @@
 
 With no tokens configured the service runs in demo mode and accepts anonymous calls.
 Once any token is configured, every protected route needs a token carrying its scope;
-``admin`` implies every scope.
+``admin`` implies every scope. A blank configured token (an unset secret in a template) admits nobody.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ def require_any_scope(*wanted: str) -> Callable[..., Awaitable[None]]:
             return
         header = request.headers.get("authorization", "")
         kind, _, token = header.partition(" ")
+        token = token.strip()  # before the check: a token of only whitespace is no token
         if kind.lower() != "bearer" or not token:
             raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
         scopes = next(
             (granted for known, granted in settings.tokens.items()
-             if hmac.compare_digest(known.encode(), token.strip().encode())),
+             if known.strip() and hmac.compare_digest(known.encode(), token.encode())),
             None,
         )
         if scopes is None:

@@ -8,6 +8,10 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.015, 0.025, 0.04, 0.06, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# voc_rejected_total's reason for a request a route or the router refused with an HTTPException;
+# 413 is counted as the body streams in (service.limits), 5xx by their own handlers
+REFUSAL_REASONS = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+                   405: "method_not_allowed", 409: "conflict", 422: "invalid_request"}
 
 
 class ServiceMetrics:

@@ -136,6 +136,17 @@ def test_a_second_run_while_one_is_going_on_is_409(client):
     assert status["state"] == "finished" and status["report"]["clusters"] == 2
 
 
+def test_a_run_while_another_process_runs_on_the_folder_is_409(client):
+    from jobs.state import run_lock
+
+    ingest(client, batch("a", 30, days=10) + batch("b", 30, days=10))
+    with run_lock(client.app.state.voc.clusters.state_dir):  # e.g. the nightly CronJob on the shared folder
+        refused = client.post("/v1/admin/recluster", json={"min_cluster_size": 10})
+    assert refused.status_code == 409 and "already re-clustering" in refused.json()["detail"]
+    assert client.get("/v1/clusters").json()["run_id"] is None
+    assert client.post("/v1/admin/recluster", json={"min_cluster_size": 10}).status_code == 200
+
+
 def test_debt_report_ranks_the_period_with_components(client):
     seeded_run(client)
     report = client.get("/v1/report/debt?period=30d&orders=9000").json()

@@ -153,6 +153,20 @@ def test_a_run_stopped_during_write_back_is_finished_by_the_next(store, tmp_path
         c for m, c in cluster_of(store).items() if store.messages.get(m)[0].created_at >= NOW - timedelta(29)}
 
 
+def test_a_second_process_running_into_the_same_folder_is_refused(store, tmp_path):
+    """The run lock is an flock on the state folder, so it holds across processes (a CronJob and a
+    replica's admin call on the shared folder); a second open file stands in for the other process."""
+    from jobs.state import RunLockedError, run_lock
+
+    fill(store)
+    run(store, tmp_path, until=NOW - timedelta(days=1))
+    state = read_current(tmp_path)
+    with run_lock(tmp_path), pytest.raises(RunLockedError, match="already re-clustering"):
+        run(store, tmp_path)
+    assert read_current(tmp_path) == state
+    assert run(store, tmp_path)["run_id"] == "r2"  # the lock went with its holder
+
+
 def test_empty_and_tiny_windows_are_refused_and_change_nothing(store, tmp_path):
     with pytest.raises(ReclusterError, match="0 messages"):
         run(store, tmp_path)

@@ -1,5 +1,6 @@
 """The review notebook runs top to bottom on the built-in demo (local mode) and is stored without outputs."""
 
+import html
 import json
 import os
 from pathlib import Path
@@ -11,6 +12,7 @@ from workbench.demo_loader import load_demo
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "review_clusters.ipynb"
+HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 def test_the_notebook_is_stored_without_outputs():
@@ -24,7 +26,11 @@ def test_the_notebook_runs_on_the_demo(built_models_dir, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
     data_dir = tmp_path / "demo"
-    load_demo(data_dir, demo_messages(), models_dir=built_models_dir)
+    rows = demo_messages()
+    for row in rows:  # customers' texts reach the analyst's notebook: they must be shown as text, never run
+        if row["id"].startswith("demo-parcel_locker-"):  # the emerging cluster, so among the five shown
+            row["text"] += f" {HOSTILE}"
+    load_demo(data_dir, rows, models_dir=built_models_dir)
     monkeypatch.setenv("VOC_DEMO_DIR", str(data_dir))
     monkeypatch.setenv("VOC_MODELS_DIR", str(built_models_dir))
     monkeypatch.delenv("VOC_URL", raising=False)
@@ -33,6 +39,9 @@ def test_the_notebook_runs_on_the_demo(built_models_dir, tmp_path, monkeypatch):
                    resources={"metadata": {"path": str(NOTEBOOK.parents[1])}}).execute(env=dict(os.environ))
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    rendered = [str(o.get("data", {}).get(kind, "")) for o in outputs for kind in ("text/html", "text/markdown")]
+    assert not [page for page in rendered if "<img" in page]  # JupyterLab runs markup in trusted outputs
+    assert any(html.escape(HOSTILE) in page for page in rendered)  # the texts are shown, escaped
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "run r1" in text and "undid" in text
     plots = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]

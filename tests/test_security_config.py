@@ -29,6 +29,20 @@ def test_secrets_are_read_from_the_environment(monkeypatch):
     assert settings.tokens == {SECRET: ["ingest"]} and settings.qdrant_api_key == "qdrant-key"
 
 
+@pytest.mark.parametrize("tokens, problem", [('{"": ["admin"]}', "is blank"), ('{" \\u00a0": ["admin"]}', "is blank"),
+                                             (f'{{"ok": ["ingest"], " {SECRET}": ["admin"]}}', "token 2 of 2 has spaces")])
+def test_a_blank_or_padded_token_is_refused_without_showing_it(monkeypatch, tokens, problem):
+    from pydantic import ValidationError
+
+    from core.settings import settings_error_message
+
+    monkeypatch.setenv("VOC_TOKENS", tokens)
+    with pytest.raises(ValidationError) as raised:
+        Settings(_env_file=None)
+    message = settings_error_message(raised.value)
+    assert message.startswith("VOC_TOKENS") and problem in message and SECRET not in message
+
+
 def test_no_env_file_or_literal_secret_is_committed():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
     if not tracked:  # not a git checkout (e.g. an unpacked source archive): check the folder instead

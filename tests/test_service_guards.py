@@ -39,6 +39,22 @@ def test_scopes_are_enforced_when_tokens_are_configured(make_client, headers, st
         assert client.get("/v1/health").status_code == 200  # liveness stays open
 
 
+@pytest.mark.parametrize("header", [b"Bearer \xa0", b"Bearer \x85", b"Bearer \xa0\xa0"])
+def test_a_blank_token_in_the_settings_admits_nobody(tiny_settings, header):
+    """A template whose secret was unset gives {"": [...]}; no header may match it, also not one whose
+    token is only characters str.strip() removes (no-break space, NEL), which the server passes on
+    as sent (httpx's ASGI transport does too; the test client would re-encode them)."""
+    app = create_app(tiny_settings(tokens={"": ["admin"], "ingest-token": ["ingest"]}))
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.get("/v1/admin/recluster", headers={"Authorization": header})
+
+    response = asyncio.run(scenario())  # admitted, it would reach the route (503: no lifespan ran)
+    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+
+
 def test_huge_body_is_413(make_client):
     with make_client(max_body_bytes=2048) as client:
         response = client.post("/v1/embed", json={"texts": ["x" * 5000]})
@@ -136,3 +152,39 @@ def test_cors_is_off_by_default(make_client):
         response = client.options("/v1/embed", headers={"Origin": "http://evil.example",
                                                         "Access-Control-Request-Method": "POST"})
         assert "access-control-allow-origin" not in response.headers
+
+
+def rejected(client) -> dict[str, float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = text_string_to_metric_families(client.get("/metrics").text)
+    return {s.labels["reason"]: s.value for f in families if f.name == "voc_rejected" for s in f.samples
+            if s.name == "voc_rejected_total"}
+
+
+def test_every_refused_request_is_counted_once_by_reason(make_client):
+    tokens = {"ingest-token": ["ingest"], "analyst-token": ["analyst"]}
+    ingest = {"Authorization": "Bearer ingest-token"}
+    message = {"id": "r-1", "text": "курьер опоздал", "channel": "chat", "source": "s"}
+    with make_client(tokens=tokens, max_text_chars=50, max_body_bytes=2048) as client:
+        assert client.post("/v1/messages", json=message).status_code == 401
+        assert client.post("/v1/messages", json=message, headers={"Authorization": "Bearer nope"}).status_code == 401
+        assert client.post("/v1/messages", json=message,
+                           headers={"Authorization": "Bearer analyst-token"}).status_code == 403
+        assert client.post("/v1/messages", json=message, headers=ingest).status_code == 201
+        assert client.post("/v1/messages", json=message, headers=ingest).status_code == 200  # a replay
+        assert client.post("/v1/messages", json={**message, "text": "другой текст"}, headers=ingest).status_code == 409
+        assert client.post("/v1/messages", json={**message, "id": "r-2", "text": "x" * 60},
+                           headers=ingest).status_code == 422
+        assert client.post("/v1/messages:batch", json={"messages": [{"id": "r-3"}]}, headers=ingest).status_code == 422
+        assert client.post("/v1/messages", content=b"{}", headers={**ingest, "content-type": "text/plain"}
+                           ).status_code == 415
+        assert client.get("/v1/messages/none-such", headers=ingest).status_code == 404
+        assert client.get("/v1/no-such-route").status_code == 404
+        assert client.delete("/v1/messages/r-1", headers=ingest).status_code == 405
+        streamed = client.post("/v1/embed", content=(b"x" * 1024 for _ in range(4)),
+                               headers={**ingest, "content-type": "application/json"})
+        assert streamed.status_code == 413
+        assert rejected(client) == {"unauthenticated": 2, "forbidden": 1, "conflict": 1, "invalid_request": 2,
+                                    "unsupported_media_type": 1, "not_found": 2, "method_not_allowed": 1,
+                                    "body_too_large": 1}

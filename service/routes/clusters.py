@@ -164,7 +164,7 @@ def debt(
 
 @router.post("/admin/recluster", dependencies=[AdminScope], response_model=ReclusterStatus,
              responses={202: {"description": "still running after `wait_s`; poll GET /v1/admin/recluster"},
-                        409: {"description": "a run is already going on"}},
+                        409: {"description": "a run is already going on (here or in another process)"}},
              summary="Re-cluster a window now, inside the service (which owns the store)")
 def start_recluster(
     state: StateDep,
@@ -194,8 +194,8 @@ def start_recluster(
         return runs.status
     status = _jsonable(runs.status)
     if status["state"] == "failed":
-        code = 422 if status.get("error_type") in ("ReclusterError", "ValueError") else 503 \
-            if status.get("error_type") == "StateError" else 500
+        code = {"ReclusterError": 422, "ValueError": 422, "StateError": 503, "RunLockedError": 409}.get(
+            status.get("error_type") or "", 500)
         raise HTTPException(code, status["error"])
     return status
 
