@@ -101,7 +101,7 @@ class Analyzer:
                 "channel": message.channel,
                 "source": message.source,
                 "created_at": created.isoformat(),
-                "language": message.language or languages[index],
+                "language": self.language.from_hint(message.language) if message.language else languages[index],
                 "rating": message.rating,
                 "rating_scale": message.rating_scale,
                 "customer_id": message.customer_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from analysis.analyzer import Analyzer, ContactHistory
@@ -18,6 +19,7 @@ def build_analyzer(
     sentiment_head: Path | None = None,
     priority_policy: Path | None = None,
     rating_weight: float = 0.5,
+    languages: Sequence[str] | None = None,
     history: ContactHistory | None = None,
     clusters: ClusterMatcher | None = None,
 ) -> Analyzer:
@@ -30,7 +32,7 @@ def build_analyzer(
 
     taxonomy = load_taxonomy(taxonomy_path)
     head = SentimentHead.load(sentiment_head, model_name) if sentiment_head else shipped_head(model_name)
-    language = LanguageDetector()
+    language = LanguageDetector(languages) if languages else LanguageDetector()
     language.warm_up()
     return Analyzer(
         redactor=PiiRedactor(),

@@ -107,6 +107,20 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins; none by default.")
     priority_policy: Path | None = Field(None, description="Priority policy YAML; the shipped default if unset.")
+    languages: list[str] = Field(
+        ["ru", "en", "uk", "kk", "be"], min_length=1,
+        description="Languages a message is told apart in (ISO 639-1 codes, as JSON); any other is 'other'.")
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, languages: list[str]) -> list[str]:
+        codes = [code.strip().lower() for code in languages]
+        bad = [code for code in codes if not (len(code) == 2 and code.isascii() and code.isalpha())]
+        if bad:
+            raise ValueError(f"{bad} are not ISO 639-1 codes (two letters, such as ru or en)")
+        if len(set(codes)) != len(codes):
+            raise ValueError("a language is named twice")
+        return codes
 
     @field_validator("tokens")
     @classmethod

@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 sentiment_head=settings.sentiment_head,
                 priority_policy=settings.priority_policy,
                 rating_weight=settings.rating_weight,
+                languages=settings.languages,
                 history=state.store.messages,
                 clusters=state.clusters.matcher,
             )

@@ -339,3 +339,29 @@ def test_unknown_fields_are_refused_on_the_other_json_routes(client):
 def test_a_report_that_ends_in_the_future_is_refused(client):
     answer = client.get("/v1/report/debt", params={"until": "2100-01-01T00:00:00Z"})
     assert answer.status_code == 422 and answer.json()["detail"].startswith("until: ")
+
+
+def test_a_language_hint_is_answered_among_the_configured_languages(tiny_settings, tmp_path):
+    taxonomy = tmp_path / "taxonomy.yaml"
+    taxonomy.write_text(TAXONOMY)
+    with TestClient(create_app(tiny_settings(taxonomy=taxonomy, languages=["ru", "en"]))) as limited:
+        answers = {hint: limited.post("/v1/messages", json=message(id=f"m-{hint}", language=hint))
+                   for hint in ("ru-RU", "EN", "uk", "de")}
+        assert {hint: r.json()["language"] for hint, r in answers.items()} == {
+            "ru-RU": "ru", "EN": "en", "uk": "other", "de": "other"}
+        assert limited.get("/v1/messages/m-uk").json()["language"] == "other"
+        for bad in ("русский", "r", "ru RU", "12"):
+            refused = limited.post("/v1/messages", json=message(id="m-bad", language=bad))
+            assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "language"
+            assert "ISO 639-1" in refused.text
+        assert limited.get("/v1/messages/m-bad").status_code == 404
+
+
+def test_a_ukrainian_text_is_other_when_ukrainian_is_not_configured(tiny_settings, tmp_path):
+    taxonomy = tmp_path / "taxonomy.yaml"
+    taxonomy.write_text(TAXONOMY)
+    text = "Доброго дня, де моє замовлення? Кур'єр так і не приїхав"
+    for languages, expected in ((["ru", "en", "uk"], "uk"), (["ru", "en"], "other")):
+        with TestClient(create_app(tiny_settings(taxonomy=taxonomy, languages=languages,
+                                                 data_dir=tmp_path / "-".join(languages)))) as client:
+            assert client.post("/v1/messages", json=message(text=text)).json()["language"] == expected

@@ -15,6 +15,20 @@ CASES = [
     ("ok", "en"),
     ("12345 !!!", "other"),
     ("😡😡😡", "other"),
+    ("Менің", "kk"),  # і is Ukrainian too, ң only Kazakh
+    # redaction placeholders are not words, Latin names in a Cyrillic text are names
+    ("тел [PHONE]", "ru"),
+    ("[EMAIL] [PHONE]", "other"),
+    ("iPhone 15 Pro Max не заряжается", "ru"),
+    ("Wildberries доставка", "ru"),
+    # languages that are not configured, told by the letters English does not write
+    ("Der Kurier war zwei Stunden zu spät", "other"),
+    ("Zamówienie nie dotarło", "other"),
+    ("Siparişim gelmedi", "other"),
+    ("Samsung Galaxy", "en"),
+    ("Is my PIN the same thing as my passcode?", "en"),  # German to lingua's low-accuracy mode
+    ("Whats the max I can top up", "en"),
+    ("@ivan_88 спасибо https://t.co/5LttCwcaxg", "ru"),  # links and mentions are not words
 ]
 
 
@@ -56,7 +70,7 @@ SETTLED_BY_ALPHABET = [
 LEFT_TO_LINGUA = [
     "Курьер опоздал на два часа и не позвонил",  # no ы/э/ъ/ё: could be Ukrainian by its letters
     "Замовлення не доставили вчасно, де мої гроші?",
-    "Не работает push notifications в приложении",  # two scripts
+    "The courier Иван was two hours late",  # two scripts, mostly Latin
     "Ich habe meine Bestellung nicht erhalten, schöne Grüße",  # a letter outside both alphabets
 ]
 
@@ -75,3 +89,45 @@ def test_alphabet_rules_are_off_when_other_languages_are_configured():
     counting = _Counting(languages=("ru", "en", "de"))
     assert counting.detect("Where is my refund for the cancelled order?") == "en"
     assert counting.scored == ["Where is my refund for the cancelled order?"]
+
+
+def test_latin_names_in_a_cyrillic_text_are_not_shown_to_lingua():
+    counting = _Counting()
+    assert counting.detect("Не работает push notifications в приложении") == "ru"
+    assert [text.split() for text in counting.scored] == [["Не", "работает", "в", "приложении"]]
+
+
+@pytest.mark.parametrize(
+    ("languages", "text"),
+    [(("en",), "Привет"), (("ru",), "ok"), (("ru",), "Where is my refund for the cancelled order?"),
+     (("en", "de"), "Спасибо")],
+)
+def test_only_configured_languages_are_answered(languages, text):
+    assert LanguageDetector(languages=languages).detect(text) == "other"
+
+
+def test_others_can_be_switched_off():
+    assert LanguageDetector(others=()).detect("Der Kurier war zwei Stunden zu spät") == "en"
+    assert LanguageDetector(languages=("ru", "en", "de")).others == (
+        "fr", "es", "it", "pt", "pl", "tr", "az", "nl", "kk", "be", "uk")  # the default Cyrillic ones left out
+
+
+def test_a_default_language_left_out_of_the_configuration_is_other():
+    ukrainian = "Доброго дня, де моє замовлення? Кур'єр так і не приїхав"
+    assert LanguageDetector(("ru", "en", "uk")).detect(ukrainian) == "uk"
+    limited = LanguageDetector(("ru", "en"))
+    assert limited.detect_many([ukrainian, "Дякую, їду", "Курьер опоздал на два часа, заказ холодный"]) == [
+        "other", "other", "ru"]
+
+
+def test_unknown_language_codes_are_refused():
+    with pytest.raises(ValueError, match=r"\['xx'\]: give ISO 639-1 codes"):
+        LanguageDetector(("ru", "xx"))
+    with pytest.raises(ValueError, match="none"):
+        LanguageDetector(())
+
+
+@pytest.mark.parametrize("hint, answer", [("ru", "ru"), ("RU", "ru"), ("ru-RU", "ru"), ("en_GB", "en"),
+                                          ("de", "other"), ("uk", "other")])
+def test_a_hint_is_answered_among_the_configured_languages(hint, answer):
+    assert LanguageDetector(("ru", "en")).from_hint(hint) == answer

@@ -1,6 +1,6 @@
 import pytest
 
-from privacy.redact import PiiRedactor, luhn_valid
+from privacy.redact import PiiRedactor, iban_valid, inn_valid, luhn_valid, snils_valid
 
 redactor = PiiRedactor()
 
@@ -26,6 +26,21 @@ redactor = PiiRedactor()
         ("a0@a.ru4111111111111111", "card", "4111111111111111"),
         ("переведите на счёт 40817810099910004312", "account", "40817810099910004312"),
         ("р/с 40817 810 0 9991 0004312", "account", "9991 0004312"),
+        # written forms that used to slip through
+        ("номер89161234567пишите", "phone", "9161234567"),  # inside words
+        ("user@xn--80a1acny.xn--p1ai", "email", "user"),  # почта.рф in punycode
+        ("o'brien@example.ie", "email", "o'"),
+        ("карта 4111\u00a01111\u00a01111\u00a01111", "card", "1111"),  # non-breaking spaces
+        ("карта 4111 – 1111 – 1111 – 1111", "card", "1111"),
+        ("карта 4276 3800 1234 5679, CVV 123", "card", "123"),  # the security code too
+        ("паспорт: серия 45 08 номер 123456", "passport", "45 08"),
+        ("загранпаспорт 75 1234567", "passport", "1234567"),
+        ("СНИЛС 11223344595", "snils", "11223344595"),
+        ("ИНН организации 7707083893", "inn", "7707083893"),
+        ("ИНН7707083893", "inn", "7707083893"),
+        ("мой ИНН: 500100732259", "inn", "500100732259"),
+        ("500100732259", "inn", "500100732259"),  # 12 digits alone only with a valid checksum
+        ("40817810099910004312", "account", "40817810099910004312"),  # a person's account on its own
     ],
 )
 def test_personal_data_is_removed_and_named(text, kind, secret):
@@ -49,6 +64,49 @@ def test_card_numbers_need_a_valid_checksum():
 def test_ordinary_text_is_left_alone(text):
     result = redactor.redact(text)
     assert result.text == text and result.kinds == []
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["8 (916) 123-45-67", "+7 916 1234567", "8-916-123-45-67", "89161234567", "+7(916)123 45 67",
+     "8.916.123.45.67", "+7\u00a0916\u00a0123\u00a045\u00a067", "+7 916 123–45–67",
+     "８９１６１２３４５６７", "+７ ９１６ １２３ ４５ ６７",
+     "8 (4012) 12-34-56", "8-800-1000-800", "(495) 123-45-67", "916 123 45 67", "4956221568", "123-45-67",
+     "+7 701 123 4567", "+44 20 7946 0958", "+1 (555) 123-4567", "+1.555.123.4567", "+380 44 123 4567",
+     "+375 (29) 123-45-67", "+49 30 12345678", "+996 555 123 456", "375292296801", "063 1185319"],
+)
+def test_a_phone_is_replaced_whole_and_the_text_around_it_kept(phone):
+    assert redactor.redact(f"тел. {phone}, жду").text == "тел. [PHONE], жду"
+    assert redactor.redact(f"звонил с {phone}три раза").text == "звонил с [PHONE]три раза"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["заказ №123456789", "заказ 123456", "заказы 123456 и 654321", "код 654321", "тикет #123456", "индекс 101000",
+     "номер заказа 1234567", "СДЭК 1234567890", "1 000 000 руб", "2 990,00 ₽", "цена 12 990 руб, скидка 3 000",
+     "2026-11-20", "20.11.2026 14:30", "2026-11-20T14:30:00.123456+03:00", "2024-01-01 - 2024-12-31",
+     "timestamp 1700000000", "99 999 999 999.50 руб", "версия 5.12.3", "v2.3.14 build 123456", "iOS 17.4.1",
+     "10 10 10 10 10",
+     "трек 63096169454388",  # a Luhn-valid Russian Post number, not a card
+     "SN12345678901234",  # a serial number shaped like an IBAN, failing mod 97
+     "длинный 1234567890",  # "инн" inside a word
+     "артикул 123-456-789 01",  # laid out like a SNILS, failing its checksum
+     "+100500", "ошибка E-12-34-56"],
+)
+def test_numbers_that_are_not_personal_data_are_left_alone(text):
+    result = redactor.redact(text)
+    assert (result.text, result.kinds) == (text, [])
+
+
+def test_checksums():
+    assert snils_valid("11223344595") and not snils_valid("11223344596")
+    assert inn_valid("7707083893") and not inn_valid("7707083894")
+    assert inn_valid("500100732259") and not inn_valid("500100732258")
+    assert iban_valid("DE89 3704 0044 0532 0130 00") and not iban_valid("DE89 3704 0044 0532 0130 01")
+
+
+def test_an_address_does_not_swallow_the_word_glued_to_it():
+    assert redactor.redact("пишите на ivan@mail.ruспасибо").text == "пишите на [EMAIL]спасибо"
 
 
 def test_several_kinds_at_once():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,9 +26,11 @@ def with_luhn(body: list[int]) -> str:
 cards = st.builds(with_luhn, st.lists(st.integers(0, 9), min_size=15, max_size=15).filter(lambda b: b[0] != 0))
 card_layouts = st.sampled_from(["plain", "spaces", "dashes"])
 phones = st.builds(lambda a, b, c, d, style: {
-    "intl": f"+7 ({a}) {b}-{c}-{d}", "eight": f"8{a}{b}{c}{d}", "spaced": f"+7 {a} {b} {c} {d}"}[style],
+    "intl": f"+7 ({a}) {b}-{c}-{d}", "eight": f"8{a}{b}{c}{d}", "spaced": f"+7 {a} {b} {c} {d}",
+    "dots": f"8.{a}.{b}.{c}.{d}", "nbsp": f"8\u00a0{a}\u00a0{b}\u00a0{c}\u00a0{d}", "dashes": f"+7 {a} {b}–{c}–{d}",
+    "glued": f"тел8{a}{b}{c}{d}", "uk": f"+380 {a[1:]} {b} {c} {d}"}[style],
     st.integers(900, 999).map(str), st.integers(100, 999).map(str), st.integers(10, 99).map(str),
-    st.integers(10, 99).map(str), st.sampled_from(["intl", "eight", "spaced"]))
+    st.integers(10, 99).map(str), st.sampled_from(["intl", "eight", "spaced", "dots", "nbsp", "dashes", "glued", "uk"]))
 emails = st.from_regex(r"[a-z][a-z0-9._+-]{0,15}[a-z0-9]@[a-z][a-z0-9-]{0,10}\.(ru|com|org|рф)", fullmatch=True)
 
 
@@ -59,6 +62,24 @@ def test_any_russian_phone_is_removed(before, phone, after):
     result = redactor.redact(before + phone + after)
     assert digits(phone)[-7:] not in digits(result.text)
     assert "phone" in result.kinds
+
+
+# numbers that are not personal data: dates, times, timestamps, amounts, versions, order numbers
+recent = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1))
+dates = st.builds(lambda d, style: d.strftime(style), recent,
+                  st.sampled_from(["%Y-%m-%d", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%H:%M"]))
+timestamps = st.builds(lambda d, zone: d.replace(tzinfo=zone).isoformat(), recent, st.timezones())
+amounts = st.builds(lambda n, sep, kopecks, unit: f"{n:,}".replace(",", sep) + kopecks + unit,
+                    st.integers(0, 10**9 - 1), st.sampled_from([" ", "\u00a0", ""]),
+                    st.sampled_from(["", ",00", ".50"]), st.sampled_from([" руб", " ₽", "р.", ""]))
+versions = st.lists(st.integers(0, 99), min_size=2, max_size=4).map(lambda parts: "версия " + ".".join(map(str, parts)))
+orders = st.integers(1, 999_999_999).map(lambda n: f"заказ №{n}")
+
+
+@given(st.lists(st.one_of(dates, timestamps, amounts, versions, orders), min_size=1, max_size=4).map(", ".join))
+def test_dates_amounts_versions_and_order_numbers_are_left_alone(text):
+    result = redactor.redact(text)
+    assert result.text == text and result.kinds == []
 
 
 @given(st.lists(st.one_of(filler, emails, cards, phones), max_size=6).map(" и ".join))

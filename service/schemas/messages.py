@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,7 @@ from core.text import clean_text
 
 MAX_METADATA_DEPTH = 32
 EARLIEST_CREATED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+LANGUAGE_HINT = re.compile(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})?")
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks of the sending systems may run ahead
 
 
@@ -66,7 +68,10 @@ class MessageBase(BaseModel):
                                  description="The customer's own score on rating_scale.")
     customer: Customer | None = None
     order_id: str | None = Field(None, max_length=200)
-    language: str | None = Field(None, max_length=10, description="A language hint (ISO 639-1).")
+    language: str | None = Field(
+        None, max_length=10, examples=["ru"],
+        description="A language hint (ISO 639-1, also ru-RU); one not among the configured languages (VOC_LANGUAGES) "
+                    "is answered as other.")
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("id")
@@ -75,6 +80,13 @@ class MessageBase(BaseModel):
         if "/" in message_id:
             raise ValueError("must not contain '/': the id is part of the message's URL (GET /v1/messages/{id})")
         return message_id
+
+    @field_validator("language")
+    @classmethod
+    def _language_code(cls, hint: str | None) -> str | None:
+        if hint is not None and not LANGUAGE_HINT.fullmatch(hint):
+            raise ValueError("must be an ISO 639-1 language code such as ru or en (a region may follow: ru-RU)")
+        return hint
 
     @field_validator("text")
     @classmethod
