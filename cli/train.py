@@ -9,6 +9,7 @@ import typer
 
 from core.errors import VocError
 from core.settings import get_settings
+from training.tabular import DataError
 
 app = typer.Typer(help="Train topic and sentiment heads on labelled data.", no_args_is_help=True)
 
@@ -27,8 +28,15 @@ def topics(
     unknown_label: Annotated[str | None, typer.Option(
         help="Label of example messages outside the taxonomy; learned as a background class answered 'unknown'.")]
     = None,
+    taxonomy: Annotated[Path | None, typer.Option(
+        help="Taxonomy the head will serve with (VOC_TAXONOMY): rows whose label is none of its topic ids are "
+             "dropped with a warning, and owners that disagree with it are reported.",
+        exists=True, dir_okay=False)] = None,
 ) -> None:
-    """Train the supervised topic head (vectors + n-grams + nearest neighbours, stacked, with an unknown answer)."""
+    """Train the supervised topic head (vectors + n-grams + nearest neighbours, stacked, with an unknown answer).
+
+    The labels must be topic ids of the taxonomy the service runs with (VOC_TAXONOMY), which
+    refuses a head with other labels at start-up; give --taxonomy to check them here."""
     from cli.progress import Progress
     from embeddings.loader import load_embedder
     from topics.supervised import UNKNOWN, SupervisedTopics
@@ -38,7 +46,10 @@ def topics(
 
     settings = get_settings()
     try:
+        topics_of = _load_taxonomy(taxonomy) if taxonomy else None
         rows = read_labelled(data, text_col, label_col, extra_cols=(owner_col,) if owner_col else ())
+        if topics_of is not None:
+            rows = _within_taxonomy(rows, topics_of, unknown_label, owner_col)
         keep, labels = _training_rows(rows, label_col, unknown_label)
         texts = [rows.texts[i] for i in keep]
         prepare_head_folder(out, "topic")
@@ -53,13 +64,49 @@ def topics(
             for i, label in zip(keep, labels):
                 if label != UNKNOWN:
                     owners.setdefault(label, rows.extra[owner_col][i])
-        head.save(out, {"model": embedder.name, "data": str(data), "rows": len(texts), "owners": owners})
+        head.save(out, {"model": embedder.name, "data": str(data), "rows": len(texts), "owners": owners,
+                        **({"taxonomy": topics_of.label} if topics_of is not None else {})})
     except VocError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
     weights = ", ".join(f"{view} {weight:.1f}" for view, weight in head.weights_.items())
     typer.echo(f"saved {out} ({len(head.classes_)} topics; weights {weights}; "
                f"unknown below novelty score {head.novelty_.threshold_:.3f})")
+
+
+def _load_taxonomy(path: Path):
+    from topics.taxonomy import load_taxonomy
+
+    return load_taxonomy(path)
+
+
+def _within_taxonomy(rows, taxonomy, unknown_label: str | None, owner_col: str | None):
+    """``rows`` without those whose label is no topic id of ``taxonomy`` (nor ``unknown_label``), with a
+    warning naming those labels; owners that differ from the taxonomy's are reported (it decides)."""
+    from collections import Counter
+
+    from training.labelled import LabelledData
+
+    owner_of = {topic.id: topic.owner for topic in taxonomy.topics}
+    inside = [i for i, label in enumerate(rows.labels) if label in owner_of or label == unknown_label]
+    outside = Counter(label for label in rows.labels if label not in owner_of and label != unknown_label)
+    if outside:
+        named = ", ".join(f"{label!r} ({count})" for label, count in outside.most_common(10))
+        more = f" and {len(outside) - 10} more" if len(outside) > 10 else ""
+        typer.echo(f"warning: dropped {sum(outside.values())} rows whose label is no topic of {taxonomy.label}: "
+                   f"{named}{more}", err=True)
+    if owner_col:
+        disagree = Counter((label, rows.extra[owner_col][i], owner_of[label]) for i, label in enumerate(rows.labels)
+                           if label in owner_of and rows.extra[owner_col][i] not in ("", owner_of[label]))
+        for (label, given, owner), count in disagree.most_common(10):
+            typer.echo(f"warning: {count} rows give topic {label!r} the owner {given!r}; the taxonomy's owner "
+                       f"{owner!r} is the one the service answers", err=True)
+    if not inside:
+        raise DataError(f"no row's label is a topic of {taxonomy.label}: the labels must be its topic ids "
+                        f"(such as {', '.join(list(owner_of)[:3])})")
+    return LabelledData([rows.texts[i] for i in inside], [rows.labels[i] for i in inside],
+                        {column: [values[i] for i in inside] for column, values in rows.extra.items()},
+                        rows.dropped)
 
 
 def _training_rows(rows, label_col: str, unknown_label: str | None):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from store.errors import InvalidPayloadError, InvalidVectorError
+from store.errors import InvalidFilterError, InvalidIdError, InvalidPayloadError, InvalidVectorError
+
+# Rows whose length is outside this range lose precision when an engine normalises them in
+# float32 (their squared length overflows or underflows), so they are normalised here first.
+_SAFE_NORMS = (1e-15, 1e15)
+MAX_LIMIT = 2**31 - 1  # larger limits and page sizes are taken as this (no store holds more points)
 
 
 def check_vectors(vectors: object, count: int, dimension: int) -> np.ndarray:
@@ -28,9 +33,13 @@ def check_vectors(vectors: object, count: int, dimension: int) -> np.ndarray:
     finite = np.isfinite(array).all(axis=1)
     if not finite.all():
         raise InvalidVectorError(f"vector {int(np.argmin(finite))} contains NaN or infinity")
-    norms = np.linalg.norm(array, axis=1)
+    norms = np.sqrt(np.einsum("ij,ij->i", array, array, dtype=np.float64))
     if (norms == 0).any():
         raise InvalidVectorError(f"vector {int(np.argmin(norms))} is all zeros and has no direction")
+    extreme = (norms < _SAFE_NORMS[0]) | (norms > _SAFE_NORMS[1])
+    if extreme.any():  # cosine only needs the direction
+        array = array.copy()
+        array[extreme] = (array[extreme] / norms[extreme, None]).astype(np.float32)
     return array
 
 
@@ -39,14 +48,28 @@ def check_query(vector: object, dimension: int) -> np.ndarray:
     return array[0]
 
 
+def check_limit(name: str, value: object) -> int:
+    """A result limit or page size: a positive integer (a larger one than MAX_LIMIT is taken as MAX_LIMIT)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidFilterError(f"{name} must be a positive integer, got {value!r}")
+    return min(value, MAX_LIMIT)
+
+
+def check_ids(ids: object) -> list:
+    """The ids as a list; a single string is refused rather than read as its characters."""
+    if isinstance(ids, str | bytes) or not isinstance(ids, Iterable):
+        raise InvalidIdError(f"expected a list of ids, got {type(ids).__name__} {ids!r:.80}")
+    return list(ids)
+
+
 def check_json(payloads: Sequence[dict[str, Any]], names: Sequence[str]) -> None:
-    """Refuse payloads that JSON cannot hold (sets, datetimes, NaN, non-string keys…)."""
+    """Refuse payloads that JSON cannot hold (sets, datetimes, NaN, non-string keys, lone surrogates…)."""
     for name, payload in zip(names, payloads, strict=True):
         if not isinstance(payload, dict):
             raise InvalidPayloadError(f"{name!r}: the payload must be a dict, got {type(payload).__name__}")
         try:
-            json.dumps(payload, allow_nan=False)
-        except (TypeError, ValueError) as error:
+            json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError, RecursionError) as error:  # UnicodeEncodeError is a ValueError
             raise InvalidPayloadError(f"{name!r}: the payload is not JSON-serialisable: {error}") from None
         if any(not isinstance(key, str) for key in payload):
             raise InvalidPayloadError(f"{name!r}: payload keys must be strings")

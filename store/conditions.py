@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from store.errors import InvalidFilterError
-from store.records import CREATED_TS, KEYWORD_FIELDS
+from store.records import CREATED_TS, KEYWORD_FIELDS, is_unicode
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ class MessageFilter:
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> MessageFilter:
         """Build a filter from a mapping (such as query parameters); unknown names are refused."""
+        if not isinstance(values, Mapping):
+            raise InvalidFilterError(f"expected a mapping of filter fields, got {type(values).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -73,6 +75,8 @@ class MessageFilter:
         if self.created_from is not None or self.created_to is not None:
             start = None if self.created_from is None else _timestamp("created_from", self.created_from)
             end = None if self.created_to is None else _timestamp("created_to", self.created_to)
+            if start is not None and end is not None and start > end:
+                raise InvalidFilterError(f"created_from {self.created_from} is after created_to {self.created_to}")
             result.append(Range(CREATED_TS, gte=start, lt=end))
         return tuple(result)
 
@@ -87,6 +91,8 @@ def as_conditions(message_filter: MessageFilter | None) -> Conditions:
 
 def equality_conditions(where: Mapping[str, Any] | None, allowed: Sequence[str]) -> Conditions:
     """Conditions for an item table (clusters, prototypes): equality on its indexed fields only."""
+    if where is not None and not isinstance(where, Mapping):
+        raise InvalidFilterError(f"expected a mapping of filter fields, got {type(where).__name__}")
     if not where:
         return ()
     unknown = sorted(set(where) - set(allowed))
@@ -101,6 +107,8 @@ def _keyword_values(name: str, values: object) -> tuple[str, ...]:
         raise InvalidFilterError(f"filter {name}: expected a string or a non-empty list of strings")
     if not all(isinstance(item, str) for item in items):
         raise InvalidFilterError(f"filter {name}: every value must be a string, got {values!r}")
+    if not all(is_unicode(item) for item in items):
+        raise InvalidFilterError(f"filter {name}: {values!r} is not valid Unicode (a lone surrogate)")
     return tuple(sorted(items)) if isinstance(items, set | frozenset) else tuple(items)
 
 

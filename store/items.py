@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from store.backend import Collection, IndexSpec, Page
-from store.checks import check_json, check_query, check_vectors
+from store.checks import check_ids, check_json, check_limit, check_query, check_vectors
 from store.conditions import equality_conditions
 from store.errors import InvalidFilterError, InvalidPayloadError
 from store.records import ID_KEY, Item, point_id
@@ -34,6 +34,7 @@ class ItemTable:
 
     def upsert(self, ids: Sequence[str], vectors: object, payloads: Sequence[dict[str, Any]]) -> int:
         """Insert or replace items by id; everything is checked before the first write."""
+        ids = check_ids(ids)
         pids = [point_id(item_id) for item_id in ids]
         if len(payloads) != len(pids):
             raise InvalidPayloadError(f"expected {len(pids)} payloads (one per id), got {len(payloads)}")
@@ -53,7 +54,7 @@ class ItemTable:
 
     def get(self, ids: Sequence[str], with_vectors: bool = True) -> list[Item]:
         """The items found among `ids`, in the order asked."""
-        pids = [point_id(item_id) for item_id in ids]
+        pids = [point_id(item_id) for item_id in check_ids(ids)]
         items = {pid: item for pid, item in zip(*_items(self._collection.retrieve(pids, with_vectors)), strict=True)}
         return [items[pid] for pid in dict.fromkeys(pids) if pid in items]
 
@@ -68,15 +69,14 @@ class ItemTable:
     def search(self, vector: object, limit: int = 10, where: Mapping[str, str] | None = None) -> list[Item]:
         query = check_query(vector, self.dimension)
         conditions = equality_conditions(where, self.fields)
-        if not isinstance(limit, int) or limit < 1:
-            raise InvalidFilterError(f"limit must be a positive integer, got {limit!r}")
+        limit = check_limit("limit", limit)
         return _items(self._collection.search(query, conditions, limit))[1]
 
     def count(self, where: Mapping[str, str] | None = None) -> int:
         return self._collection.count(equality_conditions(where, self.fields))
 
     def delete(self, ids: Sequence[str]) -> int:
-        pids = [point_id(item_id) for item_id in ids]
+        pids = [point_id(item_id) for item_id in check_ids(ids)]
         with self._writes:
             existing = self._collection.retrieve(pids, with_vectors=False).ids
             if existing:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from store.backend import Collection, IndexSpec
-from store.checks import check_query, check_vectors
+from store.checks import check_ids, check_limit, check_query, check_vectors
 from store.conditions import MessageFilter, Range, as_conditions
 from store.errors import InvalidFilterError, InvalidPayloadError, NotFoundError
 from store.records import (
@@ -23,6 +23,7 @@ from store.records import (
     MessageBatch,
     SearchHit,
     as_utc,
+    is_unicode,
     message_from_payload,
     message_payload,
     point_id,
@@ -52,6 +53,9 @@ class MessageTable:
         Everything is checked before the first write. Sending the same ids again replaces
         those messages, so a retried batch never creates duplicates.
         """
+        if isinstance(messages, Message | str):
+            raise InvalidPayloadError(f"expected a list of messages, got one {type(messages).__name__}")
+        messages = list(messages)  # a generator is read once
         ids = [point_id(getattr(message, "id", None)) for message in messages]
         payloads = [message_payload(message) for message in messages]
         array = check_vectors(vectors, len(payloads), self.dimension)
@@ -68,6 +72,8 @@ class MessageTable:
         this way; a message whose text or extras change is upserted again. Unknown ids raise
         NotFoundError, and nothing is written when any change is refused.
         """
+        if not isinstance(changes, Mapping):
+            raise InvalidPayloadError(f"expected a mapping of message ids to fields, got {type(changes).__name__}")
         groups: dict[str, tuple[dict[str, Any], list[str]]] = {}
         for message_id, values in changes.items():
             pid = point_id(message_id)
@@ -87,11 +93,13 @@ class MessageTable:
 
     def set_clusters(self, assignments: Mapping[str, str | None]) -> int:
         """Write cluster ids back to messages ({message id: cluster id or None})."""
+        if not isinstance(assignments, Mapping):
+            raise InvalidPayloadError(f"expected a mapping of ids to clusters, not {type(assignments).__name__}")
         return self.update({message_id: {"cluster_id": cluster} for message_id, cluster in assignments.items()})
 
     def delete(self, ids: Sequence[str]) -> int:
         """Delete messages by id; returns how many existed."""
-        pids = [point_id(message_id) for message_id in ids]
+        pids = [point_id(message_id) for message_id in check_ids(ids)]
         with self._writes:
             existing = self._existing(pids)
             if existing:
@@ -128,7 +136,7 @@ class MessageTable:
 
     def get_many(self, ids: Sequence[str], with_vectors: bool = False) -> MessageBatch:
         """The messages found among `ids`, in the order asked; missing ids are left out."""
-        pids = list(dict.fromkeys(point_id(message_id) for message_id in ids))
+        pids = list(dict.fromkeys(point_id(message_id) for message_id in check_ids(ids)))
         page = self._collection.retrieve(pids, with_vectors)
         rank = {pid: index for index, pid in enumerate(pids)}
         order = sorted(range(len(page)), key=lambda row: rank[page.ids[row]])
@@ -140,8 +148,7 @@ class MessageTable:
         """The nearest messages by cosine similarity among those the filter matches."""
         query = check_query(vector, self.dimension)
         conditions = as_conditions(message_filter)
-        if not isinstance(limit, int) or limit < 1:
-            raise InvalidFilterError(f"limit must be a positive integer, got {limit!r}")
+        limit = check_limit("limit", limit)
         page = self._collection.search(query, conditions, limit)
         scores = page.scores or [0.0] * len(page)
         return [SearchHit(message_from_payload(p), float(s)) for p, s in zip(page.payloads, scores, strict=True)]
@@ -151,6 +158,7 @@ class MessageTable:
     ) -> Iterator[MessageBatch]:
         """Every matching message, one page at a time: memory stays bounded by `batch_size`."""
         conditions = as_conditions(message_filter)
+        batch_size = check_limit("batch_size", batch_size)
         for page in self._collection.scroll(conditions, batch_size, with_vectors, None):
             yield MessageBatch([p[ID_KEY] for p in page.payloads], page.payloads, page.vectors)
 
@@ -181,6 +189,11 @@ class MessageTable:
         """Messages per value of `field` and per UTC day, for days start ≤ day < end."""
         if field not in KEYWORD_FIELDS:
             raise InvalidFilterError(f"cannot count by {field!r}; countable fields: {list(KEYWORD_FIELDS)}")
+        for name, day in (("start", start), ("end", end)):
+            if isinstance(day, datetime) or not isinstance(day, date):
+                raise InvalidFilterError(f"{name} must be a date (a UTC day), got {type(day).__name__} {day!r}")
+        if start > end:
+            raise InvalidFilterError(f"start {start} is after end {end}")
         base = as_conditions(message_filter)
         if field not in INDEXED_FIELDS:
             return self._scan_counts_by_day(field, start, end, base)
@@ -226,4 +239,6 @@ def _check_update(message_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
             )
         if value is not None and not isinstance(value, str):
             raise InvalidPayloadError(f"message {message_id!r}: {name} must be a string or None")
+        if value is not None and not is_unicode(value):
+            raise InvalidPayloadError(f"message {message_id!r}: {name} is not valid Unicode (a lone surrogate)")
     return dict(values)

@@ -51,7 +51,11 @@ def point_id(item_id: object) -> str:
     """
     if not isinstance(item_id, str) or not item_id or len(item_id) > MAX_ID_LENGTH:
         raise InvalidIdError(f"ids must be non-empty strings of at most {MAX_ID_LENGTH} characters, got {item_id!r}")
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + item_id.encode("utf-8", "surrogatepass")).digest()[:16])
+    try:
+        encoded = item_id.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: neither engine can store it
+        raise InvalidIdError(f"id {item_id!r} is not valid Unicode (it holds a lone surrogate)") from None
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + encoded).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50
     digest[8] = (digest[8] & 0x3F) | 0x80
     h = digest.hex()
@@ -140,6 +144,8 @@ def message_payload(message: Message) -> dict[str, Any]:
         if value is not None:
             if value.__class__ is not str and not isinstance(value, str):
                 raise InvalidPayloadError(f"message {message.id!r}: {name} must be a string or None")
+            if not is_unicode(value):
+                raise InvalidPayloadError(f"message {message.id!r}: {name} is not valid Unicode (a lone surrogate)")
             payload[name] = value
     rating = message.rating
     if rating is not None:
@@ -154,9 +160,24 @@ def message_payload(message: Message) -> dict[str, Any]:
     doc = {"text": message.text, "created_at": created.isoformat(), "rating": rating, "extra": message.extra}
     try:
         payload[DOC_KEY] = _DOC_ENCODER.encode(doc)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, RecursionError) as error:
         raise InvalidPayloadError(f"message {message.id!r}: extra is not JSON-serialisable: {error}") from None
+    if not is_unicode(payload[DOC_KEY]):
+        where = "text" if not is_unicode(message.text) else "extra"
+        raise InvalidPayloadError(f"message {message.id!r}: {where} is not valid Unicode (a lone surrogate)")
     return payload
+
+
+def is_unicode(text: str) -> bool:
+    """False for a string with a lone surrogate (from a JSON escape such as "\\ud800"): UTF-8 cannot
+    encode it, and neither engine can store it."""
+    if text.isascii():  # constant time for most strings
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def message_from_payload(payload: dict[str, Any]) -> Message:

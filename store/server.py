@@ -7,6 +7,7 @@ class runs against qdrant-client's in-process `:memory:` mode, which the contrac
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterator, Sequence
 from itertools import chain
@@ -19,7 +20,11 @@ from store.backend import INT8_QUANTILE, RESCORE_OVERSAMPLING, Backend, Collecti
 from store.conditions import Conditions, Match
 from store.errors import BackendError, DimensionMismatchError, StoreNotFoundError
 
-_REQUEST_POINTS = 1024  # keeps a request well below the server's 32 MB default limit
+# An upsert request holds at most this many points and about this many bytes of JSON, well below
+# the server's default limit of 32 MiB a request (long texts fill it long before 1024 points do).
+_REQUEST_POINTS = 1024
+_REQUEST_BYTES = 16 * 1024 * 1024
+_FLOAT_BYTES = 24  # the longest JSON float with its comma: "-1.2345678901234567e-05,"
 _SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT}
 
 
@@ -37,6 +42,21 @@ def to_filter(conditions: Conditions) -> models.Filter | None:
                 models.FieldCondition(key=condition.field, range=models.Range(gte=condition.gte, lt=condition.lt))
             )
     return models.Filter(must=must)
+
+
+def request_slices(payloads: Sequence[dict[str, Any]], dimension: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of each upsert request, cut at _REQUEST_POINTS points or _REQUEST_BYTES bytes.
+
+    A payload's size is taken as its ASCII-escaped JSON, never less than the UTF-8 JSON sent."""
+    start = size = 0
+    for index, payload in enumerate(payloads):
+        point = _FLOAT_BYTES * dimension + 64 + len(json.dumps(payload))
+        if index > start and (index - start >= _REQUEST_POINTS or size + point > _REQUEST_BYTES):
+            yield start, index
+            start, size = index, 0
+        size += point
+    if start < len(payloads):
+        yield start, len(payloads)
 
 
 def _page(records: Sequence[Any], with_vectors: bool, dimension: int, scored: bool = False) -> Page:
@@ -68,8 +88,7 @@ class ServerCollection(Collection):
             raise BackendError(f"{self.name}: {error}") from error
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(ids), _REQUEST_POINTS):
-            stop = start + _REQUEST_POINTS
+        for start, stop in request_slices(payloads, self.dimension):
             batch = models.Batch(
                 ids=list(ids[start:stop]), vectors=vectors[start:stop].tolist(), payloads=list(payloads[start:stop])
             )

@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 
 from store.backend import Collection
-from store.errors import SnapshotError
+from store.checks import check_json, check_vectors
+from store.errors import SnapshotError, StoreError
+from store.records import CREATED_TS, DOC_KEY, ID_KEY, point_id
 
 FORMAT = "voc-radar-store-snapshot/1"
 PAGE = 8192
@@ -31,31 +33,36 @@ def write_snapshot(tables: Mapping[str, Collection], destination: Path, dimensio
     if destination.exists():
         raise SnapshotError(f"{destination} already exists; snapshots never overwrite")
     partial = destination.with_name(destination.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    summary: dict[str, Any] = {}
-    for table, collection in tables.items():
-        folder = partial / table
-        folder.mkdir()
-        points = parts = 0
-        for page in collection.scroll((), PAGE, True, None):
-            stem = folder / f"part-{parts:05d}"
-            np.save(stem.with_suffix(".npy"), np.asarray(page.vectors, dtype=np.float32))
-            with stem.with_suffix(".jsonl").open("w", encoding="utf-8") as lines:
-                for pid, payload in zip(page.ids, page.payloads, strict=True):
-                    lines.write(json.dumps({"point": pid, "payload": payload}) + "\n")
-            points += len(page)
-            parts += 1
-        summary[table] = {"points": points, "parts": parts}
-    manifest = {
-        "format": FORMAT,
-        "dimension": dimension,
-        "created_at": datetime.now(UTC).isoformat(),
-        "tables": summary,
-    }
-    (partial / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    partial.rename(destination)
+    try:
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        summary = {table: _write_table(collection, partial / table) for table, collection in tables.items()}
+        manifest = {
+            "format": FORMAT,
+            "dimension": dimension,
+            "created_at": datetime.now(UTC).isoformat(),
+            "tables": summary,
+        }
+        (partial / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        partial.rename(destination)
+    except OSError as error:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise SnapshotError(f"cannot write the snapshot {destination}: {error.strerror or error}") from error
     return destination
+
+
+def _write_table(collection: Collection, folder: Path) -> dict[str, int]:
+    folder.mkdir()
+    points = parts = 0
+    for page in collection.scroll((), PAGE, True, None):
+        stem = folder / f"part-{parts:05d}"
+        np.save(stem.with_suffix(".npy"), np.asarray(page.vectors, dtype=np.float32))
+        with stem.with_suffix(".jsonl").open("w", encoding="utf-8") as lines:
+            for pid, payload in zip(page.ids, page.payloads, strict=True):
+                lines.write(json.dumps({"point": pid, "payload": payload}) + "\n")
+        points += len(page)
+        parts += 1
+    return {"points": points, "parts": parts}
 
 
 def read_manifest(source: Path, dimension: int, tables: set[str]) -> dict[str, Any]:
@@ -65,14 +72,18 @@ def read_manifest(source: Path, dimension: int, tables: set[str]) -> dict[str, A
         manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise SnapshotError(f"{source} is not a store snapshot: {error}") from None
-    if manifest.get("format") != FORMAT:
-        raise SnapshotError(f"{source}: unknown snapshot format {manifest.get('format')!r}")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else manifest
+        raise SnapshotError(f"{source}: unknown snapshot format {found!r:.80}")
     if manifest.get("dimension") != dimension:
-        raise SnapshotError(f"{source} holds vectors of dimension {manifest.get('dimension')}, not {dimension}")
-    unknown = set(manifest["tables"]) - tables
-    if unknown:
-        raise SnapshotError(f"{source}: unknown tables {sorted(unknown)}")
-    for table, info in manifest["tables"].items():
+        raise SnapshotError(f"{source} holds vectors of dimension {manifest.get('dimension')!r}, not {dimension}")
+    listed = manifest.get("tables")
+    if not isinstance(listed, dict) or set(listed) != tables:
+        names = sorted(listed) if isinstance(listed, dict) else listed
+        raise SnapshotError(f"{source}: the manifest lists the tables {names!r:.200}, expected {sorted(tables)}")
+    for table, info in listed.items():
+        if not (isinstance(info, dict) and all(_count(info.get(key)) for key in ("points", "parts"))):
+            raise SnapshotError(f"{source}: the manifest's entry for {table} is not {{points, parts}}: {info!r:.200}")
         for part in range(info["parts"]):
             for suffix in (".npy", ".jsonl"):
                 if not (source / table / f"part-{part:05d}{suffix}").is_file():
@@ -80,14 +91,50 @@ def read_manifest(source: Path, dimension: int, tables: set[str]) -> dict[str, A
     return manifest
 
 
-def read_parts(source: Path, table: str, parts: int) -> Iterator[tuple[list[str], np.ndarray, list[dict]]]:
+def check_table(source: Path, table: str, info: Mapping[str, int], dimension: int) -> None:
+    """Read every part of a table through once: a damaged part is found before anything is deleted."""
+    points = sum(len(ids) for ids, _, _ in read_parts(source, table, info["parts"], dimension))
+    if points != info["points"]:
+        raise SnapshotError(f"{source}: {table} has {points} points, but the manifest says {info['points']}")
+
+
+def read_parts(
+    source: Path, table: str, parts: int, dimension: int
+) -> Iterator[tuple[list[str], np.ndarray, list[dict]]]:
+    """Each part's point ids, vectors and payloads, checked (SnapshotError naming the file otherwise)."""
     for part in range(parts):
         stem = Path(source) / table / f"part-{part:05d}"
-        vectors = np.load(stem.with_suffix(".npy"))
-        rows = [json.loads(line) for line in stem.with_suffix(".jsonl").read_text(encoding="utf-8").splitlines()]
-        if len(rows) != len(vectors):
-            raise SnapshotError(f"{stem}: {len(rows)} payloads for {len(vectors)} vectors")
-        yield [row["point"] for row in rows], vectors, [row["payload"] for row in rows]
+        try:
+            loaded = np.load(stem.with_suffix(".npy"), allow_pickle=False)
+            lines = stem.with_suffix(".jsonl").read_text(encoding="utf-8").splitlines()
+            rows = [_row(line, number, table) for number, line in enumerate(lines, start=1)]
+        except (OSError, ValueError, EOFError, StoreError) as error:  # ValueError: bad npy, JSON, UTF-8
+            raise SnapshotError(f"{stem}: damaged: {error}") from None
+        if loaded.ndim != 2 or len(rows) != len(loaded):
+            raise SnapshotError(f"{stem}: {len(rows)} payloads for vectors of shape {loaded.shape}")
+        try:
+            vectors = check_vectors(loaded, len(rows), dimension)
+        except StoreError as error:
+            raise SnapshotError(f"{stem}: damaged: {error}") from None
+        yield [point for point, _ in rows], vectors, [payload for _, payload in rows]
+
+
+def _row(line: str, number: int, table: str) -> tuple[str, dict[str, Any]]:
+    row = json.loads(line)
+    payload = row.get("payload") if isinstance(row, dict) else None
+    if not isinstance(payload, dict) or not isinstance(payload.get(ID_KEY), str):
+        raise ValueError(f"line {number} is not {{point, payload}} with the payload's {ID_KEY!r}")
+    if row.get("point") != point_id(payload[ID_KEY]):
+        raise ValueError(f"line {number}: point {row.get('point')!r} is not the point of id {payload[ID_KEY]!r}")
+    if table == "messages" and not (isinstance(payload.get(DOC_KEY), str)
+                                    and isinstance(payload.get(CREATED_TS), int | float)):
+        raise ValueError(f"line {number}: message {payload[ID_KEY]!r} lacks its {DOC_KEY!r} or {CREATED_TS!r}")
+    check_json([payload], [payload[ID_KEY]])  # e.g. a lone surrogate, which no engine stores
+    return row["point"], payload
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def clear(collection: Collection) -> None:

@@ -12,12 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from store.backend import Backend
 from store.items import CLUSTER_FIELDS, PROTOTYPE_FIELDS, ItemTable, item_indexes
 from store.messages import INDEXES, MessageTable
-from store.snapshot import clear, read_manifest, read_parts, write_snapshot
+from store.snapshot import check_table, clear, read_manifest, read_parts, write_snapshot
 
 TABLES = ("messages", "clusters", "prototypes")
 
@@ -80,18 +78,20 @@ class Store:
     def restore(self, source: str | Path) -> dict[str, int]:
         """Replace the contents of every table with a snapshot's; returns points per table.
 
-        The snapshot is checked (format, dimension, every part present) before anything is
-        deleted.
+        The snapshot is checked before anything is deleted: its manifest (format, dimension,
+        tables), and every part read through once (vectors, payloads, point ids, counts).
         """
         manifest = read_manifest(Path(source), self.dimension, set(TABLES))
+        for table, info in manifest["tables"].items():
+            check_table(Path(source), table, info, self.dimension)
         restored: dict[str, int] = {}
         with self._writes:
             for table, info in manifest["tables"].items():
                 collection = self._collections[table]
                 clear(collection)
                 total = 0
-                for ids, vectors, payloads in read_parts(Path(source), table, info["parts"]):
-                    collection.upsert(ids, np.asarray(vectors, dtype=np.float32), payloads)
+                for ids, vectors, payloads in read_parts(Path(source), table, info["parts"], self.dimension):
+                    collection.upsert(ids, vectors, payloads)
                     total += len(ids)
                 restored[table] = total
         return restored

@@ -156,6 +156,9 @@ def test_batch_limits(client):
         ({"created_at": "3000-01-01T00:00:00Z"}, "created_at"),
         ({"metadata": {"x": float("nan")}}, "metadata"),
         ({"metadata": {"a": [1, {"b": float("inf")}]}}, "metadata"),
+        ({"metadata": {"a": ["ok", "lone \ud800 surrogate"]}}, "metadata"),  # sent as the JSON escape
+        ({"metadata": {"key \udfff": 1}}, "metadata"),
+        ({"customer": {"id": "c-\ud800"}}, "customer.id"),
         ({"id": "a/b"}, "id"),
         ({"customer": {"segment": "vip"}}, "customer.id"),
         ({"unexpected": 1}, "unexpected"),
@@ -179,6 +182,7 @@ def test_bad_messages_are_4xx_naming_the_field_and_store_nothing(client, fields,
         ({"created_at": "1900-01-01T00:00:00Z"}, ["1970", "a day ahead"]),
         ({"id": "a/b"}, ["'/'"]),
         ({"text": "\u200b"}, ["invisible"]),
+        ({"metadata": {"a": ["ok", "\ud800"]}}, ["metadata.a[1]", "lone surrogate"]),
     ],
 )
 def test_messages_of_refusals_say_what_is_wrong(client, fields, words):

@@ -158,6 +158,44 @@ def test_json_lines_suffixes_in_any_case(tmp_path, name):
     assert rows.texts == ["a", "b"] and rows.labels == ["0", "y"]  # a JSON 0 is a label, not an empty cell
 
 
+def test_json_values_that_are_no_text_are_dropped_and_said(tmp_path):
+    """A list, an object or NaN is not a text or label; a JSON true is "true", as in a CSV file."""
+    path = tmp_path / "d.jsonl"
+    rows = [{"text": "a", "label": "x"}, {"text": ["a", "list"], "label": "x"}, {"text": {"a": 1}, "label": "x"},
+            {"text": "b", "label": ["x"]}, {"text": float("nan"), "label": "x"}, {"text": "c", "label": True}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    read = read_labelled(path, "text", "label")
+    assert read.texts == ["a", "c"] and read.labels == ["x", "true"]
+    assert read.dropped == {"text is a JSON list or object, not text": 2, "label is a JSON list or object, not text": 1,
+                            "empty text": 1}
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("d.csv", "text,label,label\nкурьер опоздал,late,refund\n", r"column\(s\) \['label'\] more than once"),
+    ("d.csv", "text,label\nкурьер опоздал, заказ холодный,late\nw1,refund\n", "line 2 has 3 fields"),
+    ("d.csv", 'text,label\n"курьер опоздал,late\nw1,refund\nw2,late\n', "line 4 is not valid CSV"),
+    ("d.csv", "text;label\nкурьер опоздал;late\n", "separated by ';'"),
+    ("d.jsonl", '{"text": "a", "label": "x", "label": "y"}\n', r"line 1 gives the key\(s\) \['label'\] more than once"),
+    ("d.json", '[{"text": "a", "label": "x"}]', "give JSON lines named .jsonl"),
+], ids=["repeated column", "unquoted comma", "open quote", "semicolons", "repeated key", "json array"])
+def test_a_file_read_two_ways_is_refused_naming_the_line(tmp_path, name, content, message):
+    """What would otherwise be read silently wrong: a label column named twice, a text with an unquoted comma
+    (the label shifts), a quote left open (it swallows the rows after it), another separator, a key given
+    twice, a JSON array."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match=message) as caught:
+        read_labelled(path, "text", "label")
+    assert str(path) in str(caught.value)
+
+
+def test_trailing_empty_columns_and_short_rows_still_read(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("text,label,,\nкурьер опоздал,late,,\nw1,refund\nw2\n", encoding="utf-8")
+    read = read_labelled(path, "text", "label")
+    assert read.texts == ["курьер опоздал", "w1"] and read.dropped == {"empty label": 1}
+
+
 def test_a_header_only_csv_has_no_data_rows(tmp_path):
     path = tmp_path / "h.csv"
     path.write_text("text,label\n", encoding="utf-8")

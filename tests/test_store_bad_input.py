@@ -138,3 +138,80 @@ def test_errors_belong_to_the_product_hierarchy():
     assert issubclass(StoreError, VocError)
     for error in (InvalidVectorError, InvalidIdError, InvalidPayloadError, InvalidFilterError, NotFoundError):
         assert issubclass(error, StoreError)
+
+
+@pytest.mark.parametrize(
+    "change", [{"id": "ab\ud800"}, {"text": "x\ud800y"}, {"channel": "c\udfff"}, {"extra": {"note": ["\ud800"]}}]
+)
+def test_text_that_is_not_unicode_is_refused_before_the_first_chunk(store, change):
+    """A lone surrogate (what a JSON escape like "\\ud800" decodes to) cannot be stored; the 701st
+    message of a batch carrying one must not leave the first chunks written."""
+    messages = make_messages(1000, offset=100)
+    messages[700] = replace(messages[700], **change)
+    with pytest.raises((InvalidIdError, InvalidPayloadError), match="Unicode"):
+        store.messages.upsert(messages, make_vectors(1000, offset=100))
+    assert store.messages.count() == 5
+    with pytest.raises(InvalidPayloadError, match="Unicode"):
+        store.messages.update({"msg-0": {"topic": "a"}, "msg-1": {"topic": "\ud800"}})
+    with pytest.raises(InvalidFilterError, match="Unicode"):
+        store.messages.search(make_vectors(1)[0], MessageFilter(channel="\ud800"))
+    ids = [f"c{i}" for i in range(1000)]
+    payloads = [{"status": "new"} for _ in ids]
+    payloads[800] = {"status": "new", "name": "\ud800"}
+    with pytest.raises(InvalidPayloadError):
+        store.clusters.upsert(ids, make_vectors(1000), payloads)
+    assert store.clusters.count() == 0
+    assert store.messages.get("msg-0")[0].topic == make_messages(1)[0].topic
+
+
+def test_deeply_nested_extras_are_a_payload_error(store):
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    messages = make_messages(2, offset=10)
+    messages[1] = replace(messages[1], extra={"deep": deep})
+    with pytest.raises(InvalidPayloadError, match="msg-11"):
+        store.messages.upsert(messages, make_vectors(2))
+    with pytest.raises(InvalidPayloadError):
+        store.clusters.upsert(["c0"], make_vectors(1), [{"deep": deep}])
+    assert store.messages.count() == 5 and store.clusters.count() == 0
+
+
+def test_limits_and_page_sizes(store):
+    query = make_vectors(1)[0]
+    for limit in (0, -1, 1.5, True, "3"):
+        with pytest.raises(InvalidFilterError, match="limit"):
+            store.messages.search(query, limit=limit)
+        with pytest.raises(InvalidFilterError, match="limit"):
+            store.clusters.search(query, limit=limit)
+    assert len(store.messages.search(query, limit=2**70)) == 5
+    for size in (0, -1, 1.5, True):
+        with pytest.raises(InvalidFilterError, match="batch_size"):
+            next(store.messages.iterate(batch_size=size))
+    assert [len(batch) for batch in store.messages.iterate(batch_size=2**70)] == [5]
+
+
+def test_arguments_of_the_wrong_shape(store):
+    """A single id where a list is expected, a list where a mapping is expected, times of the wrong type or
+    order: each is refused, never read as something else."""
+    with pytest.raises(InvalidIdError, match="list of ids"):
+        store.messages.get_many("msg-1")
+    with pytest.raises(InvalidIdError, match="list of ids"):
+        store.messages.delete("msg-1")
+    with pytest.raises(InvalidIdError, match="list of ids"):
+        store.clusters.upsert("abc", make_vectors(3), [{}, {}, {}])
+    with pytest.raises(InvalidPayloadError, match="list of messages"):
+        store.messages.upsert(make_messages(1, offset=10)[0], make_vectors(1))
+    with pytest.raises(InvalidFilterError):
+        MessageFilter.from_dict(["channel"])
+    with pytest.raises(InvalidFilterError):
+        store.clusters.delete_where(["status"])
+    with pytest.raises(InvalidPayloadError):
+        store.messages.set_clusters([("msg-0", "c1")])
+    with pytest.raises(InvalidFilterError, match="after"):
+        store.messages.count(MessageFilter(created_from=datetime(2025, 1, 1), created_to=datetime(2024, 1, 1)))
+    day = datetime(2024, 5, 1).date()
+    for start, end in ((day.isoformat(), day), (datetime(2024, 5, 1), day), (day, None), (day.replace(day=3), day)):
+        with pytest.raises(InvalidFilterError):
+            store.messages.counts_by_day("channel", start, end)
+    assert store.messages.count() == 5 and store.clusters.count() == 0

@@ -5,6 +5,7 @@ The server backend runs against qdrant-client's in-process mode as its stand-in.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import numpy as np
@@ -239,6 +240,82 @@ def test_restore_checks_the_snapshot_before_deleting(filled, tmp_path):
     with pytest.raises(SnapshotError, match="dimension"):
         filled.restore(other_snapshot)
     assert filled.messages.count() == N
+
+
+def _damage(snapshot, kind: str) -> None:
+    part = snapshot / "messages" / "part-00000"
+    lines = part.with_suffix(".jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+    if kind == "json":
+        part.with_suffix(".jsonl").write_text("".join(lines[:-1]) + lines[-1][:40] + "\n", encoding="utf-8")
+    elif kind == "npy":
+        part.with_suffix(".npy").write_bytes(part.with_suffix(".npy").read_bytes()[:200])
+    elif kind == "nan":
+        np.save(part.with_suffix(".npy"), np.full((N, DIM), np.nan, dtype=np.float32))
+    elif kind == "dimension":
+        np.save(part.with_suffix(".npy"), np.ones((N, DIM + 1), dtype=np.float32))
+    elif kind == "point":
+        rows = [json.loads(line) for line in lines]
+        rows[5]["point"] = "not-a-uuid"
+        part.with_suffix(".jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    elif kind == "cluster":  # the messages are fine; a later table is not
+        (snapshot / "clusters" / "part-00000.jsonl").write_text("garbage\n", encoding="utf-8")
+    elif kind == "points":
+        manifest["tables"]["messages"]["parts"] = 0
+    elif kind == "tables":
+        del manifest["tables"]["clusters"]
+    (snapshot / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["json", "npy", "nan", "dimension", "point", "cluster", "points", "tables"])
+def test_a_damaged_snapshot_is_refused_before_anything_is_deleted(filled, tmp_path, kind):
+    from store import SnapshotError
+
+    filled.clusters.upsert(["c0"], make_vectors(1, offset=9), [{"status": "new"}])
+    snapshot = filled.backup(tmp_path / "snap")
+    _damage(snapshot, kind)
+    with pytest.raises(SnapshotError):
+        filled.restore(snapshot)
+    assert filled.messages.count() == N and filled.clusters.count() == 1
+    assert filled.messages.get("msg-7")[0] == make_messages(N)[7]
+
+
+def test_a_backup_that_cannot_be_written_is_a_snapshot_error(filled, tmp_path):
+    from store import SnapshotError
+
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(SnapshotError, match="cannot write"):
+        filled.backup(tmp_path / "file" / "snap")
+
+
+def test_vectors_of_extreme_length_keep_their_direction(store):
+    """Cosine only needs a direction; a float32 engine squaring 1e20 (or 1e-30) would lose it."""
+    direction = unit(make_vectors(1, offset=3))[0]
+    vectors = np.stack([direction * 1e20, direction * 1e-30]).astype(np.float32)
+    store.messages.upsert(make_messages(2), vectors)
+    for message_id in ("msg-0", "msg-1"):
+        np.testing.assert_allclose(store.messages.get(message_id, with_vector=True)[1], direction, atol=1e-5)
+    hits = store.messages.search(direction * 1e20, limit=2)
+    assert [round(hit.score, 4) for hit in hits] == [1.0, 1.0]
+
+
+def test_server_requests_stay_under_the_request_size_limit(monkeypatch):
+    """Long texts fill a request long before 1024 points do; the server refuses one above 32 MiB."""
+    from qdrant_client import QdrantClient
+
+    sizes = []
+    original = QdrantClient.upsert
+
+    def measured(self, collection_name, points, **kwargs):
+        sizes.append(len(points.model_dump_json().encode("utf-8")))
+        return original(self, collection_name, points, **kwargs)
+
+    monkeypatch.setattr(QdrantClient, "upsert", measured)
+    long = [Message(**{**m.__dict__, "text": "ж" * 20_000}) for m in make_messages(1100)]
+    with _open("server", None) as store:
+        store.messages.upsert(long, make_vectors(1100))
+        assert store.messages.count() == 1100
+    assert len(sizes) > 2 and max(sizes) < 32 * 1024 * 1024
 
 
 def test_writes_from_several_threads(store):

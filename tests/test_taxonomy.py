@@ -35,6 +35,23 @@ def test_version_label_changes_with_the_file():
         ("owners: [\n", "not valid YAML"),
         ("- just a list", "expected a mapping"),
         (GOOD.replace("id: late", "id: unknown"), "reserved"),
+        # a typo in a key is refused, never ignored (here the examples would silently vanish)
+        (GOOD.replace("examples:", "exmaples:"), "topics.0.exmaples (id 'late'): unknown key"),
+        (GOOD.replace("queue: ops-q", "queue: ops-q, qeue: x"), "owners.0.qeue (id 'ops'): unknown key"),
+        (GOOD + "ownrs: []\n", "ownrs: unknown key"),
+        # a blank queue, name or id is as good as none
+        (GOOD.replace("queue: ops-q", "queue: '  '"), "owners.0.queue (id 'ops')"),
+        (GOOD.replace("{ru: Опоздание}", "{ru: ' '}"), "topics.0.names.ru (id 'late')"),
+        (GOOD.replace("id: late", "id: ' late'"), "topics.0.id (id ' late')"),
+        (GOOD.replace("owner: ops,", "owner: ' ops',"), "topics.0.owner (id 'late')"),
+        # a severity of another type is not converted
+        (GOOD.replace("severity: 3", "severity: true"), "topics.0.severity (id 'late')"),
+        (GOOD.replace("severity: 3", "severity: '3'"), "topics.0.severity (id 'late')"),
+        (GOOD.replace("severity: 3", "severity: 3.0"), "topics.0.severity (id 'late')"),
+        # YAML keeps the last of two equal keys silently; the file is refused instead, at the line
+        (GOOD.replace("severity: 3", "severity: 3, severity: 1"), "found the key 'severity' twice"),
+        ("owners: [\n", 'in "company.yaml", line 2'),
+        (GOOD + "  - {id: Late, names: {ru: X}, owner: ops}\n", "topic ids 'late' and 'Late' differ only in case"),
     ],
 )
 def test_bad_taxonomies_are_refused_naming_file_and_entry(text, fragment):
@@ -46,3 +63,20 @@ def test_bad_taxonomies_are_refused_naming_file_and_entry(text, fragment):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(TaxonomyError, match="cannot read"):
         load_taxonomy(tmp_path / "nope.yaml")
+
+
+def test_a_file_that_is_not_utf8_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "company.yaml"
+    path.write_bytes(GOOD.encode("cp1251"))
+    with pytest.raises(TaxonomyError, match=r"company.yaml: not UTF-8 \(byte 0x\w\w at byte offset \d+, line 4\)"):
+        load_taxonomy(path)
+
+
+def test_the_workbench_reads_a_damaged_taxonomy_file_as_a_taxonomy_error(tmp_path):
+    from workbench.taxonomy_file import TaxonomyFile
+
+    edited = tmp_path / "taxonomy.yaml"
+    edited.write_bytes("owners: []\n# Доставка\n".encode("cp1251"))
+    with pytest.raises(TaxonomyError, match=r"taxonomy.yaml: not UTF-8 \(byte 0xc4 .* line 2\)"):
+        TaxonomyFile(edited).read()
+    assert TaxonomyFile(tmp_path / "not-yet-written.yaml").read().topics  # the seed until the first edit

@@ -70,3 +70,46 @@ def test_rows_outside_the_taxonomy_become_the_background_class(tmp_path, tiny_mo
     head = load_supervised(tmp_path / "head")
     assert sorted(head.classes_) == ["late", "refund", UNKNOWN]
     assert head.manifest_["owners"] == {"late": "ops", "refund": "ops"}
+
+
+def test_labels_are_checked_against_the_taxonomy_given(tmp_path, tiny_model_dir, monkeypatch):
+    taxonomy = tmp_path / "taxonomy.yaml"
+    taxonomy.write_text("""
+owners:
+  - {id: delivery, name: Delivery, queue: delivery-q}
+  - {id: finance, name: Finance, queue: finance-q}
+topics:
+  - {id: late, names: {ru: Опоздание}, owner: delivery, severity: 3}
+  - {id: refund, names: {en: Refund}, owner: finance, severity: 3}
+""", encoding="utf-8")
+    path = tmp_path / "data.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label", "owner"])
+        for label, phrases in {**TOPICS, "Late ": ["курьер опоздал"], "promo": ["промокод не работает"]}.items():
+            for i in range(4):
+                writer.writerow([f"{phrases[i % len(phrases)]} w{i}", label, "support" if label == "late" else ""])
+    monkeypatch.setenv("VOC_MODELS_DIR", str(tiny_model_dir.parent))
+    from core.settings import get_settings
+    from topics.supervised import load_supervised
+
+    base = ["train", "topics", "--data", str(path), "--text-col", "text", "--label-col", "label", "--owner-col",
+            "owner", "--model", str(tiny_model_dir), "--taxonomy", str(taxonomy)]
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, [*base, "--out", str(tmp_path / "head")])
+        other = tmp_path / "other.yaml"
+        other.write_text(taxonomy.read_text().replace("id: late,", "id: late_delivery,").replace(
+            "id: refund,", "id: refunds,"), encoding="utf-8")
+        refused = runner.invoke(app, [*base[:-1], str(other), "--out", str(tmp_path / "none")])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "dropped 8 rows whose label is no topic of taxonomy@" in result.output
+    assert "'promo' (4)" in result.output  # "Late " is read as "Late", also no topic id: named too
+    assert "'Late' (4)" in result.output
+    assert "4 rows give topic 'late' the owner 'support'; the taxonomy's owner 'delivery'" in result.output
+    head = load_supervised(tmp_path / "head")
+    assert sorted(head.classes_) == ["late", "refund"] and head.manifest_["taxonomy"].startswith("taxonomy@")
+    assert refused.exit_code == 2 and "no row's label is a topic of" in refused.output
+    assert not (tmp_path / "none" / "manifest.json").exists()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from core.errors import VocError
 
@@ -18,18 +20,43 @@ class TaxonomyError(VocError):
     """A taxonomy file that cannot be used; the message names the file and the entry."""
 
 
+def _identifier(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or blank")
+    if value != value.strip() or any(ch < " " or ch == "\x7f" for ch in value):
+        raise ValueError(f"{value!r} must not start or end with spaces or hold control characters")
+    return value
+
+
+def _visible(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or blank")
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
+Visible = Annotated[str, AfterValidator(_visible)]
+# A typo in a key ("ownr", "exmaples") is refused rather than ignored; a severity or version of
+# another type (true, "3", 2.0) is refused rather than converted.
+_STRICT = ConfigDict(extra="forbid")
+
+
 class Owner(BaseModel):
-    id: str = Field(min_length=1)
+    model_config = _STRICT
+
+    id: Identifier
     name: str
-    queue: str = Field(min_length=1)
+    queue: Visible
 
 
 class Topic(BaseModel):
-    id: str = Field(min_length=1)
-    names: dict[str, str] = Field(min_length=1)
+    model_config = _STRICT
+
+    id: Identifier
+    names: dict[str, Visible] = Field(min_length=1)
     group: str = "other"
-    owner: str = Field(min_length=1)
-    severity: int = Field(1, ge=1, le=4)
+    owner: Identifier
+    severity: int = Field(1, ge=1, le=4, strict=True)
     description: str = ""
     examples: list[str] = Field(default_factory=list)
 
@@ -39,8 +66,10 @@ class Topic(BaseModel):
 
 
 class Taxonomy(BaseModel):
+    model_config = _STRICT
+
     name: str = "taxonomy"
-    version: int | str = 1
+    version: StrictInt | StrictStr = 1
     owners: list[Owner] = Field(min_length=1)
     topics: list[Topic] = Field(min_length=1)
     digest: str = ""
@@ -63,9 +92,26 @@ class Taxonomy(BaseModel):
         return f"{self.name}@{self.version}+{self.digest[:12]}"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (YAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"found the key {key!r} twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_taxonomy(text: str, source: str) -> Taxonomy:
+    stream = io.StringIO(text)
+    stream.name = source  # YAML errors then say "in <source>, line …"
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(stream, Loader=_UniqueKeyLoader)  # a SafeLoader
     except yaml.YAMLError as error:
         raise TaxonomyError(f"{source}: not valid YAML: {error}") from error
     if not isinstance(data, dict):
@@ -77,7 +123,8 @@ def parse_taxonomy(text: str, source: str) -> Taxonomy:
         for item in error.errors():
             location = item["loc"]
             entry = _entry_name(data, location)
-            problems.append(f"{'.'.join(map(str, location))}{entry}: {item['msg']}")
+            message = item["msg"] if item["type"] != "extra_forbidden" else _unknown_key(location)
+            problems.append(f"{'.'.join(map(str, location))}{entry}: {message}")
         raise TaxonomyError(f"{source}: " + "; ".join(problems)) from error
     _check_references(taxonomy, source)
     return taxonomy
@@ -92,13 +139,24 @@ def _entry_name(data: dict, location: tuple) -> str:
     return ""
 
 
+def _unknown_key(location: tuple) -> str:
+    models: dict[object, type[BaseModel]] = {"topics": Topic, "owners": Owner}
+    model = models.get(location[0], Taxonomy) if len(location) == 3 else Taxonomy
+    known = [name for name in model.model_fields if name != "digest"]
+    return f"unknown key (a typo?); the keys are {', '.join(known)}"
+
+
 def _check_references(taxonomy: Taxonomy, source: str) -> None:
     for kind, items in (("owner", taxonomy.owners), ("topic", taxonomy.topics)):
-        seen: set[str] = set()
+        seen: dict[str, str] = {}  # case-folded id → id
         for item in items:
-            if item.id in seen:
+            earlier = seen.get(item.id.casefold())
+            if earlier == item.id:
                 raise TaxonomyError(f"{source}: {kind} id {item.id!r} appears more than once")
-            seen.add(item.id)
+            if earlier is not None:
+                raise TaxonomyError(f"{source}: {kind} ids {earlier!r} and {item.id!r} differ only in case; "
+                                    "give one of them another id")
+            seen[item.id.casefold()] = item.id
     owners = {owner.id for owner in taxonomy.owners}
     for topic in taxonomy.topics:
         if topic.owner not in owners:
@@ -113,7 +171,13 @@ def _check_references(taxonomy: Taxonomy, source: str) -> None:
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
     path = Path(path or DEFAULT_TAXONOMY)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as error:
         raise TaxonomyError(f"{path}: cannot read the taxonomy: {error}") from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise TaxonomyError(f"{path}: not UTF-8 (byte 0x{raw[error.start]:02x} at byte offset {error.start}, "
+                            f"line {line}); save the taxonomy as UTF-8") from error
     return parse_taxonomy(text, str(path))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,9 @@ def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tupl
     columns, rows = read_rows(path)
     missing = [c for c in (text_col, label_col, *extra_cols) if c and c not in columns]
     if missing:
-        raise DataError(f"{path}: missing column(s) {missing}; the file has {columns}")
+        separator = next((s for s in (";", "\t") if len(columns) == 1 and s in columns[0]), None)
+        hint = f" (separated by {separator!r}, not commas: save it as comma-separated CSV)" if separator else ""
+        raise DataError(f"{path}: missing column(s) {missing}; the file has {columns}{hint}")
     texts: list[str] = []
     labels: list[str] = []
     extra: dict[str, list[str]] = {c: [] for c in extra_cols if c}
@@ -41,6 +45,9 @@ def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tupl
     for row in rows:
         text = _cell(row, text_col)
         label = _cell(row, label_col)
+        if text is None or label is None:
+            dropped[f"{text_col if text is None else label_col} is a JSON list or object, not text"] += 1
+            continue
         if label_map:
             label = label_map.get(label, label)
         if not _has_content(text):
@@ -55,17 +62,24 @@ def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tupl
         texts.append(text)
         labels.append(label)
         for column in extra:
-            extra[column].append(_cell(row, column))
+            extra[column].append(_cell(row, column) or "")
     if not texts:
         reasons = ", ".join(f"{number} with {reason}" for reason, number in dropped.items())
         raise DataError(f"{path}: no usable rows: all {len(rows)} data rows were left out ({reasons})")
     return LabelledData(texts, labels, extra, dict(dropped))
 
 
-def _cell(row: dict, column: str) -> str:
-    """A cell as stripped text; a missing cell or JSON null is empty (a JSON 0 or false is not)."""
+def _cell(row: dict, column: str) -> str | None:
+    """A cell as stripped text; a missing cell, JSON null or NaN is empty (a JSON 0 or false is not);
+    None for a JSON list or object, which is no text."""
     value = row.get(column)
-    return "" if value is None else str(value).strip()
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    if isinstance(value, list | dict):
+        return None
+    if isinstance(value, bool):
+        return json.dumps(value)  # "true", as a CSV file would say, not Python's "True"
+    return str(value).strip()
 
 
 def _has_content(text: str) -> bool:

@@ -1,8 +1,9 @@
 """Reading the rows of a CSV or JSON-lines file, with one clear error per way a file can be unusable.
 
 Files must be UTF-8; a byte-order mark (Excel's "CSV UTF-8") is skipped. ``.jsonl`` and
-``.ndjson`` (in any case) are JSON lines, one object per line; anything else is CSV with
-a header row.
+``.ndjson`` (in any case) are JSON lines, one object per line; ``.json`` is refused; anything
+else is CSV with a header row. What could be read two ways is refused naming the line: a
+column named twice, a key given twice, a row with more fields than the header, an open quote.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def read_rows(path: Path) -> tuple[list[str], list[dict]]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
+    if path.suffix.lower() == ".json":
+        raise DataError(f"{path}: a .json file is not read; give JSON lines named .jsonl or .ndjson "
+                        "(one object per line), or CSV with a header row")
     text = _read_utf8(path)
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
@@ -58,9 +62,11 @@ def _json_lines(path: Path, text: str) -> tuple[list[str], list[dict]]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(line, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as error:
             raise DataError(f"{path}: line {number} is not JSON ({error.msg} at column {error.colno})") from error
+        except _RepeatedKeys as error:
+            raise DataError(f"{path}: line {number} gives the key(s) {error.args[0]} more than once") from None
         if not isinstance(row, dict):
             raise DataError(f"{path}: line {number} holds a JSON {type(row).__name__}, "
                             f"not an object with the columns")
@@ -69,11 +75,35 @@ def _json_lines(path: Path, text: str) -> tuple[list[str], list[dict]]:
     return list(columns), rows
 
 
+class _RepeatedKeys(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    row = dict(pairs)
+    if len(row) != len(pairs):  # JSON keeps the last of two equal keys silently
+        keys = [key for key, _ in pairs]
+        raise _RepeatedKeys(sorted({key for key in keys if keys.count(key) > 1}))
+    return row
+
+
 def _csv(path: Path, text: str) -> tuple[list[str], list[dict]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    # strict: a quote left open is an error, not a field that swallows the rows after it
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[dict] = []
     try:
-        columns = list(reader.fieldnames or [])
-        rows = list(reader)
+        columns = next(reader, [])
+        repeated = sorted({name for name in columns if name and columns.count(name) > 1})
+        if repeated:
+            raise DataError(f"{path}: the header names the column(s) {repeated} more than once; "
+                            "which one is meant is unclear, so rename the others")
+        for fields in reader:
+            if not fields:
+                continue
+            if len(fields) > len(columns) and any(field.strip() for field in fields[len(columns):]):
+                raise DataError(f"{path}: line {reader.line_num} has {len(fields)} fields but the header has "
+                                f"{len(columns)}; a text with a comma must be in double quotes")
+            rows.append(dict(zip(columns, fields)))  # cells missing at the end of a row are empty
     except csv.Error as error:
         raise DataError(f"{path}: line {reader.line_num} is not valid CSV ({error})") from error
     if not rows:

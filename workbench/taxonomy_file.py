@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from topics.taxonomy import DEFAULT_TAXONOMY, Taxonomy, TaxonomyError, parse_taxonomy
+from topics.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy, parse_taxonomy
 from workbench.atomic import write_atomically
 from workbench.errors import ConcurrentEditError, WorkbenchError
 
@@ -44,12 +44,7 @@ class TaxonomyFile:
 
     def read(self) -> Taxonomy:
         """The version in force (the seed until the first change is written)."""
-        source = self.path if self.path.exists() else self.seed
-        try:
-            text = source.read_text(encoding="utf-8")
-        except OSError as error:
-            raise TaxonomyError(f"{source}: cannot read the taxonomy: {error}") from error
-        return parse_taxonomy(text, str(source))
+        return load_taxonomy(self.path if self.path.exists() else self.seed)
 
     @contextmanager
     def locked(self) -> Iterator[None]:

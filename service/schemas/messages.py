@@ -21,7 +21,9 @@ FUTURE_TOLERANCE = timedelta(days=1)  # clocks of the sending systems may run ah
 
 
 def _check_json_data(value: Any) -> None:
-    """Refuse JSON-like data nested deeper than MAX_METADATA_DEPTH or holding NaN / infinity.
+    """Refuse JSON-like data nested deeper than MAX_METADATA_DEPTH or holding NaN / infinity, or a
+    string (value or key) with a lone surrogate (a JSON escape such as "\\ud800" alone), which
+    cannot be stored as UTF-8.
 
     Walked without recursion: hostile input may be very deep.
     """
@@ -30,12 +32,26 @@ def _check_json_data(value: Any) -> None:
         item, level, path = stack.pop()
         if isinstance(item, float) and not math.isfinite(item):
             raise ValueError(f"{path}: {item} is not a JSON number (NaN and infinity cannot be stored)")
+        if isinstance(item, str) and not _is_unicode(item):
+            raise ValueError(f"{path}: not valid Unicode (a lone surrogate)")
+        if isinstance(item, dict) and not all(_is_unicode(key) for key in item):
+            raise ValueError(f"{path}: a key is not valid Unicode (a lone surrogate)")
         if isinstance(item, dict | list):
             if level > MAX_METADATA_DEPTH:
                 raise ValueError(f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels")
             children = item.items() if isinstance(item, dict) else enumerate(item)
             stack.extend((child, level + 1, f"{path}.{key}" if isinstance(item, dict) else f"{path}[{key}]")
                          for key, child in children)
+
+
+def _is_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Channel(StrEnum):
