@@ -76,14 +76,19 @@ def drop_rare(indices: np.ndarray, labels: np.ndarray, minimum: int = 2) -> tupl
     return np.asarray([i for i in indices if labels[i] not in rare]), rare
 
 
-def tfidf_baseline(train_texts: list[str], train_labels: np.ndarray, test_texts: list[str]) -> np.ndarray:
+def tfidf_baseline(train_texts: list[str], train_labels: np.ndarray, test_texts: list[str], *,
+                   with_confidence: bool = False):
+    """TF-IDF word + character n-grams with logistic regression: its answers for ``test_texts``
+    (with ``with_confidence``, also the probability it gives each answer)."""
     from sklearn.linear_model import LogisticRegression
 
     from topics.text_features import TextFeatures
 
     features = TextFeatures().fit(train_texts)
     model = LogisticRegression(C=20.0, max_iter=3000).fit(features.transform(train_texts), train_labels)
-    return model.predict(features.transform(test_texts))
+    probabilities = model.predict_proba(features.transform(test_texts))
+    answers = model.classes_[probabilities.argmax(axis=1)]
+    return (answers, probabilities.max(axis=1)) if with_confidence else answers
 
 
 def majority(train_labels: np.ndarray, count: int) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 ``DIR/report.json`` has ``task``, ``data``, ``metrics`` (the product), ``baseline``
 (TF-IDF word + character n-grams with logistic regression, same split),
-``baseline_majority`` and ``details``; ``DIR/report.md`` shows the same as tables;
-plots (e.g. ``confusion.png``) sit beside them. Other tools read
+``baseline_majority``, ``plots`` (the file names of the plots beside it, e.g. ``confusion.png``)
+and ``details``; ``DIR/report.md`` shows the same as tables, with the plots. Other tools read
 ``metrics.accuracy``, ``metrics.macro_f1``, ``metrics.owner_accuracy``,
 ``metrics.negative_recall``, ``metrics.roc_auc`` and the same keys under ``baseline``.
 """
@@ -92,6 +92,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [f"# Evaluation: {report['task']}", "", f"Data: `{report.get('data', '')}`", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row.split()) + " |" for row in rows]
+    for plot in report.get("plots", []):
+        lines += ["", f"![{Path(plot).stem}]({plot})"]
     for key, value in report.get("details", {}).items():
         lines += ["", f"**{key}**: {value}"]
     return "\n".join(lines) + "\n"

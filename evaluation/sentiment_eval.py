@@ -11,6 +11,7 @@ import numpy as np
 
 from core.errors import ModelError
 from evaluation import checks
+from evaluation.calibration import calibration_metrics, reliability_plot, reliability_rows
 from evaluation.common import DEFAULT_FOLDS, embed_all, embedding_model_name, folds, majority, tfidf_baseline
 from evaluation.report import classification_metrics, confusion_plot, write_report
 from training.labelled import DataError, read_labelled
@@ -63,18 +64,23 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
     else:
         head, method = shipped, "shipped head, as is"
     test_texts = [texts[i] for i in test]
-    predicted = np.asarray(head.predict(vectors[test], test_texts), dtype=object)
+    probabilities = head.probabilities(vectors[test], test_texts)
+    predicted = np.asarray([head.classes[i] for i in probabilities.argmax(axis=1)], dtype=object)
     truth = labels[test]
     base = (tfidf_baseline([texts[i] for i in train], labels[train], [texts[i] for i in test]) if split_col
             else _cross_validated_baseline(texts, labels))
     metrics = _sentiment_metrics(truth, predicted)
     metrics["embedding_texts_per_s"] = round(rate, 1)
+    curve = (probabilities.max(axis=1), predicted == truth)
+    metrics.update(calibration_metrics(*curve))
     confusion_plot(list(truth), list(predicted), out / "confusion.png", f"sentiment — {name}")
+    reliability_plot({"product": curve}, out / "calibration.png", f"sentiment confidence — {name}")
     report: dict[str, Any] = {
         "task": "sentiment", "data": str(data), "model": name, "method": method, "n": len(test),
         "metrics": metrics, "baseline": _sentiment_metrics(truth, base),
         "baseline_majority": _sentiment_metrics(truth, majority(labels[train], len(test))),
-        "details": {"dropped_rows": rows.dropped}}
+        "plots": ["confusion.png", "calibration.png"],
+        "details": {"dropped_rows": rows.dropped, "calibration": reliability_rows(*curve)}}
     if split_col and given is None and shipped is not None:
         shipped_metrics = _sentiment_metrics(truth, shipped.predict(vectors[test], test_texts))
         report["shipped"] = {"description": "the shipped head of this model, scored on the same test rows",

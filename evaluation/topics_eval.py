@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from evaluation import checks
+from evaluation.calibration import calibration_metrics, reliability_plot, reliability_rows
 from evaluation.common import drop_rare, embed_all, folds, majority, tfidf_baseline
 from evaluation.report import classification_metrics, confusion_plot, write_report
 from training.labelled import DataError, read_labelled
@@ -76,7 +77,9 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
                                                 progress=partial(progress, "embed"), max_tokens=max_tokens)
     predicted = np.empty(len(texts), dtype=object)
     closed = np.empty(len(texts), dtype=object)  # the same head without the unknown answer
+    closed_confidence = np.zeros(len(texts))  # the probability the head gives that answer
     base = np.empty(len(texts), dtype=object)
+    base_confidence = np.zeros(len(texts))
     probe = np.empty(len(texts), dtype=object)
     base_majority = np.empty(len(texts), dtype=object)
     owner_of: Counter = Counter()
@@ -101,16 +104,21 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
         predicted[test] = head.predict(vectors[test], [texts[i] for i in test], allow_unknown=unknown_label is not None)
         seconds += time.perf_counter() - start
         weights.append(head.weights_)
-        closed[test] = head.predict(vectors[test], [texts[i] for i in test], allow_unknown=False)
-        base[test] = tfidf_baseline([texts[i] for i in train], labels[train], [texts[i] for i in test])
+        probabilities = head.predict_proba(vectors[test], [texts[i] for i in test])
+        best = head.best_known(probabilities)
+        closed[test] = head.classes_[best]
+        closed_confidence[test] = probabilities[np.arange(len(test)), best]
+        base[test], base_confidence[test] = tfidf_baseline([texts[i] for i in train], labels[train],
+                                                           [texts[i] for i in test], with_confidence=True)
         probe[test] = vector_probe(vectors[train], labels[train], vectors[test])
         base_majority[test] = majority(labels[train], len(test))
         tested[test] = True
         if owner_col:
             owner_of.update((labels[i], rows.extra[owner_col][i]) for i in train)
         progress("folds", number, total)
-    truth, predicted, closed, base, probe, base_majority = (
-        a[tested] for a in (labels, predicted, closed, base, probe, base_majority))
+    truth, predicted, closed, base, probe, base_majority, closed_confidence, base_confidence = (
+        a[tested] for a in (labels, predicted, closed, base, probe, base_majority, closed_confidence,
+                            base_confidence))
     metrics = classification_metrics(list(truth), list(predicted))
     baseline = classification_metrics(list(truth), list(base))
     baseline_probe = classification_metrics(list(truth), list(probe))
@@ -127,7 +135,13 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
         for section, guesses in ((metrics, predicted), (baseline, base), (baseline_probe, probe)):
             hits = [owners.get(g) == o for g, o in zip(guesses, true_owner)]
             section["owner_accuracy"] = round(float(np.mean(hits)), 4)
+    known = truth != UNKNOWN
+    curves = {"product": (closed_confidence[known], closed[known] == truth[known]),
+              "baseline": (base_confidence[known], base[known] == truth[known])}
+    for section, (confidence, correct) in zip((metrics, baseline), curves.values()):
+        section.update(calibration_metrics(confidence, correct))
     confusion_plot(list(truth), list(predicted), out / "confusion.png", f"topics — {model_name}")
+    reliability_plot(curves, out / "calibration.png", f"topic confidence — {model_name}")
     method = "vectors + n-grams + nearest neighbours, stacked"
     if learn_unknown:
         method += ", out-of-taxonomy rows learned as a background class"
@@ -135,10 +149,13 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
         "task": "topics", "data": str(data), "model": model_name, "method": method,
         "n": int(tested.sum()), "protocol": f"split column {split_col}" if split_col else f"{k}-fold CV",
         "metrics": metrics, "baseline": baseline, "baseline_probe": baseline_probe,
+        "plots": ["confusion.png", "calibration.png"],
         "baseline_majority": classification_metrics(list(truth), list(base_majority)),
         "details": {"dropped_rows": rows.dropped, "classes_dropped_from_training (fewer than 2 rows)": sorted(dropped),
                     "view_weights (vector, text, neighbour) per fold": [
                         [round(w[view], 2) for view in ("vector", "text", "neighbour")] for w in weights],
+                    "calibration (known topics; product: the answer without the unknown rule)":
+                        reliability_rows(*curves["product"]),
                     "baseline_probe": f"logistic regression C={PROBE_C:g} on the {model_name} vectors: "
                                       f"accuracy {baseline_probe['accuracy']}, macro-F1 {baseline_probe['macro_f1']}"},
     }
@@ -186,16 +203,24 @@ def _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir, m
 
     embedder = load_embedder(model, models_dir, max_tokens=max_tokens)
     head = ZeroShotTopics(taxonomy, embedder)
-    predicted = np.asarray([a.topic_id for a in head.assign(vectors, texts)], dtype=object)
-    closed = np.asarray([taxonomy.topics[i].id for i in head.scores(vectors).argmax(axis=1)], dtype=object)
+    answers = head.assign(vectors, texts)
+    predicted = np.asarray([a.topic_id for a in answers], dtype=object)
+    closed = np.asarray([a.top[0].topic_id for a in answers], dtype=object)  # the best topic, never unknown
+    confidence = np.asarray([a.top[0].confidence for a in answers])
     base = _tfidf_nearest_example(taxonomy, texts)
     metrics = classification_metrics(list(labels), list(closed))
     if (labels == UNKNOWN).any():
         metrics.update(_unknown_metrics(labels, predicted))
+    known = labels != UNKNOWN
+    curve = (confidence[known], closed[known] == labels[known])
+    metrics.update(calibration_metrics(*curve))
     confusion_plot(list(labels), list(closed), out / "confusion.png", "topics — zero-shot")
+    reliability_plot({"zero-shot": curve}, out / "calibration.png", f"topic confidence — {embedder.name}")
     report = {"task": "topics", "data": str(data), "model": embedder.name, "method": "zero-shot from the taxonomy",
               "n": len(texts), "metrics": metrics, "baseline": classification_metrics(list(labels), list(base)),
-              "details": {"unknown_threshold": round(head.threshold, 4), "taxonomy": taxonomy.label}}
+              "plots": ["confusion.png", "calibration.png"],
+              "details": {"unknown_threshold": round(head.threshold, 4), "taxonomy": taxonomy.label,
+                          "calibration (known topics)": reliability_rows(*curve)}}
     write_report(out, report)
     return report
 

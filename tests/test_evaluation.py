@@ -46,6 +46,12 @@ def test_topics_report_has_metrics_and_baseline(labelled, tmp_path, tiny_model_d
     assert saved["n"] == 6
     assert saved["metrics"]["known_accuracy"] == 1.0  # the two topics are trivially separable
     assert (tmp_path / "out" / "report.md").is_file() and (tmp_path / "out" / "confusion.png").is_file()
+    for section in ("metrics", "baseline"):  # calibration of the confidence, known topics only
+        assert 0 <= saved[section]["ece"] <= 1 and 0 < saved[section]["mean_confidence"] <= 1
+    assert (tmp_path / "out" / "calibration.png").is_file()
+    rows = saved["details"]["calibration (known topics; product: the answer without the unknown rule)"]
+    assert sum(row["n"] for row in rows) == 4  # the two OUT rows are not topics the head could answer
+    assert "![calibration](calibration.png)" in (tmp_path / "out" / "report.md").read_text()
 
 
 def test_missing_columns_are_named(labelled):

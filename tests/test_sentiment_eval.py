@@ -41,6 +41,9 @@ def test_a_head_trained_on_the_split_is_reported_beside_the_baseline(tmp_path, t
     assert report["metrics"]["macro_f1"] >= 0.8 and report["metrics"]["negative_recall"] == 1.0
     assert "n-grams" in report["method"] and "shipped" not in report  # no shipped head for the tiny model
     assert (tmp_path / "out" / "report.md").is_file() and (tmp_path / "out" / "confusion.png").is_file()
+    assert (tmp_path / "out" / "calibration.png").is_file()
+    assert 0 <= saved["metrics"]["ece"] <= 1
+    assert sum(row["n"] for row in saved["details"]["calibration"]) == len(UNSEEN)
 
 
 def test_a_split_without_every_class_in_train_is_a_data_error(tmp_path, tiny_model_dir):

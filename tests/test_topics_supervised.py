@@ -65,16 +65,44 @@ def test_saved_head_answers_the_same(head, tmp_path):
     assert np.allclose(loaded.predict_proba(vectors, texts), head.predict_proba(vectors, texts), atol=1e-3)
     assert loaded.predict(vectors, texts) == head.predict(vectors, texts)
     assert loaded.weights_ == head.weights_
+    assert loaded.temperature_ == head.temperature_ != 1.0
+
+
+def test_confidence_is_calibrated_on_held_out_answers():
+    """Topics the head gets right about 19 times in 20: averaging three views leaves the raw
+    confidence far below that; the fitted temperature brings it to the accuracy on new messages."""
+    from evaluation.calibration import calibration_metrics
+
+    def noisy(count, seed):
+        rng = np.random.default_rng(seed)
+        labels = rng.integers(0, 3, count)
+        vectors = np.eye(8)[labels] + 0.3 * rng.normal(size=(count, 8))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        texts = [f"w{rng.integers(0, 50)} w{rng.integers(0, 50)}" for _ in labels]
+        return vectors.astype(np.float32), texts, [list(WORDS)[i] for i in labels]
+
+    vectors, texts, labels = noisy(600, 4)
+    fitted = SupervisedTopics().fit(vectors, texts, labels)
+    new_vectors, new_texts, new_labels = noisy(1500, 5)
+    calibrated = fitted.predict_proba(new_vectors, new_texts)
+    fitted.temperature_ = 1.0
+    raw = fitted.predict_proba(new_vectors, new_texts)
+    assert (calibrated.argmax(axis=1) == raw.argmax(axis=1)).all()  # the answers stay as they were
+    correct = fitted.classes_[raw.argmax(axis=1)] == np.asarray(new_labels)
+    before = calibration_metrics(raw.max(axis=1), correct)["ece"]
+    after = calibration_metrics(calibrated.max(axis=1), correct)["ece"]
+    assert after < 0.03 and before > 0.1
 
 
 def test_a_head_saved_without_the_neighbour_view_loads_as_before(head, tmp_path):
     folder = head.save(tmp_path / "old", {"model": "synthetic"})
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["vector_weight"] = 0.4
-    del manifest["weights"]
+    del manifest["weights"], manifest["temperature"]
     (folder / "manifest.json").write_text(json.dumps(manifest))
     loaded = load_supervised(folder)
     assert loaded.weights_ == {"vector": 0.4, "text": 0.6, "neighbour": 0.0}
+    assert loaded.temperature_ == 1.0
     vectors, texts, _ = make_rows(per_class=3, seed=3)
     expected = 0.4 * loaded._view_probabilities(vectors, texts)["vector"] + 0.6 * loaded._view_probabilities(
         vectors, texts)["text"]
@@ -135,3 +163,20 @@ def test_near_best_averages_the_weightings_close_to_the_best():
     grid = [(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)]
     assert near_best(grid, [0.80, 0.795, 0.5], tolerance=0.01) == (0.5, 0.5, 0.0)
     assert near_best(grid, [0.80, 0.70, 0.5], tolerance=0.01) == (1.0, 0.0, 0.0)
+
+
+def test_a_head_with_topics_the_taxonomy_lacks_is_a_clear_product_error():
+    """Served with a taxonomy that lacks some of its labels, a head is refused naming them (one line at
+    start-up, not a traceback)."""
+    from core.errors import VocError
+    from topics.taxonomy import parse_taxonomy
+    from topics.trained_assigner import TrainedTopics
+
+    taxonomy = parse_taxonomy("""
+owners: [{id: ops, name: Ops, queue: ops-q}]
+topics:
+  - {id: delivery, names: {ru: Доставка}, owner: ops, severity: 3}
+""", "t.yaml")
+    vectors, texts, labels = rows_with_background()
+    with pytest.raises(VocError, match=r"2 topics that the taxonomy taxonomy@1\+\w+ lacks: \['login', 'refund'\]"):
+        TrainedTopics(SupervisedTopics().fit(vectors, texts, labels), taxonomy)

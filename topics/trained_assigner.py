@@ -7,9 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from analysis.stages import TopicAssignment, TopicCandidate
+from core.errors import VocError
 from topics.supervised import UNKNOWN, SupervisedTopics
 from topics.taxonomy import Taxonomy
 from topics.zero_shot import topic_assignment
+
+
+class HeadTaxonomyMismatch(VocError, ValueError):
+    """A topic head trained on labels that are not topics of the taxonomy it is served with."""
 
 
 class TrainedTopics:
@@ -22,7 +27,11 @@ class TrainedTopics:
         known = {topic.id for topic in taxonomy.topics}
         missing = sorted(str(c) for c in head.classes_ if c not in known and c != UNKNOWN)
         if missing:
-            raise ValueError(f"the topic head knows topics the taxonomy lacks: {missing[:10]}")
+            trained_on = getattr(head, "manifest_", {}).get("data")
+            raise HeadTaxonomyMismatch(
+                f"the topic head{f' trained on {trained_on}' if trained_on else ''} answers {len(missing)} "
+                f"topics that the taxonomy {taxonomy.label} lacks: {missing[:10]}; retrain it on labels that are "
+                "topic ids of this taxonomy (--unknown-label for rows outside it), or add those topics")
         self.head = head
         self.taxonomy = taxonomy
         self.top_k = top_k
