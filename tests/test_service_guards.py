@@ -43,8 +43,12 @@ def test_scopes_are_enforced_when_tokens_are_configured(make_client, headers, st
 def test_a_blank_token_in_the_settings_admits_nobody(tiny_settings, header):
     """A template whose secret was unset gives {"": [...]}; no header may match it, also not one whose
     token is only characters str.strip() removes (no-break space, NEL), which the server passes on
-    as sent (httpx's ASGI transport does too; the test client would re-encode them)."""
-    app = create_app(tiny_settings(tokens={"": ["admin"], "ingest-token": ["ingest"]}))
+    as sent (httpx's ASGI transport does too; the test client would re-encode them). The settings
+    refuse such a token (tests/test_security_config.py); the check here is the second line of defence,
+    for settings built without that validation."""
+    settings = tiny_settings(tokens={"ingest-token": ["ingest"]})
+    settings.tokens = {"": ["admin"], "ingest-token": ["ingest"]}  # assignment is not validated
+    app = create_app(settings)
 
     async def scenario():
         transport = httpx.ASGITransport(app=app)
