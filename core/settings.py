@@ -132,6 +132,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"token {number} of {len(tokens)} is blank; every token must be a secret string")
             if token != token.strip():
                 raise ValueError(f"token {number} of {len(tokens)} has spaces around it")
+            if not (token.isascii() and token.isprintable()):
+                raise ValueError(f"token {number} of {len(tokens)} is not printable ASCII, which is what an HTTP "
+                                 "header carries")
         return tokens
 
 

@@ -31,7 +31,8 @@ def test_secrets_are_read_from_the_environment(monkeypatch):
 
 @pytest.mark.parametrize("tokens, problem", [
     ('{"": ["admin"]}', "is blank"), ('{" \\u00a0": ["admin"]}', "is blank"),
-    (f'{{"ok": ["ingest"], " {SECRET}": ["admin"]}}', "token 2 of 2 has spaces")])
+    (f'{{"ok": ["ingest"], " {SECRET}": ["admin"]}}', "token 2 of 2 has spaces"),
+    ('{"секрет-токен": ["admin"]}', "not printable ASCII")])
 def test_a_blank_or_padded_token_is_refused_without_showing_it(monkeypatch, tokens, problem):
     from pydantic import ValidationError
 

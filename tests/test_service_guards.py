@@ -37,6 +37,8 @@ def test_scopes_are_enforced_when_tokens_are_configured(make_client, headers, st
         response = client.post("/v1/embed", json={"texts": ["курьер"]}, headers=headers)
         assert response.status_code == status
         assert client.get("/v1/health").status_code == 200  # liveness stays open
+    challenge = {401: "Bearer", 403: 'Bearer error="insufficient_scope", scope="ingest"'}  # RFC 6750
+    assert response.headers.get("www-authenticate") == challenge.get(status)
 
 
 @pytest.mark.parametrize("header", [b"Bearer \xa0", b"Bearer \x85", b"Bearer \xa0\xa0"])
