@@ -33,6 +33,11 @@ NATIONAL = (  # ten digits: the area code (3–5 digits, maybe in brackets), the
 # St Petersburg, a Ukrainian mobile; so are Belarusian, Ukrainian and Uzbek numbers without the +
 BARE_CODE = r"(?:[9９]\d{2}|49[59]|812|0(?:39|50|6[3678]|73|9[1-9]))"
 CIS_CODE = r"(?:375|380|998)"
+# English customers' numbers without the country code: North American 415-555-2671 (the same
+# separator twice) and British 11-digit ones, 07700 900123, 020 7946 0958, 0161 496 0000
+NANP = r"(?:[2-9]\d{2}-[2-9]\d{2}-\d{4}|[2-9]\d{2}\.[2-9]\d{2}\.\d{4}|[2-9]\d{2} [2-9]\d{2} \d{4})"
+UK = (rf"0[1-9](?:\d{{3}}{SEP}?(?:\d{{6}}|\d{{3}}{SEP}?\d{{3}})|\d{{2}}{SEP}?\d{{3}}{SEP}?\d{{4}}"
+      rf"|\d{SEP}?\d{{4}}{SEP}?\d{{4}})")
 # Each pattern opens with a look at its first character, which lets the regex engine skip to
 # the places where that character is (several times faster than trying every position). A
 # number is not read from the middle of a longer one; one glued to the previous ("…67+7 916…") is.
@@ -45,13 +50,18 @@ PHONE = re.compile(
     rf"|(?<![\d+＋])(?:[+＋]7|[78])\.\d{{3}}\.\d{{3}}\.\d{{2}}\.\d{{2}}"
     rf"|[+＋]{H}?[1-9](?:(?:[-‐‑‒–—.()]|{H}){{0,3}}\d){{7,14}}"  # +44 20 7946 0958: 8–15 digits
     rf"|(?<![\d+＋])\d{{3}}(?:{H}?[-‐‑‒–—]{H}?|{H})\d{{2}}(?:{H}?[-‐‑‒–—]{H}?|{H})\d{{2}}"  # local 123-45-67
+    rf"|(?<![\d+＋]){NANP}|(?<![\d+＋]){UK}"
     rf")(?!\d)"
 )
-# a short local number is a phone only after a word that says so: "тел. 2-34-56"
+# a short local number is a phone only after a word that says so: "тел. 2-34-56"; seven digits
+# not laid out like one ("телефон 2345678", "МТС 702-0552") only after a word that cannot mean
+# anything else (т. and сот. are also tonnes and hundredths)
 LOCAL_PHONE = re.compile(
-    r"(?i)(?=[тtpмс])(?<![^\W\d_])(?:тел(?:ефон)?|т|tel|phone|моб|сот)\b\.?:?\s*(\d{1,3}[- ]\d{2}[- ]\d{2})(?!\d)")
+    r"(?i)(?=[тtpмсбmb])(?<![^\W\d_])(?:(?:тел(?:ефон\w*)?|т|tel|phone|моб|сот)\b\.?:?\s*(\d{1,3}[- ]\d{2}[- ]\d{2})"
+    r"|(?:тел(?:ефон\w*)?|tel|phone|моб|мтс|билайн|мегафон|теле2|mts|beeline|megafon|tele2)\b\.?:?\s*"
+    r"(\d{3}[- ]?\d{4}))(?!\d)")
 EMAIL = re.compile(
-    r"(?<![\w.+-])[\w.+-]+(?:'[\w.+-]+)*@[\w-]+(?:\.[\w-]+)*"
+    r"(?<![\w.+-])(?<![\w.+-]')[\w.+-]+(?:'[\w.+-]+)*@[\w-]+(?:\.[\w-]+)*"
     r"\.(?:xn--[a-z0-9-]+|[A-Za-z]{2,}(?![A-Za-z0-9_-])|[А-Яа-яЁё]{2,}(?![А-Яа-яЁё0-9_-]))",  # .ru, .рф, .xn--p1ai
     re.IGNORECASE,
 )
@@ -65,7 +75,7 @@ ANY_DIGIT = re.compile(r"\d")
 SNILS = re.compile(  # (the word СНИЛС)? (the number (its separator))
     r"(?i)(?=[с\d])((?<![^\W\d_])снилс[^\d\[\]]{0,10}?)?(?<!\d)(\d{3}([- ]?)\d{3}\3\d{3}(?:[- ]| - )?\d{2})(?!\d)")
 PASSPORT = re.compile(
-    r"(?i)(?=[пpс])(?:паспорт\w*|passport|(?<![^\W\d_])сери[яи])[^\d\n\[\]]{0,20}?"
+    r"(?i)(?=[пpс])(?:паспорт\w*|пасп\.|passport|(?<![^\W\d_])сери[яи])[^\d\n\[\]]{0,20}?"
     r"(\d{2}[ -]?\d{2}(?:[^\d\n]{1,12}?)?\d{6}|\d{2}[ -]?\d{7})(?!\d)"  # series and number; a foreign passport
 )
 INN = re.compile(  # after the word ИНН (ИИН in Kazakhstan); a 12-digit number alone only with a valid checksum
@@ -153,7 +163,7 @@ class PiiRedactor:
             text = PASSPORT.sub(replace("passport", "[PASSPORT]", 1), text)
             text = INN.sub(replace("inn", "[INN]", valid=lambda m: bool(m.group(1)) or inn_valid(m.group(2))), text)
             text = SNILS.sub(replace("snils", "[SNILS]", 2, valid=_snils_or_labelled), text)
-            text = LOCAL_PHONE.sub(replace("phone", "[PHONE]", 1), text)
+            text = LOCAL_PHONE.sub(replace("phone", "[PHONE]"), text)
             text = PHONE.sub(replace("phone", "[PHONE]"), text)
         if has_at:  # an address glued to a number or to another address is whole only now
             text = EMAIL.sub(replace("email", "[EMAIL]"), text)
@@ -182,6 +192,8 @@ def redact_cards(run: str) -> tuple[str, int]:
         return "[CARD]", 1
     spans: list[list[int]] = []
     for first in range(len(groups)):
+        if not (groups[first][1] - groups[first][0] == 4 or 13 <= groups[first][1] - groups[first][0] <= 19):
+            continue  # no card layout starts here: skipping keeps long runs of short groups linear
         digits = ""
         for last in range(first, len(groups)):
             digits += run[groups[last][0]:groups[last][1]]
