@@ -14,10 +14,11 @@ are taken for names (``iPhone``, ``Wildberries``) and dropped.
 ``other`` is also the answer for a text with Latin letters English does not write (ü, ł, ş,
 é) that a second, small lingua detector (low-accuracy mode, the configured languages plus
 ``others``: Latin-script languages customers here also write) confidently puts in a language
-that is not configured, such as German. That detector is not asked about other texts: it
-calls about 1% of short English texts (banking77) German or French, and confuses Ukrainian
-and Russian with Serbian or Macedonian; a detector that does not (high-accuracy mode) would
-hold some 300 MB more. When Ukrainian, Belarusian or Kazakh is left out of the configured
+that is not configured, such as German, when its words without those letters read so too (a
+name such as Paweł leaves an English text English). That detector is not asked about other
+texts: it calls about 1% of short English texts (banking77) German or French, and confuses
+Ukrainian and Russian with Serbian or Macedonian; a detector that does not (high-accuracy
+mode) would hold some 300 MB more. When Ukrainian, Belarusian or Kazakh is left out of the configured
 languages, it is one of those others too: a text with its letters is asked, and a short one
 with them is ``other`` outright.
 
@@ -46,6 +47,7 @@ LETTERS = re.compile(r"[^\W\d_]")
 NOT_WORDS = re.compile(r"(?=[\[hHwW@])(?:\[[A-Z]+\]|\b(?i:https?://|www\.)\S+|(?<!\w)@\w+)")
 # Latin letters English does not write: ü, ß, ł, ş, ı, é, ñ, ə…
 NON_ENGLISH_LATIN = re.compile(r"[À-ÖØ-öø-ɏə]")
+NON_ENGLISH_WORD = re.compile(r"\S*[À-ÖØ-öø-ɏə]\S*")
 OTHER_CONFIDENCE = 0.8
 # Alphabet rules, valid only among DEFAULT_LANGUAGES (English is their one Latin-script language).
 NOT_UKRAINIAN = frozenset("ыэъё")
@@ -135,9 +137,20 @@ class LanguageDetector:
                  and len(LETTERS.findall(text)) >= self.min_letters]
         if not asked:
             return
-        values_of = self._lingua_with_others().compute_language_confidence_values_in_parallel([words[i] for i in asked])
-        for index, values in zip(asked, values_of, strict=True):
-            if values and values[0].value >= OTHER_CONFIDENCE and _code(values[0]) in self.others:
+        detector = self._lingua_with_others()
+        values_of = detector.compute_language_confidence_values_in_parallel([words[i] for i in asked])
+        found = [index for index, values in zip(asked, values_of, strict=True)
+                 if values and values[0].value >= OTHER_CONFIDENCE and _code(values[0]) in self.others]
+        # A name in an English text ("a transfer to Paweł") is no language: the words without such
+        # letters, when there are enough of them to tell, must be in one of ``others`` too.
+        rest = {index: NON_ENGLISH_WORD.sub(" ", words[index]) for index in found}
+        checked = [index for index in found if NON_ENGLISH_LATIN.search(words[index])
+                   and len(LETTERS.findall(rest[index])) >= self.min_letters]
+        values_of = detector.compute_language_confidence_values_in_parallel([rest[i] for i in checked])
+        names_only = {index for index, values in zip(checked, values_of, strict=True)
+                      if not values or _code(values[0]) not in self.others}
+        for index in found:
+            if index not in names_only:
                 answers[index] = "other"
 
     def _by_script(self, text: str) -> str:

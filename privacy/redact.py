@@ -57,9 +57,10 @@ PHONE = re.compile(
 # not laid out like one ("телефон 2345678", "МТС 702-0552") only after a word that cannot mean
 # anything else (т. and сот. are also tonnes and hundredths)
 LOCAL_PHONE = re.compile(
-    r"(?i)(?=[тtpмсбmb])(?<![^\W\d_])(?:(?:тел(?:ефон\w*)?|т|tel|phone|моб|сот)\b\.?:?\s*(\d{1,3}[- ]\d{2}[- ]\d{2})"
-    r"|(?:тел(?:ефон\w*)?|tel|phone|моб|мтс|билайн|мегафон|теле2|mts|beeline|megafon|tele2)\b\.?:?\s*"
-    r"(\d{3}[- ]?\d{4}))(?!\d)")
+    r"(?i)(?=[тtpмсбmb])(?<![^\W\d_])"
+    r"(?:(?:тел(?:ефон[^\W\d_]{0,3})?|т|tel|phone|моб|сот)\b\.?:?\s*(\d{1,3}[- ]\d{2}[- ]\d{2})"
+    r"|(?:тел(?:ефон[^\W\d_]{0,3})?|tel|phone|моб|мтс|билайн|мегафон|теле2|mts|beeline|megafon|tele2)\b\.?:?\s*"
+    r"(\d{3}[- ]?\d{4}))(?![- ]?\d)")  # not the start of a longer number, which PHONE takes whole
 EMAIL = re.compile(
     r"(?<![\w.+-])(?<![\w.+-]')[\w.+-]+(?:'[\w.+-]+)*@[\w-]+(?:\.[\w-]+)*"
     r"\.(?:xn--[a-z0-9-]+|[A-Za-z]{2,}(?![A-Za-z0-9_-])|[А-Яа-яЁё]{2,}(?![А-Яа-яЁё0-9_-]))",  # .ru, .рф, .xn--p1ai
@@ -75,7 +76,7 @@ ANY_DIGIT = re.compile(r"\d")
 SNILS = re.compile(  # (the word СНИЛС)? (the number (its separator))
     r"(?i)(?=[с\d])((?<![^\W\d_])снилс[^\d\[\]]{0,10}?)?(?<!\d)(\d{3}([- ]?)\d{3}\3\d{3}(?:[- ]| - )?\d{2})(?!\d)")
 PASSPORT = re.compile(
-    r"(?i)(?=[пpс])(?:паспорт\w*|пасп\.|passport|(?<![^\W\d_])сери[яи])[^\d\n\[\]]{0,20}?"
+    r"(?i)(?=[пpс])(?:паспорт[^\W\d_]{0,6}|пасп\.|passport|(?<![^\W\d_])сери[яи])[^\d\n\[\]]{0,20}?"
     r"(\d{2}[ -]?\d{2}(?:[^\d\n]{1,12}?)?\d{6}|\d{2}[ -]?\d{7})(?!\d)"  # series and number; a foreign passport
 )
 INN = re.compile(  # after the word ИНН (ИИН in Kazakhstan); a 12-digit number alone only with a valid checksum
@@ -83,7 +84,7 @@ INN = re.compile(  # after the word ИНН (ИИН in Kazakhstan); a 12-digit nu
 ACCOUNT_NUMBER = r"\d{5}[ -]?\d{3}[ -]?\d[ -]?\d{4}[ -]?\d{7}"  # 20 digits, written 40817 810 0 9991 0004312
 # after a word that says so, or an account of a person (408…, 423…) on its own
 BANK_ACCOUNT = re.compile(
-    rf"(?i)(?=[сраa4])(?:(?:сч[её]т\w*|р/с|account)[^\d\[\]]{{0,15}}?|(?<!\d)(?=408|423))({ACCOUNT_NUMBER})(?!\d)")
+    rf"(?i)(?=[сраa4])(?:(?:сч[её]т[^\W\d_]{{0,6}}|р/с|account)[^\d\[\]]{{0,15}}?|(?<!\d)(?=408|423))({ACCOUNT_NUMBER})(?!\d)")
 IBAN = re.compile(r"(?=[A-Z])(?<![A-Z])[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,4})?(?![A-Z0-9])")
 
 

@@ -28,6 +28,9 @@ CASES = [
     ("Samsung Galaxy", "en"),
     ("Is my PIN the same thing as my passcode?", "en"),  # German to lingua's low-accuracy mode
     ("Whats the max I can top up", "en"),
+    # a name with such letters does not make an English text foreign
+    ("A payment is showing twice. Why is that for Paweł?", "en"),
+    ("Why is a transfer to a beneficiary not possible for Søren?", "en"),
     ("@ivan_88 спасибо https://t.co/5LttCwcaxg", "ru"),  # links and mentions are not words
 ]
 
