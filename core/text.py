@@ -39,3 +39,15 @@ def clean_texts(texts: Sequence[object]) -> list[str]:
     if isinstance(texts, str | bytes) or not isinstance(texts, Sequence):
         raise InvalidTextError("expected a list of strings")
     return [clean_text(text, index) for index, text in enumerate(texts)]
+
+
+def is_unicode(text: str) -> bool:
+    """False for a string with a lone surrogate (what a JSON escape such as "\\ud800" alone decodes
+    to): UTF-8 cannot encode it, so it can be neither stored nor sent on."""
+    if text.isascii():  # constant time for most strings
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -11,8 +11,9 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from core.text import is_unicode
 from store.errors import InvalidFilterError
-from store.records import CREATED_TS, KEYWORD_FIELDS, is_unicode
+from store.records import CREATED_TS, KEYWORD_FIELDS
 
 
 @dataclass(frozen=True)

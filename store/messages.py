@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from core.text import is_unicode
 from store.backend import Collection, IndexSpec
 from store.checks import check_ids, check_limit, check_query, check_vectors
 from store.conditions import MessageFilter, Range, as_conditions
@@ -23,7 +24,6 @@ from store.records import (
     MessageBatch,
     SearchHit,
     as_utc,
-    is_unicode,
     message_from_payload,
     message_payload,
     point_id,

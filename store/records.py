@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from core.text import is_unicode
 from store.errors import InvalidIdError, InvalidPayloadError
 
 ID_NAMESPACE = uuid.UUID("6f1c3b1e-6c55-5a4b-9f0e-7a2d1c9b8e41")
@@ -166,18 +167,6 @@ def message_payload(message: Message) -> dict[str, Any]:
         where = "text" if not is_unicode(message.text) else "extra"
         raise InvalidPayloadError(f"message {message.id!r}: {where} is not valid Unicode (a lone surrogate)")
     return payload
-
-
-def is_unicode(text: str) -> bool:
-    """False for a string with a lone surrogate (from a JSON escape such as "\\ud800"): UTF-8 cannot
-    encode it, and neither engine can store it."""
-    if text.isascii():  # constant time for most strings
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def message_from_payload(payload: dict[str, Any]) -> Message:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from core.errors import InvalidTextError
 from core.ratings import RatingError, RatingScale, normalise_rating
-from core.text import clean_text
+from core.text import clean_text, is_unicode
 
 MAX_METADATA_DEPTH = 32
 EARLIEST_CREATED_AT = datetime(1970, 1, 1, tzinfo=UTC)
@@ -32,9 +32,9 @@ def _check_json_data(value: Any) -> None:
         item, level, path = stack.pop()
         if isinstance(item, float) and not math.isfinite(item):
             raise ValueError(f"{path}: {item} is not a JSON number (NaN and infinity cannot be stored)")
-        if isinstance(item, str) and not _is_unicode(item):
+        if isinstance(item, str) and not is_unicode(item):
             raise ValueError(f"{path}: not valid Unicode (a lone surrogate)")
-        if isinstance(item, dict) and not all(_is_unicode(key) for key in item):
+        if isinstance(item, dict) and not all(is_unicode(key) for key in item):
             raise ValueError(f"{path}: a key is not valid Unicode (a lone surrogate)")
         if isinstance(item, dict | list):
             if level > MAX_METADATA_DEPTH:
@@ -42,16 +42,6 @@ def _check_json_data(value: Any) -> None:
             children = item.items() if isinstance(item, dict) else enumerate(item)
             stack.extend((child, level + 1, f"{path}.{key}" if isinstance(item, dict) else f"{path}[{key}]")
                          for key, child in children)
-
-
-def _is_unicode(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class Channel(StrEnum):
