@@ -53,3 +53,24 @@ def test_topic_scores_are_each_topics_best_phrase_similarity(zero_shot, embedder
                           for topic in range(len(zero_shot.taxonomy.topics))] for row in range(len(texts))])
     assert np.allclose(zero_shot.scores(vectors), expected, atol=1e-6)
     assert zero_shot.scores(vectors[:0]).shape == (0, len(zero_shot.taxonomy.topics))
+
+
+def test_the_temperature_makes_each_example_likeliest_for_its_own_topic(zero_shot):
+    """Leave-one-out over the taxonomy's phrases: the fitted temperature gives each phrase's own topic
+    a higher likelihood than a sharper or a flatter softmax would."""
+    import numpy as np
+
+    similarity = zero_shot.phrase_vectors @ zero_shot.phrase_vectors.T
+    np.fill_diagonal(similarity, -1.0)
+    topics = len(zero_shot.taxonomy.topics)
+    own_count = np.bincount(zero_shot.phrase_topic, minlength=topics)[zero_shot.phrase_topic]
+    rows = np.flatnonzero(own_count > 1)
+    scores = np.stack([similarity[rows][:, zero_shot.phrase_topic == topic].max(axis=1) for topic in range(topics)], 1)
+
+    def likelihood(temperature):
+        logits = (scores - scores.max(axis=1, keepdims=True)) / temperature
+        probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return np.log(probabilities[np.arange(len(rows)), zero_shot.phrase_topic[rows]]).mean()
+
+    fitted = zero_shot.temperature
+    assert likelihood(fitted) > likelihood(fitted * 0.7) and likelihood(fitted) > likelihood(fitted * 1.4)
