@@ -24,9 +24,16 @@ def serve(
     load, …) it says why in one line and exits with code 3."""
     import uvicorn
 
+    from core.errors import VocError
     from service.app import create_app
+    from service.store_config import check_embedded_store_free
 
     settings = get_settings()
+    try:
+        check_embedded_store_free(settings)
+    except VocError as error:
+        _report_startup_failure(error)
+        raise typer.Exit(STARTUP_FAILED) from None
     app = StartupErrors(create_app(settings))
     config = uvicorn.Config(app, host=host or settings.host, port=port if port is not None else settings.port,
                             log_level="info", lifespan="on", timeout_keep_alive=settings.keep_alive_s)

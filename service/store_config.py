@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from core.settings import Settings
-from store import BackendError, Store, open_store
+from store import BackendError, Store, holding_store_lock, open_store
 
 log = logging.getLogger("voc.store")
 RETRY_EVERY_S = 1.0
@@ -17,10 +18,23 @@ class StoreUnavailableAtStartup(RuntimeError):
     """The configured Qdrant server did not answer within ``store_startup_wait_s``."""
 
 
+def embedded_store_path(settings: Settings) -> Path:
+    return settings.data_dir / "store"
+
+
+def check_embedded_store_free(settings: Settings) -> None:
+    """StoreLockedError now when another process holds the embedded store the settings name, so a
+    service that cannot open it says so before it starts (and before it loads its models)."""
+    path = embedded_store_path(settings)
+    if settings.store_backend != "server" and path.is_dir():
+        with holding_store_lock(path):
+            pass
+
+
 def open_configured_store(settings: Settings, dimension: int, *, sleep: Callable[[float], None] = time.sleep,
                           clock: Callable[[], float] = time.monotonic) -> Store:
     if settings.store_backend != "server":
-        return open_store("embedded", dimension=dimension, path=settings.data_dir / "store",
+        return open_store("embedded", dimension=dimension, path=embedded_store_path(settings),
                           quantization=settings.store_quantization, search_ef=settings.store_search_ef)
     deadline, attempt = clock() + settings.store_startup_wait_s, 0
     while True:
