@@ -40,13 +40,14 @@ def topics(
     from cli.progress import Progress
     from embeddings.loader import load_embedder
     from topics.supervised import UNKNOWN, SupervisedTopics
+    from topics.taxonomy import load_taxonomy
     from training.embedding import embed_in_chunks
     from training.labelled import read_labelled
     from training.output import prepare_head_folder
 
     settings = get_settings()
     try:
-        topics_of = _load_taxonomy(taxonomy) if taxonomy else None
+        topics_of = load_taxonomy(taxonomy) if taxonomy else None
         rows = read_labelled(data, text_col, label_col, extra_cols=(owner_col,) if owner_col else ())
         if topics_of is not None:
             rows = _within_taxonomy(rows, topics_of, unknown_label, owner_col)
@@ -72,12 +73,6 @@ def topics(
     weights = ", ".join(f"{view} {weight:.1f}" for view, weight in head.weights_.items())
     typer.echo(f"saved {out} ({len(head.classes_)} topics; weights {weights}; "
                f"unknown below novelty score {head.novelty_.threshold_:.3f})")
-
-
-def _load_taxonomy(path: Path):
-    from topics.taxonomy import load_taxonomy
-
-    return load_taxonomy(path)
 
 
 def _within_taxonomy(rows, taxonomy, unknown_label: str | None, owner_col: str | None):

@@ -146,9 +146,11 @@ class LanguageDetector:
         rest = {index: NON_ENGLISH_WORD.sub(" ", words[index]) for index in found}
         checked = [index for index in found if NON_ENGLISH_LATIN.search(words[index])
                    and len(LETTERS.findall(rest[index])) >= self.min_letters]
-        values_of = detector.compute_language_confidence_values_in_parallel([rest[i] for i in checked])
-        names_only = {index for index, values in zip(checked, values_of, strict=True)
-                      if not values or _code(values[0]) not in self.others}
+        names_only = set()
+        if checked:
+            values_of = detector.compute_language_confidence_values_in_parallel([rest[i] for i in checked])
+            names_only = {index for index, values in zip(checked, values_of, strict=True)
+                          if not values or _code(values[0]) not in self.others}
         for index in found:
             if index not in names_only:
                 answers[index] = "other"

@@ -45,10 +45,14 @@ class ZeroShotTopics:
     def scores(self, vectors: np.ndarray) -> np.ndarray:
         """Best similarity of each message to each topic: ``[messages, topics]`` (-1 for a topic
         without phrases)."""
-        result = np.full((len(vectors), len(self.taxonomy.topics)), -1.0, dtype=np.float32)
         if len(self._phrase_starts) and len(vectors):
-            similarity = vectors @ self.phrase_vectors.T
-            result[:, self._topics_with_phrases] = np.maximum.reduceat(similarity, self._phrase_starts, axis=1)
+            return self._best_per_topic(vectors @ self.phrase_vectors.T)
+        return np.full((len(vectors), len(self.taxonomy.topics)), -1.0, dtype=np.float32)
+
+    def _best_per_topic(self, similarity: np.ndarray) -> np.ndarray:
+        """``[rows, phrases]`` similarities → each row's best per topic (-1 for a topic without phrases)."""
+        result = np.full((len(similarity), len(self.taxonomy.topics)), -1.0, dtype=np.float32)
+        result[:, self._topics_with_phrases] = np.maximum.reduceat(similarity, self._phrase_starts, axis=1)
         return result
 
     def _calibrate(self, quantile: float) -> tuple[float, float]:
@@ -75,8 +79,7 @@ class ZeroShotTopics:
         rows = np.flatnonzero(counts[self.phrase_topic] > 1)
         if (counts > 1).sum() < 2:
             return 1.0
-        scores = np.full((len(rows), len(self.taxonomy.topics)), -1.0)
-        scores[:, self._topics_with_phrases] = np.maximum.reduceat(similarity[rows], self._phrase_starts, axis=1)
+        scores = self._best_per_topic(similarity[rows]).astype(np.float64)
         logits = (scores - scores.max(axis=1, keepdims=True)) / scale
         probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
         return fit_temperature(probabilities, self.phrase_topic[rows])
