@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -41,13 +42,15 @@ class VocClient:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, *, answers: Callable[[httpx.Response], bool] = lambda _: False,
+              **kwargs: Any) -> Any:
+        """The JSON answer; ``answers`` tells a 4xx that is still the answer (not an error) apart."""
         for attempt in range(self.retries + 1):
             response = self._http.request(method, path, **kwargs)
             if response.status_code in (429, 503) and attempt < self.retries:
                 time.sleep(_retry_after(response))
                 continue
-            if response.status_code >= 400:
+            if response.status_code >= 400 and not answers(response):
                 try:
                     body = response.json()
                 except ValueError:
@@ -63,9 +66,10 @@ class VocClient:
         return self._call("POST", "/v1/messages", json=message, params={"replace": replace} if replace else None)
 
     def analyse_batch(self, messages: list[dict[str, Any]], *, replace: bool = False) -> dict[str, Any]:
-        """Up to 256 messages; the answer lists the stored ones and the rejected ones by index."""
+        """Up to 256 messages; the answer lists the stored ones and the rejected ones by index, also when
+        none was stored (a 409 or 422 whose body is that list); a refusal of the whole call raises."""
         return self._call("POST", "/v1/messages:batch", json={"messages": messages},
-                          params={"replace": replace} if replace else None)
+                          params={"replace": replace} if replace else None, answers=_is_batch_summary)
 
     def get_message(self, message_id: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/messages/{_segment(message_id)}")
@@ -84,8 +88,22 @@ class VocClient:
 
 
 def _segment(message_id: str) -> str:
-    """An id as one URL path segment: '?', '#', '%', spaces and the like encoded."""
+    """An id as one URL path segment: '?', '#', '%', spaces and the like encoded; an id of '.' or '..'
+    with its dots encoded, as URL libraries would otherwise resolve it as a step in the path."""
+    if message_id in {".", ".."}:
+        return message_id.replace(".", "%2E")
     return quote(message_id, safe="")
+
+
+def _is_batch_summary(response: httpx.Response) -> bool:
+    """A batch answer listing each message's fate, as the service sends when it stored none of them."""
+    if response.status_code not in (409, 422):
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("results"), list) and isinstance(body.get("errors"), list)
 
 
 def _retry_after(response: httpx.Response) -> float:

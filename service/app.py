@@ -16,6 +16,7 @@ from core.errors import InvalidTextError
 from core.memory import startup_state_frozen
 from core.settings import Settings, get_settings
 from core.threads import limit_blas_threads
+from service.json_body import UnreadableBody
 from service.limits import LimitsMiddleware
 from service.log_privacy import install_log_redaction, redact
 from service.metrics import REFUSAL_REASONS, LatencyMiddleware, ServiceMetrics
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workbench_routes.router)
 
     @app.get("/metrics", include_in_schema=False)
+    @app.head("/metrics", include_in_schema=False)
     def prometheus() -> Response:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
@@ -113,6 +115,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if reason is not None:
             metrics.rejected.labels(reason).inc()
         return await http_exception_handler(request, error)
+
+    @app.exception_handler(UnreadableBody)
+    async def unreadable_body(_: Request, error: UnreadableBody) -> JSONResponse:
+        metrics.rejected.labels("invalid_request").inc()
+        return JSONResponse(status_code=422, content={
+            "detail": error.detail, "errors": [{"field": "body", "message": error.message}]})
 
     @app.exception_handler(BackendError)
     async def store_unavailable(_: Request, error: BackendError) -> JSONResponse:
@@ -174,7 +182,8 @@ def _problem(item: dict) -> dict[str, str]:
 
 def _ingest_into(state: ServiceState):
     """The ingest queue's round: the analyser in force when the round starts, the open store;
-    each message analysed is counted by topic, owner, sentiment and priority."""
+    each message stored for the first time is counted by topic, owner, sentiment and priority, each
+    replaced one as a replacement."""
     from service.ingest import IngestOutcome, ingest
 
     def run(bodies, replace: bool):
@@ -182,7 +191,9 @@ def _ingest_into(state: ServiceState):
             raise HTTPException(503, "the service is shutting down", headers={"Retry-After": "1"})
         outcomes = ingest(state.analyzer, state.store, bodies, replace=replace)
         for outcome in outcomes:
-            if isinstance(outcome, IngestOutcome) and outcome.created:
+            if isinstance(outcome, IngestOutcome) and outcome.replaced:
+                state.metrics.replaced.inc()
+            elif isinstance(outcome, IngestOutcome) and outcome.created:
                 state.metrics.count_analysis(outcome.analysis)
         return outcomes
 

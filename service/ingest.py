@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,16 @@ class ConflictError(Exception):
 
 def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def request_digest(body: MessageCreate) -> str:
+    """A digest of everything the caller sent for a message, whatever the spelling: the time in UTC,
+    keys in order. Two sends with one digest ask for the same analysis."""
+    fields = body.model_dump(mode="json", exclude={"created_at"})
+    if body.created_at is not None:
+        fields["created_at"] = body.created_at.astimezone(UTC).isoformat()
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text_digest(canonical)
 
 
 def to_incoming(body: MessageCreate) -> IncomingMessage:
@@ -42,20 +53,42 @@ def to_incoming(body: MessageCreate) -> IncomingMessage:
 class IngestOutcome:
     analysis: dict[str, Any]
     created: bool  # False when an earlier identical call's analysis is returned
+    replaced: bool = False  # True when the call replaced what an earlier one stored under its id
+
+
+@dataclass(frozen=True)
+class _Digests:
+    text: str
+    request: str
+
+    @classmethod
+    def of(cls, body: MessageCreate) -> _Digests:
+        return cls(text_digest(body.text), request_digest(body))
+
+    def repeats(self, previous: Message) -> bool:
+        """The stored message came from the same request (from the same text, for one stored
+        before requests were digested)."""
+        stored = previous.extra.get("request_sha256")
+        return stored == self.request if stored else previous.extra.get("text_sha256") == self.text
+
+    def same_text(self, previous: Message) -> bool:
+        return previous.extra.get("text_sha256") == self.text
 
 
 def ingest(analyzer: Analyzer, store: Store, bodies: Sequence[MessageCreate], *, replace: bool = False
            ) -> list[IngestOutcome | ConflictError]:
-    """Analyse and store new messages; known ids return their stored analysis (counted once)."""
-    digests = [text_digest(body.text) for body in bodies]
+    """Analyse and store new messages; a known id returns its stored analysis (counted once) when its
+    text is the same, unless ``replace`` is asked and anything in the request differs: then it is analysed
+    again and stored in place of the earlier one."""
+    digests = [_Digests.of(body) for body in bodies]
     stored = {message.id: message for message in store.messages.get_many([b.id for b in bodies]).messages}
     outcomes: list[IngestOutcome | ConflictError | None] = [None] * len(bodies)
     fresh: list[int] = []
     for index, body in enumerate(bodies):
         previous = stored.get(body.id)
-        if previous is None or replace and previous.extra.get("text_sha256") != digests[index]:
+        if previous is None or replace and not digests[index].repeats(previous):
             fresh.append(index)
-        elif previous.extra.get("text_sha256") == digests[index]:
+        elif digests[index].same_text(previous):
             outcomes[index] = IngestOutcome(previous.extra["analysis"], created=False)
         else:
             outcomes[index] = ConflictError(
@@ -63,14 +96,14 @@ def ingest(analyzer: Analyzer, store: Store, bodies: Sequence[MessageCreate], *,
             )
     if fresh:
         analyses, vectors = analyzer.analyse([to_incoming(bodies[i]) for i in fresh])
-        records = [to_record(analysis, digests[i]) for analysis, i in zip(analyses, fresh)]
+        records = [to_record(analysis, digests[i].text, digests[i].request) for analysis, i in zip(analyses, fresh)]
         store.messages.upsert(records, vectors)
         for analysis, index in zip(analyses, fresh):
-            outcomes[index] = IngestOutcome(analysis, created=True)
+            outcomes[index] = IngestOutcome(analysis, created=True, replaced=bodies[index].id in stored)
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def to_record(analysis: dict[str, Any], digest: str) -> Message:
+def to_record(analysis: dict[str, Any], digest: str, request_sha256: str | None = None) -> Message:
     return Message(
         id=analysis["id"],
         text=analysis["text"],
@@ -86,5 +119,6 @@ def to_record(analysis: dict[str, Any], digest: str) -> Message:
         sentiment=analysis["sentiment"]["label"],
         priority=analysis["priority"]["level"],
         cluster_id=analysis["cluster"]["cluster_id"] if analysis["cluster"] else None,
-        extra={"analysis": analysis, "text_sha256": digest},
+        extra={"analysis": analysis, "text_sha256": digest,
+               **({"request_sha256": request_sha256} if request_sha256 else {})},
     )

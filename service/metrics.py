@@ -27,10 +27,15 @@ class ServiceMetrics:
             "voc_messages_total", "Analysed messages", ["topic", "owner", "sentiment", "priority"],
             registry=self.registry,
         )
+        self.replaced = Counter(
+            "voc_messages_replaced_total", "Stored messages analysed again for a replace=true call",
+            registry=self.registry,
+        )
         self.rejected = Counter("voc_rejected_total", "Rejected requests", ["reason"], registry=self.registry)
 
     def count_analysis(self, analysis: dict[str, Any]) -> None:
-        """One newly analysed message, by its topic, owner, sentiment and priority level."""
+        """One newly analysed message, by its topic, owner, sentiment and priority level; a replaced
+        one is counted under voc_messages_replaced_total, as its id was counted when first stored."""
         self.messages.labels(
             analysis["topic"]["topic_id"], analysis["topic"]["owner"] or "none",
             analysis["sentiment"]["label"], analysis["priority"]["level"],

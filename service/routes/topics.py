@@ -13,6 +13,7 @@ router = APIRouter(prefix="/v1", tags=["topics"], dependencies=[Depends(require_
 
 
 @router.get("/topics", summary="Topics with their owners and queues")
+@router.head("/topics", include_in_schema=False)
 def list_topics(analyzer: AnalyzerDep) -> dict[str, Any]:
     taxonomy = analyzer.topics.taxonomy
     owners = {owner.id: owner for owner in taxonomy.owners}

@@ -16,7 +16,8 @@ from core.text import clean_text, is_unicode
 
 MAX_METADATA_DEPTH = 32
 EARLIEST_CREATED_AT = datetime(1970, 1, 1, tzinfo=UTC)
-LANGUAGE_HINT = re.compile(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})?")
+LANGUAGE_HINT = re.compile(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})*")  # ru, ru-RU, zh-Hant-TW, ca-ES-valencia
+A_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks of the sending systems may run ahead
 
 
@@ -42,6 +43,11 @@ def _check_json_data(value: Any) -> None:
             children = item.items() if isinstance(item, dict) else enumerate(item)
             stack.extend((child, level + 1, f"{path}.{key}" if isinstance(item, dict) else f"{path}[{key}]")
                          for key, child in children)
+
+
+def _is_number(value: Any) -> bool:
+    """A string holding only a number, which a lax parser would take as seconds since 1970."""
+    return isinstance(value, str) and A_NUMBER.fullmatch(value) is not None
 
 
 class Channel(StrEnum):
@@ -75,9 +81,9 @@ class MessageBase(BaseModel):
     customer: Customer | None = None
     order_id: str | None = Field(None, max_length=200)
     language: str | None = Field(
-        None, max_length=10, examples=["ru"],
-        description="A language hint (ISO 639-1, also ru-RU); one not among the configured languages (VOC_LANGUAGES) "
-                    "is answered as other.")
+        None, max_length=35, examples=["ru"],
+        description="A language hint (ISO 639-1, also a tag such as ru-RU or zh-Hant-TW, of which the language is "
+                    "taken); one not among the configured languages (VOC_LANGUAGES) is answered as other.")
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("id")
@@ -112,7 +118,7 @@ class MessageBase(BaseModel):
     @field_validator("created_at", mode="before")
     @classmethod
     def _a_date_string(cls, value: Any) -> Any:
-        if value is not None and not isinstance(value, str | datetime):
+        if value is not None and (not isinstance(value, str | datetime) or _is_number(value)):
             raise ValueError("expected an ISO 8601 date-time string (YYYY-MM-DDThh:mm:ss with a zone such as +03:00)")
         return value
 
@@ -130,7 +136,7 @@ class MessageBase(BaseModel):
         latest = datetime.now(UTC) + FUTURE_TOLERANCE
         if not EARLIEST_CREATED_AT <= in_utc <= latest:
             raise ValueError(f"must not be before {EARLIEST_CREATED_AT.year} nor more than a day ahead of "
-                             f"now (UTC); the year given is {in_utc.year}")
+                             f"now (UTC); the time given is {in_utc.isoformat()} in UTC")
         return value
 
     @field_validator("rating")
