@@ -136,6 +136,19 @@ def _fail(error: Exception) -> NoReturn:
     raise typer.Exit(2) from error
 
 
+def _fail_locked(error: Exception, since: str, until: str) -> NoReturn:
+    import json
+
+    from cli.user_errors import describe
+
+    held = describe(error).partition(";")[0]  # where and by which process, without the generic advice
+    body = json.dumps({"since": since, "until": until})
+    typer.echo(f"error: {held}; run it in the process that holds it (the service) instead: curl -H "
+               f"'authorization: Bearer TOKEN' -H 'content-type: application/json' -d '{body}' "
+               "localhost:8000/v1/admin/recluster", err=True)
+    raise typer.Exit(2) from error
+
+
 def _view(pipeline: ClusterPipeline) -> str:
     if getattr(pipeline.view_, "blended_", False):
         return pipeline.view_.describe()
@@ -189,7 +202,7 @@ def recluster(
     from embeddings.model_folder import read_model_folder
     from jobs import ReclusterSettings, run_recluster
     from jobs.timespan import parse_window
-    from store import open_store
+    from store import StoreLockedError, open_store
     from workbench.decisions import decisions_in
 
     try:
@@ -207,6 +220,8 @@ def recluster(
               Progress() as progress):
             report = run_recluster(store, target.data_dir / "clusters", start, end, settings, log=progress.log,
                                    progress=progress.update, decisions=decisions_in(target.data_dir))
+    except StoreLockedError as error:
+        _fail_locked(error, since, until)
     except (VocError, ValueError) as error:
         _fail(error)
     summary = {k: report[k] for k in ("run_id", "messages", "clusters", "noise_share", "stability", "seconds")}

@@ -9,6 +9,7 @@ so while the service runs on the same data folder the command says so and points
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,8 +71,10 @@ def debt(
                                  limit=limit, progress=lambda done, total: progress.update("read", done, total),
                                  decisions=decisions_in(target.data_dir))
     except StoreLockedError as error:
-        typer.echo(f"error: {error}\nThe service holds the store: ask it instead, e.g. "
-                   f"curl -H 'authorization: Bearer TOKEN' 'localhost:8000/v1/report/debt?period=30d'", err=True)
+        query = _query(None if since else period or "30d", start, end, until)
+        held = describe(error).partition(";")[0]  # where and by which process, without the generic advice
+        typer.echo(f"error: {held}; ask the process that holds it (the service) instead: curl -H "
+                   f"'authorization: Bearer TOKEN' 'localhost:8000/v1/report/debt?{query}'", err=True)
         raise typer.Exit(3) from error
     except (VocError, ValueError) as error:
         typer.echo(f"error: {describe(error)}", err=True)
@@ -84,12 +87,12 @@ def debt(
 
 
 def render_table(report: dict[str, Any]) -> str:
-    lines = [f"client debt {report['since'][:19]} … {report['until'][:19]}: {report['contacts']} contacts, "
-             f"{report['groups']} groups, cluster run {report['run_id'] or 'none'}"]
+    lines = [f"client debt {_utc_minute(report['since'])} … {_utc_minute(report['until'])} UTC: "
+             f"{report['contacts']} contacts, {report['groups']} groups, cluster run {report['run_id'] or 'none'}"]
     if not report["rows"]:
         return lines[0] + "\nno messages in this period"
     per_orders = report["orders"] is not None
-    header = ["#", "score", "kind", "name", "owner", "contacts", "share", *COMPONENTS]
+    header = ["#", "score", "kind", "name", "owner", "contacts", "% contacts", *COMPONENTS]
     if per_orders:
         header.append("per 1k orders")
     table = [header]
@@ -105,6 +108,20 @@ def render_table(report: dict[str, Any]) -> str:
     lines.append("score = 100 × Σ weight × component / Σ weight; weights " +
                  ", ".join(f"{k} {v:g}" for k, v in report["weights"].items()))
     return "\n".join(lines)
+
+
+def _query(span: str | None, start: datetime, end: datetime, until: str) -> str:
+    """The service's query for the same period."""
+    first = f"period={span}" if span else f"since={_zulu(start)}"
+    return first if until.strip().lower() == "now" else f"{first}&until={_zulu(end)}"
+
+
+def _zulu(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc_minute(text: str) -> str:
+    return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _topic_names(taxonomy: Path | None) -> dict[str, str]:

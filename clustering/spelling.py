@@ -82,7 +82,8 @@ class SpellingBlend:
         if components < 2:
             return None
         svd = TruncatedSVD(components, n_iter=self.svd_iterations, random_state=self.random_state)
-        reduced = svd.fit_transform(matrix)
+        with np.errstate(divide="ignore", invalid="ignore"):  # identical texts leave no variance to explain
+            reduced = svd.fit_transform(matrix)
         return _unit_rows(np.asarray(reduced, dtype=np.float32))
 
 

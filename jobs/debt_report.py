@@ -73,6 +73,9 @@ def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, ord
     and a renamed one shows its new name."""
     if orders is not None and orders <= 0:
         raise ValueError(f"orders: must be a positive count, got {orders}")
+    if _utc(since) >= _utc(until):
+        raise ValueError(f"the period is empty: its start {since.isoformat()} is not before its end "
+                         f"{until.isoformat()}")
     state = read_current(state_dir)
     routes = _cluster_routes([item.payload for item in current_clusters(store, state_dir, with_vectors=False)],
                              decisions or {})
@@ -163,6 +166,10 @@ def _cluster_routes(payloads: list[dict[str, Any]], decisions: ClusterDecisions)
         elif root != cluster_id and not decision.get("noise") and payload.get("topic"):  # merged into a mapped one
             routes[cluster_id] = _ClusterRoute("topic", payload["topic"], owner=payload.get("owner"))
     return routes
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _day_of(moment: datetime) -> date:

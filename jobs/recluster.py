@@ -30,6 +30,7 @@ from clustering.trends import growth, is_emerging, sentiment_shift, status
 from core.errors import VocError
 from jobs.decisions import Decisions, apply_decisions
 from jobs.state import (
+    ASSIGNMENTS,
     RunState,
     item_id,
     read_assignments,
@@ -64,6 +65,18 @@ class ReclusterSettings:
     keep_runs: int = 2
     seed_previous: bool = True  # start from the previous run's clusters (False: cluster afresh)
 
+    def check(self) -> None:
+        """ReclusterError for values the pipeline cannot run with, before any message is read."""
+        if self.min_cluster_size < 2:
+            raise ReclusterError(f"min_cluster_size {self.min_cluster_size}: a cluster needs at least 2 messages")
+        if self.min_samples < 1:
+            raise ReclusterError(f"min_samples {self.min_samples}: must be at least 1")
+        if self.max_fit < self.min_cluster_size:
+            raise ReclusterError(f"max_fit {self.max_fit}: the fit sample must hold at least min_cluster_size "
+                                 f"({self.min_cluster_size}) messages")
+        if not 0.0 <= self.outlier_quantile <= 1.0:
+            raise ReclusterError(f"outlier_quantile {self.outlier_quantile}: must be within 0 … 1")
+
 
 def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
                   settings: ReclusterSettings | None = None, pipeline: ClusterPipeline | None = None,
@@ -76,8 +89,24 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
     progress goes to ``log`` as lines. The report's client-debt list applies the analysts'
     ``decisions`` (jobs.decisions) to the new run's clusters. One run at a time per ``state_dir``,
     across processes: another one going on raises RunLockedError."""
+    settings = settings or ReclusterSettings()
+    settings.check()
+    since, until = window_bounds(since, until)
     with run_lock(state_dir):
         return _run(store, state_dir, since, until, settings, pipeline, log, progress, decisions)
+
+
+def window_bounds(since: datetime, until: datetime) -> tuple[datetime, datetime]:
+    """The window in UTC (a moment without a zone is UTC); ReclusterError when it holds no time."""
+    since, until = _utc(since), _utc(until)
+    if since >= until:
+        raise ReclusterError(f"the window is empty: its start {since.isoformat()} is not before its end "
+                             f"{until.isoformat()}; nothing was changed")
+    return since, until
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _run(store, state_dir: Path, since: datetime, until: datetime, settings: ReclusterSettings | None,
@@ -88,15 +117,11 @@ def _run(store, state_dir: Path, since: datetime, until: datetime, settings: Rec
     started = time.perf_counter()
     previous = read_current(state_dir)
     if previous is not None and not previous.applied:
-        log(f"finishing the write-back of {previous.run_id}")
-        _apply(store, state_dir, previous)
+        _finish(store, state_dir, previous, log)
     window = read_window(store, since, until, max_fit=settings.max_fit,
                          progress=lambda done, total: progress("read", done, total))
     if len(window.ids) < max(settings.min_cluster_size, 2):
-        raise ReclusterError(
-            f"{len(window.ids)} messages with vectors between {since.isoformat()} and {until.isoformat()} "
-            f"({window.without_vectors} without); at least {settings.min_cluster_size} are needed. "
-            "The previous run stays in force.")
+        raise ReclusterError(_too_few(window, since, until, settings.min_cluster_size, previous))
     log(f"clustering {len(window.ids)} messages (fit on {len(window.sample)})")
     pipeline = pipeline or ClusterPipeline(
         min_cluster_size=settings.min_cluster_size, min_samples=settings.min_samples,
@@ -183,6 +208,13 @@ def _run(store, state_dir: Path, since: datetime, until: datetime, settings: Rec
     return report
 
 
+def _too_few(window: Window, since: datetime, until: datetime, needed: int, previous: RunState | None) -> str:
+    count = len(window.ids)
+    kept = f"the run in force ({previous.run_id}) stays" if previous else "no run was made, nothing was changed"
+    return (f"{count} message{'' if count == 1 else 's'} with vectors between {since.isoformat()} and "
+            f"{until.isoformat()} ({window.without_vectors} without); at least {needed} are needed, so {kept}")
+
+
 def drop_emptied(labels: np.ndarray, matching: Matching) -> tuple[np.ndarray, np.ndarray]:
     """Remove the clusters that kept no message once boundary messages stayed in their previous
     cluster: labels renumbered, ``matching`` updated in place (an emptied cluster's kept id is
@@ -267,6 +299,17 @@ def _apply(store, state_dir: Path, state: RunState, before: dict[str, str | None
     return written
 
 
+def _finish(store, state_dir: Path, previous: RunState, log: Callable[[str], None]) -> None:
+    """Finish the write-back of a run that stopped during it; without its assignments (a removed run
+    folder) there is nothing to finish from: this run writes its own over what the messages hold."""
+    if not (run_dir(state_dir, previous.run_id) / ASSIGNMENTS).is_file():
+        log(f"the write-back of {previous.run_id} cannot be finished: {run_dir(state_dir, previous.run_id)} has no "
+            f"{ASSIGNMENTS}; this run writes every message whose cluster differs")
+        return
+    log(f"finishing the write-back of {previous.run_id}")
+    _apply(store, state_dir, previous)
+
+
 def _write(store, changes: dict[str, str | None]) -> int:
     if not changes:
         return 0
@@ -290,7 +333,7 @@ def _clean(store, state_dir: Path, state: RunState, keep_runs: int) -> None:
         store.clusters.delete(stale)
     runs = sorted((p for p in (state_dir / "runs").iterdir() if p.is_dir() and p.name[1:].isdigit()),
                   key=lambda p: int(p.name[1:]))
-    for folder in runs[:-keep_runs] if keep_runs > 0 else runs:
+    for folder in runs[:-max(keep_runs, 1)]:  # the run in force always keeps its folder
         for file in folder.iterdir():
             file.unlink()
         folder.rmdir()

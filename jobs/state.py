@@ -25,6 +25,7 @@ from core.errors import VocError
 
 POINTER = "current.json"
 LOCK = ".recluster.lock"
+ASSIGNMENTS = "assignments.jsonl"
 
 
 class StateError(VocError):
@@ -100,7 +101,7 @@ def item_id(run_id: str, cluster_id: str) -> str:
 
 def write_assignments(folder: Path, pairs: Iterator[tuple[str, str | None]]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "assignments.jsonl"
+    path = folder / ASSIGNMENTS
     with path.open("w", encoding="utf-8") as handle:
         for message_id, cluster_id in pairs:
             handle.write(json.dumps([message_id, cluster_id], ensure_ascii=False) + "\n")
@@ -108,7 +109,7 @@ def write_assignments(folder: Path, pairs: Iterator[tuple[str, str | None]]) -> 
 
 
 def read_assignments(folder: Path) -> Iterator[tuple[str, str | None]]:
-    with (folder / "assignments.jsonl").open(encoding="utf-8") as handle:
+    with (folder / ASSIGNMENTS).open(encoding="utf-8") as handle:
         for line in handle:
             message_id, cluster_id = json.loads(line)
             yield message_id, cluster_id

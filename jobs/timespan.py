@@ -55,5 +55,5 @@ def parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"expected 'now', a span like 30d or 12h, or an ISO date/time; got {text!r}") from None
+        raise ValueError(f"expected a span like 30d or 12h, or an ISO date/time; got {text!r}") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
