@@ -39,6 +39,15 @@ def _run(call, **kwargs) -> None:
         raise typer.Exit(2) from error
 
 
+def _refuse_blank(**columns: str | None) -> None:
+    from cli.user_errors import blank_option
+
+    message = blank_option(**columns)
+    if message:
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(2)
+
+
 @app.command("topics")
 def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
            owner_col: Annotated[str | None, typer.Option(help="Column with the owner, for owner accuracy.")] = None,
@@ -55,6 +64,7 @@ def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
     """Topic assignment: accuracy, macro-F1, per class, owner accuracy, unknown detection."""
     from evaluation.topics_eval import evaluate_topics
 
+    _refuse_blank(text_col=text_col, label_col=label_col, owner_col=owner_col, split_col=split_col)
     if split_col and cv is not None:
         typer.echo("error: give --split-col or --cv, not both", err=True)
         raise typer.Exit(2)
@@ -79,6 +89,7 @@ def sentiment(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
     from cli.train_sentiment import parse_label_map
     from evaluation.sentiment_eval import evaluate_sentiment
 
+    _refuse_blank(text_col=text_col, label_col=label_col, split_col=split_col)
     try:
         mapping = parse_label_map(label_map)
     except ValueError as error:
@@ -95,5 +106,6 @@ def routing(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
     """Routing: ROC-AUC of the priority order and the share of positives in the top 20%."""
     from evaluation.routing_eval import evaluate_routing
 
+    _refuse_blank(text_col=text_col, label_col=label_col)
     _run(evaluate_routing, data=data, text_col=text_col, label_col=label_col, positive=positive, out=out,
          head_dir=head, model=model, cache=cache)

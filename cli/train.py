@@ -38,6 +38,7 @@ def topics(
     The labels must be topic ids of the taxonomy the service runs with (VOC_TAXONOMY), which
     refuses a head with other labels at start-up; give --taxonomy to check them here."""
     from cli.progress import Progress
+    from cli.user_errors import blank_option
     from embeddings.loader import load_embedder
     from topics.supervised import UNKNOWN, SupervisedTopics
     from topics.taxonomy import load_taxonomy
@@ -47,6 +48,9 @@ def topics(
 
     settings = get_settings()
     try:
+        blank = blank_option(text_col=text_col, label_col=label_col, owner_col=owner_col)
+        if blank:
+            raise DataError(blank)
         topics_of = load_taxonomy(taxonomy) if taxonomy else None
         rows = read_labelled(data, text_col, label_col, extra_cols=(owner_col,) if owner_col else ())
         if topics_of is not None:
@@ -59,7 +63,7 @@ def topics(
             progress.log(f"embedding {len(texts)} texts with {embedder.name} …")
             vectors = embed_in_chunks(embedder, texts, lambda done, total: progress.update("embed", done, total))
             progress.log(f"training the topic head on {len(texts)} messages …")
-            head = SupervisedTopics(max_accuracy_drop=max_accuracy_drop).fit(vectors, texts, labels)
+            head = _fit_topic_head(SupervisedTopics(max_accuracy_drop=max_accuracy_drop), vectors, texts, labels)
         owners: dict[str, str] = {}
         if owner_col:
             for i, label in zip(keep, labels):
@@ -73,6 +77,15 @@ def topics(
     weights = ", ".join(f"{view} {weight:.1f}" for view, weight in head.weights_.items())
     typer.echo(f"saved {out} ({len(head.classes_)} topics; weights {weights}; "
                f"unknown below novelty score {head.novelty_.threshold_:.3f})")
+
+
+def _fit_topic_head(head, vectors, texts: list[str], labels):
+    """``head`` fitted, or a DataError saying why these rows cannot train one."""
+    try:
+        return head.fit(vectors, texts, labels)
+    except ValueError as error:
+        raise DataError(f"cannot train a topic head on these {len(texts)} messages ({error}); "
+                        f"give more messages per topic, with words in them") from error
 
 
 def _within_taxonomy(rows, taxonomy, unknown_label: str | None, owner_col: str | None):

@@ -27,3 +27,12 @@ def user_error_message(error: BaseException) -> str | None:
 def describe(error: BaseException) -> str:
     """The one line to print after ``error:`` for an error a command caught."""
     return user_error_message(error) or one_line(str(error))
+
+
+def blank_option(**options: str | None) -> str | None:
+    """The error for the first option given as an empty or blank name (``--split-col ""``), which would
+    otherwise read as the option left out; None when every given option names something."""
+    for name, value in options.items():
+        if value is not None and not value.strip():
+            return f"--{name.replace('_', '-')} is empty; give the name of a column of the file"
+    return None

@@ -26,6 +26,17 @@ def split_rows(values: Sequence[str], column: str) -> tuple[tuple[np.ndarray, np
     return (train, test), {value: n for value, n in counts.items() if value not in SPLIT_VALUES}
 
 
+def untrained_test_labels_warning(train_labels: Sequence[str], test_labels: Sequence[str], *,
+                                  exclude: tuple[str, ...] = ()) -> str | None:
+    """Test rows whose label has fewer than 2 train rows: no head is trained on it, so they are all errors."""
+    trained = Counter(train_labels)
+    untrained = Counter(str(label) for label in test_labels if trained[label] < 2 and label not in exclude)
+    if not untrained:
+        return None
+    return (f"warning: {sum(untrained.values())} test rows have labels with fewer than 2 train rows; no head "
+            f"learns them, so they count as errors: {show_counts(untrained)}")
+
+
 def ignored_split_warning(column: str, ignored: dict[str, int]) -> str | None:
     if not ignored:
         return None
@@ -39,7 +50,8 @@ def fold_count(cv: int | None, rows: int) -> int:
     if k < 2:
         raise DataError(f"--cv {k}: K-fold cross-validation needs at least 2 folds")
     if k > rows:
-        raise DataError(f"--cv {k}: more folds than usable rows ({rows}); each fold needs a test row, "
+        given = f"--cv {k}" if cv is not None else f"{k}-fold cross-validation (the default without --cv)"
+        raise DataError(f"{given}: more folds than usable rows ({rows}); each fold needs a test row, "
                         f"so give at most --cv {rows}")
     return k
 
@@ -80,3 +92,27 @@ def show_counts(counts: dict[str, int]) -> str:
     ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
     shown = ", ".join(f"{value!r} {n}" for value, n in ranked[:SHOWN_VALUES])
     return shown + (f" and {len(ranked) - SHOWN_VALUES} more" if len(ranked) > SHOWN_VALUES else "")
+
+
+def owner_values(values: Sequence[str], column: str) -> np.ndarray:
+    """The owner column, refused when no row gives an owner (owner accuracy would measure nothing)."""
+    owners = np.asarray(values, dtype=object)
+    if not (owners != "").any():
+        raise DataError(f"--owner-col {column!r} is empty in every row; give the column that names each "
+                        f"message's owner, or leave out --owner-col")
+    return owners
+
+
+def labels_outside_taxonomy(labels: Sequence[str], taxonomy, label_col: str, *, exclude: str) -> str | None:
+    """A warning naming the labels that are no topic id of ``taxonomy`` (zero-shot never answers them,
+    so their rows count as errors); refused when no label is a topic id."""
+    topic_ids = {topic.id for topic in taxonomy.topics}
+    outside = Counter(str(label) for label in labels if label not in topic_ids and label != exclude)
+    if not outside:
+        return None
+    if not any(label in topic_ids for label in labels):
+        raise DataError(f"no label of the column {label_col!r} is a topic id of {taxonomy.label} "
+                        f"(its labels: {show_counts(outside)}; topic ids such as {', '.join(sorted(topic_ids)[:3])})")
+    return (f"warning: {sum(outside.values())} rows have labels that are no topic id of {taxonomy.label}; "
+            f"zero-shot never answers them, so they count as errors: {show_counts(outside)} "
+            f"(give --unknown-label for rows outside the taxonomy)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from training.embedding import embed_in_chunks
+from training.tabular import DataError
 
 DEFAULT_FOLDS = 5
 
@@ -36,15 +38,17 @@ def embed_all(texts: Sequence[str], model: str, models_dir: Path, cache_dir: Pat
     """
     from embeddings.loader import load_embedder
 
+    if cache_dir is not None:
+        cache_folder(cache_dir)
     embedder = load_embedder(model, models_dir, max_tokens=max_tokens)
     cached = None
     if cache_dir is not None:
         digest = hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()[:20]
         window = getattr(embedder, "window", None)
         cached = Path(cache_dir) / f"{embedder.name}{f'-w{window}' if window else ''}-{len(texts)}-{digest}.npz"
-        if cached.is_file():
-            with np.load(cached, allow_pickle=False) as saved:
-                return saved["vectors"], float(saved["rate"]), embedder.name
+        saved = read_cached(cached, len(texts))
+        if saved is not None:
+            return saved[0], saved[1], embedder.name
     start = time.perf_counter()
     vectors = embed_in_chunks(embedder, texts, progress)
     rate = len(texts) / (time.perf_counter() - start)
@@ -52,6 +56,29 @@ def embed_all(texts: Sequence[str], model: str, models_dir: Path, cache_dir: Pat
         cached.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cached, vectors=vectors, rate=np.float64(rate))
     return vectors, rate, embedder.name
+
+
+def cache_folder(folder: Path) -> Path:
+    """The ``--cache`` folder, created and checked writable before anything is embedded."""
+    from training.output import OutputError, prepare_folder
+
+    try:
+        return prepare_folder(folder)
+    except OutputError as error:
+        raise OutputError(f"--cache: {error}") from error
+
+
+def read_cached(path: Path, rows: int) -> tuple[np.ndarray, float] | None:
+    """Vectors and rate kept by an earlier run; None when there are none or the file is unreadable
+    (a run cut short, a copy gone wrong), so that they are computed again and the file replaced."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            vectors, rate = saved["vectors"], float(saved["rate"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    return (vectors, rate) if vectors.ndim == 2 and len(vectors) == rows else None
 
 
 def folds(labels: Sequence[str], *, split: tuple[np.ndarray, np.ndarray] | None, cv: int | None,
@@ -73,7 +100,7 @@ def folds(labels: Sequence[str], *, split: tuple[np.ndarray, np.ndarray] | None,
 def drop_rare(indices: np.ndarray, labels: np.ndarray, minimum: int = 2) -> tuple[np.ndarray, list[str]]:
     counts = Counter(labels[indices])
     rare = sorted(label for label, n in counts.items() if n < minimum)
-    return np.asarray([i for i in indices if labels[i] not in rare]), rare
+    return np.asarray([i for i in indices if labels[i] not in rare], dtype=int), rare
 
 
 def tfidf_baseline(train_texts: list[str], train_labels: np.ndarray, test_texts: list[str], *,
@@ -84,7 +111,11 @@ def tfidf_baseline(train_texts: list[str], train_labels: np.ndarray, test_texts:
 
     from topics.text_features import TextFeatures
 
-    features = TextFeatures().fit(train_texts)
+    try:
+        features = TextFeatures().fit(train_texts)
+    except ValueError as error:
+        raise DataError(f"cannot train the TF-IDF baseline on {len(train_texts)} training texts ({error}); "
+                        f"the texts need words or characters in common, not only emoji or symbols") from error
     model = LogisticRegression(C=20.0, max_iter=3000).fit(features.transform(train_texts), train_labels)
     probabilities = model.predict_proba(features.transform(test_texts))
     answers = model.classes_[probabilities.argmax(axis=1)]

@@ -75,23 +75,34 @@ def _scalars(section: dict[str, Any]) -> dict[str, float]:
     return {k: v for k, v in section.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
-def table(report: dict[str, Any]) -> str:
-    rows = sorted(set(_scalars(report["metrics"])) | set(_scalars(report.get("baseline", {}))))
-    lines = [f"{report['task']}: {report.get('data', '')}", f"{'metric':<22}{'product':>10}{'baseline':>10}{'lift':>9}"]
-    for key in rows:
-        ours, base = report["metrics"].get(key), report.get("baseline", {}).get(key)
+def _cells(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Per metric of the product or the baseline: its name, both values and the lift, as text."""
+    metrics, baseline = report["metrics"], report.get("baseline", {})
+    rows = []
+    for key in sorted(set(_scalars(metrics)) | set(_scalars(baseline))):
+        ours, base = metrics.get(key), baseline.get(key)
         lift = f"{ours - base:+.3f}" if isinstance(ours, int | float) and isinstance(base, int | float) else ""
-        fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else ("" if v is None else str(v))  # noqa: E731
-        lines.append(f"{key:<22}{fmt(ours):>10}{fmt(base):>10}{lift:>9}")
+        rows.append((key, _shown(ours), _shown(base), lift))
+    return rows
+
+
+def _shown(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else ("" if value is None else str(value))
+
+
+def table(report: dict[str, Any]) -> str:
+    rows = _cells(report)
+    width = max([22, *(len(key) + 2 for key, *_ in rows)])
+    lines = [f"{report['task']}: {report.get('data', '')}",
+             f"{'metric':<{width}}{'product':>10}{'baseline':>10}{'lift':>9}"]
+    lines += [f"{key:<{width}}{ours:>10}{base:>10}{lift:>9}" for key, ours, base, lift in rows]
     return "\n".join(lines)
 
 
 def markdown(report: dict[str, Any]) -> str:
-    body = table(report).splitlines()
-    header, rows = body[1].split(), body[2:]
     lines = [f"# Evaluation: {report['task']}", "", f"Data: `{report.get('data', '')}`", "",
-             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row.split()) + " |" for row in rows]
+             "| metric | product | baseline | lift |", "|---|---|---|---|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in _cells(report)]
     for plot in report.get("plots", []):
         lines += ["", f"![{Path(plot).stem}]({plot})"]
     for key, value in report.get("details", {}).items():

@@ -53,6 +53,9 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     progress = progress or (lambda stage, done, total: None)
     if taxonomy is not None and (split_col is not None or cv is not None):
         raise DataError("--taxonomy runs zero-shot on the whole file; leave out --split-col and --cv")
+    if taxonomy is not None and learn_unknown:
+        raise DataError("--learn-unknown trains a background class, but --taxonomy runs zero-shot and trains "
+                        "nothing; leave out --learn-unknown")
     rows = read_labelled(data, text_col, label_col, extra_cols=tuple(c for c in (owner_col, split_col) if c))
     for line in rows.warnings():
         log(line)
@@ -60,14 +63,18 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     if unknown_label is not None:
         checks.require_label("--unknown-label", unknown_label, rows.labels, label_col)
         labels = np.where(labels == unknown_label, UNKNOWN, labels)
+    true_owner = checks.owner_values(rows.extra[owner_col], owner_col) if owner_col else None
     if taxonomy is not None:
         from topics.taxonomy import load_taxonomy
 
         topics = load_taxonomy(taxonomy)
+        warning = checks.labels_outside_taxonomy(list(labels), topics, label_col, exclude=UNKNOWN)
+        if warning:
+            log(warning)
         prepare_folder(out)
         vectors, _, _ = embed_all(texts, model, models_dir, cache_dir, progress=partial(progress, "embed"),
                                   max_tokens=max_tokens)
-        return _zero_shot(data, texts, labels, vectors, topics, out, model, models_dir, max_tokens)
+        return _zero_shot(data, texts, labels, vectors, topics, out, model, models_dir, max_tokens, true_owner)
     split, k = _protocol(labels, rows.extra.get(split_col) if split_col else None, split_col, cv, label_col, log)
     if split is not None and unknown_label is not None and not (labels[split[1]] == UNKNOWN).any():
         raise DataError(f"--unknown-label {unknown_label!r} matches no test row of the split column {split_col!r}; "
@@ -113,9 +120,12 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
         probe[test] = vector_probe(vectors[train], labels[train], vectors[test])
         base_majority[test] = majority(labels[train], len(test))
         tested[test] = True
-        if owner_col:
-            owner_of.update((labels[i], rows.extra[owner_col][i]) for i in train)
+        if true_owner is not None:
+            owner_of.update((labels[i], true_owner[i]) for i in train if true_owner[i])
         progress("folds", number, total)
+    if dropped and split is None:
+        log(f"warning: labels left out of training in some folds (fewer than 2 training rows there), so their "
+            f"test rows there count as errors: {', '.join(repr(str(label)) for label in sorted(dropped))}")
     truth, predicted, closed, base, probe, base_majority, closed_confidence, base_confidence = (
         a[tested] for a in (labels, predicted, closed, base, probe, base_majority, closed_confidence,
                             base_confidence))
@@ -129,12 +139,10 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
             section.update(_unknown_metrics(truth, guesses))
         metrics["known_accuracy_without_unknown"] = _unknown_metrics(truth, closed)["known_accuracy"]
         metrics["known_accuracy_drop"] = round(metrics["known_accuracy_without_unknown"] - metrics["known_accuracy"], 4)
-    if owner_col:
+    if true_owner is not None:
         owners = _owner_map(owner_of)
-        true_owner = np.asarray(rows.extra[owner_col], dtype=object)[tested]
         for section, guesses in ((metrics, predicted), (baseline, base), (baseline_probe, probe)):
-            hits = [owners.get(g) == o for g, o in zip(guesses, true_owner)]
-            section["owner_accuracy"] = round(float(np.mean(hits)), 4)
+            section["owner_accuracy"] = owner_accuracy(guesses, true_owner[tested], owners)
     known = truth != UNKNOWN
     curves = {"product": (closed_confidence[known], closed[known] == truth[known]),
               "baseline": (base_confidence[known], base[known] == truth[known])}
@@ -172,6 +180,9 @@ def _protocol(labels: np.ndarray, split_values: list[str] | None, split_col: str
         split, ignored = checks.split_rows(split_values, str(split_col))
         trainable = labels[split[0]]
         warning = checks.ignored_split_warning(str(split_col), ignored)
+        untrained = checks.untrained_test_labels_warning(trainable, labels[split[1]], exclude=(UNKNOWN,))
+        if untrained:
+            log(untrained)
     else:
         k, trainable = checks.fold_count(cv, len(labels)), labels
         warning = checks.small_classes_warning(list(labels), k)
@@ -189,6 +200,14 @@ def _unknown_metrics(truth: np.ndarray, guesses: np.ndarray) -> dict[str, float]
     }
 
 
+def owner_accuracy(guesses: np.ndarray, true_owner: np.ndarray, owners: dict[str, str]) -> float | None:
+    """The share of rows whose answer's owner is the row's owner; rows without an owner have nothing
+    to be right about and are left out (None: no scored row has one)."""
+    given = true_owner != ""
+    hits = [owners.get(guess) == owner for guess, owner in zip(guesses[given], true_owner[given])]
+    return round(float(np.mean(hits)), 4) if hits else None
+
+
 def _owner_map(pairs: Counter) -> dict[str, str]:
     best: dict[str, tuple[int, str]] = {}
     for (label, owner), count in pairs.items():
@@ -197,7 +216,8 @@ def _owner_map(pairs: Counter) -> dict[str, str]:
     return {label: owner for label, (_, owner) in best.items()}
 
 
-def _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir, max_tokens) -> dict[str, Any]:
+def _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir, max_tokens,
+               true_owner: np.ndarray | None) -> dict[str, Any]:
     from embeddings.loader import load_embedder
     from topics.zero_shot import ZeroShotTopics
 
@@ -208,16 +228,23 @@ def _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir, m
     closed = np.asarray([a.top[0].topic_id for a in answers], dtype=object)  # the best topic, never unknown
     confidence = np.asarray([a.top[0].confidence for a in answers])
     base = _tfidf_nearest_example(taxonomy, texts)
-    metrics = classification_metrics(list(labels), list(closed))
+    scored = predicted if (labels == UNKNOWN).any() else closed  # the unknown answer where rows call for it
+    metrics = classification_metrics(list(labels), list(scored))
+    baseline = classification_metrics(list(labels), list(base))
     if (labels == UNKNOWN).any():
         metrics.update(_unknown_metrics(labels, predicted))
+        baseline.update(_unknown_metrics(labels, base))
+    if true_owner is not None:
+        owners = {topic.id: topic.owner for topic in taxonomy.topics}
+        for section, guesses in ((metrics, scored), (baseline, base)):
+            section["owner_accuracy"] = owner_accuracy(guesses, true_owner, owners)
     known = labels != UNKNOWN
     curve = (confidence[known], closed[known] == labels[known])
     metrics.update(calibration_metrics(*curve))
-    confusion_plot(list(labels), list(closed), out / "confusion.png", "topics — zero-shot")
+    confusion_plot(list(labels), list(scored), out / "confusion.png", "topics — zero-shot")
     reliability_plot({"zero-shot": curve}, out / "calibration.png", f"topic confidence — {embedder.name}")
     report = {"task": "topics", "data": str(data), "model": embedder.name, "method": "zero-shot from the taxonomy",
-              "n": len(texts), "metrics": metrics, "baseline": classification_metrics(list(labels), list(base)),
+              "n": len(texts), "metrics": metrics, "baseline": baseline,
               "plots": ["confusion.png", "calibration.png"],
               "details": {"unknown_threshold": round(head.threshold, 4), "taxonomy": taxonomy.label,
                           "calibration (known topics)": reliability_rows(*curve)}}

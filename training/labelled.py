@@ -14,6 +14,8 @@ from training.tabular import DataError, read_rows
 
 __all__ = ["DataError", "LabelledData", "read_labelled"]
 
+MISSING_MARKS = ("nan", "NaN")  # what pandas writes for a missing value turned into text
+
 
 @dataclass
 class LabelledData:
@@ -21,10 +23,14 @@ class LabelledData:
     labels: list[str]
     extra: dict[str, list[str]]
     dropped: dict[str, int]
+    unmatched_map: tuple[str, ...] = ()
 
     def warnings(self) -> list[str]:
-        """One ``warning:`` line per reason rows were left out."""
-        return [f"warning: dropped {number} rows ({reason})" for reason, number in self.dropped.items()]
+        """One ``warning:`` line per reason rows were left out, and one for label-map entries no row has."""
+        lines = [f"warning: dropped {number} rows ({reason})" for reason, number in self.dropped.items()]
+        if self.unmatched_map:
+            lines.append(f"warning: --label-map {', '.join(self.unmatched_map)} matched no label of the file")
+        return lines
 
 
 def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tuple[str, ...] = (),
@@ -33,7 +39,7 @@ def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tupl
     if text_col == label_col:
         raise DataError(f"--text-col and --label-col are both {text_col!r}: the label must be another column")
     columns, rows = read_rows(path)
-    missing = [c for c in (text_col, label_col, *extra_cols) if c and c not in columns]
+    missing = [c for c in (text_col, label_col, *extra_cols) if c is not None and c not in columns]
     if missing:
         separator = next((s for s in (";", "\t") if len(columns) == 1 and s in columns[0]), None)
         hint = f" (separated by {separator!r}, not commas: save it as comma-separated CSV)" if separator else ""
@@ -42,6 +48,7 @@ def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tupl
     labels: list[str] = []
     extra: dict[str, list[str]] = {c: [] for c in extra_cols if c}
     dropped: Counter = Counter()
+    seen: set[str] = set()
     for row in rows:
         text = _cell(row, text_col)
         label = _cell(row, label_col)
@@ -49,7 +56,11 @@ def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tupl
             dropped[f"{text_col if text is None else label_col} is a JSON list or object, not text"] += 1
             continue
         if label_map:
+            seen.add(label)
             label = label_map.get(label, label)
+        if reason := _missing_value({text_col: text, label_col: label}):
+            dropped[reason] += 1
+            continue
         if not _has_content(text):
             dropped["empty text"] += 1
             continue
@@ -66,7 +77,8 @@ def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tupl
     if not texts:
         reasons = ", ".join(f"{number} with {reason}" for reason, number in dropped.items())
         raise DataError(f"{path}: no usable rows: all {len(rows)} data rows were left out ({reasons})")
-    return LabelledData(texts, labels, extra, dict(dropped))
+    unmatched = tuple(f"{source}={target}" for source, target in (label_map or {}).items() if source not in seen)
+    return LabelledData(texts, labels, extra, dict(dropped), unmatched)
 
 
 def _cell(row: dict, column: str) -> str | None:
@@ -80,6 +92,12 @@ def _cell(row: dict, column: str) -> str | None:
     if isinstance(value, bool):
         return json.dumps(value)  # "true", as a CSV file would say, not Python's "True"
     return str(value).strip()
+
+
+def _missing_value(cells: dict[str, str]) -> str | None:
+    """Why a row is left out when one of its cells is pandas' mark of a missing value, else None."""
+    return next((f"{column} is {value!r}, a missing value" for column, value in cells.items()
+                 if value in MISSING_MARKS), None)
 
 
 def _has_content(text: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 from core.errors import VocError
@@ -88,6 +89,23 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
 
 
 def _csv(path: Path, text: str) -> tuple[list[str], list[dict]]:
+    with _field_limit(len(text)):
+        return _csv_rows(path, text)
+
+
+@contextmanager
+def _field_limit(size: int):
+    """The csv module's field size limit raised to ``size`` (its default, 131072 characters, would call a
+    long message invalid CSV); restored afterwards."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _csv_rows(path: Path, text: str) -> tuple[list[str], list[dict]]:
     # strict: a quote left open is an error, not a field that swallows the rows after it
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[dict] = []
