@@ -140,8 +140,22 @@ def _redact_values(value: Any, redactor: Redactor) -> Any:
     if isinstance(value, str):
         return redactor.redact(value).text
     if isinstance(value, dict):
-        return {_redact_values(k, redactor) if isinstance(k, str) else k: _redact_values(v, redactor)
-                for k, v in value.items()}
+        redacted: dict[Any, Any] = {}
+        for key, item in value.items():
+            redacted[_free_key(redactor.redact(key).text if isinstance(key, str) else key, redacted)] = (
+                _redact_values(item, redactor))
+        return redacted
     if isinstance(value, list | tuple):
         return [_redact_values(item, redactor) for item in value]
     return value
+
+
+def _free_key(key: Any, taken: dict[Any, Any]) -> Any:
+    """``key``, or ``key #2``, ``key #3`` … when two keys read the same once redacted (two e-mail
+    addresses as keys both become [EMAIL]): no value is lost."""
+    if key not in taken:
+        return key
+    number = 2
+    while f"{key} #{number}" in taken:
+        number += 1
+    return f"{key} #{number}"

@@ -22,7 +22,7 @@ def clean_text(text: object, index: int | None = None) -> str:
     """Return ``text`` normalised to NFC with invisible and control characters removed.
 
     Raises :class:`InvalidTextError` when ``text`` is not a string or holds nothing
-    but whitespace after clean-up. Unpaired surrogates become U+FFFD.
+    but whitespace (and marks that show nothing on their own) after clean-up. Unpaired surrogates become U+FFFD.
     """
     if not isinstance(text, str):
         raise InvalidTextError(f"expected a string, got {type(text).__name__}", index)
@@ -31,7 +31,17 @@ def clean_text(text: object, index: int | None = None) -> str:
     cleaned = _CONTROL.sub(" ", cleaned).strip()
     if not cleaned:
         raise InvalidTextError("text is empty or only whitespace", index)
+    if not any(_visible(character) for character in cleaned):
+        raise InvalidTextError("text holds only invisible marks (combining marks, variation selectors) and "
+                               "whitespace", index)
     return cleaned
+
+
+def _visible(character: str) -> bool:
+    return not character.isspace() and unicodedata.category(character) not in _MARKS
+
+
+_MARKS = frozenset({"Mn", "Me", "Cf"})  # combining and enclosing marks, variation selectors, format characters
 
 
 def clean_texts(texts: Sequence[object]) -> list[str]:

@@ -162,6 +162,7 @@ def test_batch_limits(client):
         ({"id": "a/b"}, "id"),
         ({"customer": {"segment": "vip"}}, "customer.id"),
         ({"unexpected": 1}, "unexpected"),
+        ({"text": "\ufe0f\ufe0f"}, "text"),
     ],
 )
 def test_bad_messages_are_4xx_naming_the_field_and_store_nothing(client, fields, fragment):
@@ -182,6 +183,7 @@ def test_bad_messages_are_4xx_naming_the_field_and_store_nothing(client, fields,
         ({"created_at": "1900-01-01T00:00:00Z"}, ["1970", "a day ahead"]),
         ({"id": "a/b"}, ["'/'"]),
         ({"text": "\u200b"}, ["invisible"]),
+        ({"text": "\ufe0f \u0301"}, ["invisible"]),
         ({"metadata": {"a": ["ok", "\ud800"]}}, ["metadata.a[1]", "lone surrogate"]),
     ],
 )

@@ -139,3 +139,14 @@ def test_no_personal_data_in_the_served_access_and_error_logs(built_models_dir, 
     on_disk = store_bytes(data_dir)
     assert f"{MARKER}1".encode() in on_disk
     assert [fragment for fragment in FRAGMENTS if fragment.encode() in on_disk] == []
+
+
+def test_metadata_keys_that_redact_alike_keep_every_value(tiny_settings):
+    metadata = {"ivan.petrov@mail.ru": "first", "jane.doe@example.com": "second", "[EMAIL]": "third"}
+    with TestClient(create_app(tiny_settings())) as client:
+        created = client.post("/v1/messages", json={"id": "keys-1", "text": "Где мой заказ?", "metadata": metadata})
+        assert created.status_code == 201, created.text
+        stored = client.get("/v1/messages/keys-1").json()
+    assert stored["metadata"] == created.json()["metadata"]
+    assert sorted(stored["metadata"].values()) == ["first", "second", "third"]
+    assert not [key for key in stored["metadata"] if leaked(key)]

@@ -44,3 +44,14 @@ def test_clean_texts_names_the_bad_index():
 def test_clean_texts_refuses_a_bare_string():
     with pytest.raises(InvalidTextError):
         clean_texts("not a list")
+
+
+@pytest.mark.parametrize("text", ["\ufe0f", " \u0301\ufe0f ", "\u20e3\u200d"])
+def test_marks_that_show_nothing_alone_are_no_text(text):
+    with pytest.raises(InvalidTextError, match="invisible marks"):
+        clean_text(text)
+
+
+@pytest.mark.parametrize("text", ["❤️", "a\u0301", "1\ufe0f\u20e3"])
+def test_marks_on_a_visible_character_are_kept(text):
+    assert clean_text(text) == unicodedata.normalize("NFC", text)
