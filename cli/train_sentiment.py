@@ -13,16 +13,24 @@ from typing import Annotated
 import typer
 
 from core.errors import VocError
-from training.sentiment import DEFAULT_RECIPE
+from training.sentiment import CLASS_WEIGHTINGS, DEFAULT_RECIPE
 
 
 def parse_label_map(items: list[str] | None) -> dict[str, str]:
-    """``["pos=positive", ...]`` → ``{"pos": "positive"}``; a malformed item is a ValueError naming it."""
+    """``["pos=positive", ...]`` → ``{"pos": "positive"}`` (spaces around either side ignored, as they are
+    in the file's cells); a malformed item, a TO that is no sentiment label or a FROM mapped twice is a
+    ValueError naming it."""
+    from sentiment.head import LABELS
+
     mapping: dict[str, str] = {}
     for item in items or []:
-        source, _, target = item.partition("=")
+        source, _, target = (part.strip() for part in item.partition("="))
         if not source or not target:
             raise ValueError(f"--label-map expects FROM=TO, got {item!r}")
+        if target not in LABELS:
+            raise ValueError(f"--label-map {item!r}: {target!r} is not one of {', '.join(LABELS)}")
+        if mapping.get(source, target) != target:
+            raise ValueError(f"--label-map maps {source!r} twice: to {mapping[source]!r} and to {target!r}")
         mapping[source] = target
     return mapping
 
@@ -41,6 +49,10 @@ def sentiment(
                                                       "shipped heads' recipe).", min=0.0)]
     = DEFAULT_RECIPE["vector_scale"],
     ngrams: Annotated[bool, typer.Option(help="Use word and character n-grams besides the vectors.")] = True,
+    class_weight: Annotated[str, typer.Option(
+        help=f"How the classes are weighted: {', '.join(CLASS_WEIGHTINGS)} (balanced: each class by the inverse of "
+             "its share; sqrt-balanced: by its square root; none: as the data has them; default: the shipped "
+             "heads' recipe).")] = DEFAULT_RECIPE["class_weight"],
 ) -> None:
     """Train a sentiment head (negative / neutral / positive) on labelled messages."""
     from collections import Counter
@@ -56,6 +68,8 @@ def sentiment(
 
     settings = get_settings()
     try:
+        if class_weight not in CLASS_WEIGHTINGS:
+            raise ValueError(f"--class-weight {class_weight!r}: expected one of {', '.join(CLASS_WEIGHTINGS)}")
         rows = read_labelled(data, text_col, label_col, label_map=parse_label_map(label_map) or None,
                              keep_labels=set(LABELS))
         for line in rows.warnings():
@@ -73,9 +87,10 @@ def sentiment(
                                       lambda done, total: progress.update("embed", done, total))
             progress.log(f"training the sentiment head on {len(rows.texts)} messages …")
             head = train_sentiment_head(vectors, rows.labels, embedder.name, texts=rows.texts if ngrams else None,
-                                        c=c, vector_scale=vector_weight)
+                                        c=c, vector_scale=vector_weight, class_weight=class_weight)
         head.save(out, {"data": str(data), "rows": len(rows.texts), "label_counts": dict(counts),
-                        "recipe": {"c": c, "vector_scale": vector_weight, "ngrams": ngrams}})
+                        "recipe": {"c": c, "vector_scale": vector_weight, "class_weight": class_weight,
+                                   "ngrams": ngrams}})
     except (VocError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error

@@ -21,9 +21,15 @@ LABELS = ("negative", "neutral", "positive")
 
 
 def _sentiment_metrics(truth, predicted) -> dict[str, Any]:
-    metrics = classification_metrics(list(truth), list(predicted), labels=list(LABELS))
-    negative = metrics["per_class"]["negative"]
-    metrics["negative_recall"], metrics["negative_f1"] = negative["recall"], negative["f1"]
+    """Scores over the labels that occur in the truth or the answers; negative recall and F1 are None
+    (not measured) without a negative row, rather than a zero no head could have avoided."""
+    occurring = set(truth) | set(predicted)
+    metrics = classification_metrics(list(truth), list(predicted),
+                                     labels=[label for label in LABELS if label in occurring])
+    negative = metrics["per_class"].get("negative", {"support": 0})
+    measured = negative["support"] > 0
+    metrics["negative_recall"] = negative["recall"] if measured else None
+    metrics["negative_f1"] = negative["f1"] if measured else None
     return metrics
 
 
@@ -51,9 +57,11 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
         raise ModelError(f"no shipped sentiment head for model {name!r}: give --head DIR (a folder written by "
                          f"'voc train sentiment' on {name} vectors) or --split-col to train one on the train rows")
     prepare_folder(out)
+    train, test = split if split is not None else (np.arange(len(texts)), np.arange(len(texts)))
+    base = (tfidf_baseline([texts[i] for i in train], labels[train], [texts[i] for i in test]) if split_col
+            else _cross_validated_baseline(texts, labels))
     vectors, rate, _ = embed_all(texts, model, models_dir, cache_dir, progress=partial(progress, "embed"),
                                  max_tokens=max_tokens)
-    train, test = split if split is not None else (np.arange(len(texts)), np.arange(len(texts)))
     if given is not None:
         head, method = given, f"head {head_dir} ({trained_on(given)}), as is"
     elif split is not None:
@@ -67,8 +75,9 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
     probabilities = head.probabilities(vectors[test], test_texts)
     predicted = np.asarray([head.classes[i] for i in probabilities.argmax(axis=1)], dtype=object)
     truth = labels[test]
-    base = (tfidf_baseline([texts[i] for i in train], labels[train], [texts[i] for i in test]) if split_col
-            else _cross_validated_baseline(texts, labels))
+    if "negative" not in set(truth):
+        log(f"warning: no {'test ' if split is not None else ''}row is labelled 'negative'; "
+            f"negative recall and F1 are not measured")
     metrics = _sentiment_metrics(truth, predicted)
     metrics["embedding_texts_per_s"] = round(rate, 1)
     curve = (probabilities.max(axis=1), predicted == truth)
@@ -85,8 +94,9 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
         shipped_metrics = _sentiment_metrics(truth, shipped.predict(vectors[test], test_texts))
         report["shipped"] = {"description": "the shipped head of this model, scored on the same test rows",
                              "data": shipped.manifest.get("data"), "metrics": shipped_metrics}
+        recall = shipped_metrics["negative_recall"]
         report["details"]["shipped_head"] = (f"macro-F1 {shipped_metrics['macro_f1']:.4f}, negative recall "
-                                             f"{shipped_metrics['negative_recall']:.4f} (trained on "
+                                             f"{'not measured' if recall is None else f'{recall:.4f}'} (trained on "
                                              f"{', '.join(shipped.manifest.get('data') or ['?'])})")
     write_report(out, report)
     return report
@@ -150,7 +160,7 @@ def _train_like(shipped, vectors: np.ndarray, texts: list[str], labels: np.ndarr
     recipe = shipped_recipe(shipped)
     try:
         head = train_sentiment_head(vectors, list(labels), model_name, texts=texts, c=recipe["c"],
-                                    vector_scale=recipe["vector_scale"])
+                                    vector_scale=recipe["vector_scale"], class_weight=recipe["class_weight"])
     except ValueError as error:
         raise DataError(f"cannot train a sentiment head on the train split: {error}") from error
     return head, recipe

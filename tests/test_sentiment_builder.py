@@ -41,7 +41,8 @@ def test_the_builder_chooses_on_validation_and_writes_a_head_with_its_card(tmp_p
           "--c", "3", "--vector-scale", "0.5", "2", "--min-df", "1"])
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     candidates, summary = lines[:-1], lines[-1]
-    assert len(candidates) == 4 and {c["mix"] for c in candidates} == {"sentirueval", "sentirueval+rusentitweet"}
+    assert len(candidates) == 8 and {c["mix"] for c in candidates} == {"sentirueval", "sentirueval+rusentitweet"}
+    assert {c["class_weight"] for c in candidates} == {"balanced", "sqrt-balanced"}
     assert summary["chosen"]["validation_macro_f1"] == max(c["validation_macro_f1"] for c in candidates)
     folder = tmp_path / "heads" / summary["model"]
     head = SentimentHead.load(folder, expected_model=summary["model"])
@@ -51,3 +52,5 @@ def test_the_builder_chooses_on_validation_and_writes_a_head_with_its_card(tmp_p
     assert manifest["metrics"]["macro_f1"] == summary["macro_f1"] and summary["macro_f1"] > 0.8
     card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert f"| this head | {summary['macro_f1']:.3f} |" in card and "--rusentitweet" in card
+    assert manifest["training"]["class_weight"] == summary["chosen"]["class_weight"]
+    assert f"{summary['chosen']['class_weight']} class weights" in card

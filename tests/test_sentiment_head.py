@@ -196,3 +196,35 @@ def test_projecting_texts_onto_weights_equals_the_feature_matrix_times_them():
     assert np.allclose(got, expected, atol=1e-5) and np.abs(expected).sum() > 1
     assert (got[2] == 0).all() and (got[3] == 0).all()  # nothing to count: no n-gram contribution
     assert np.allclose(features.project(texts[:1], weights), expected[:1], atol=1e-5)
+
+
+def test_class_weightings_range_from_balanced_to_the_data_mix():
+    from training.sentiment import class_weights
+
+    labels = ["neutral"] * 8 + ["negative"] * 2 + ["positive"] * 2
+    balanced, halfway = class_weights(labels, "balanced"), class_weights(labels, "sqrt-balanced")
+    assert balanced == pytest.approx({"neutral": 0.5, "negative": 2.0, "positive": 2.0})
+    assert halfway == pytest.approx({label: weight ** 0.5 for label, weight in balanced.items()})
+    assert class_weights(labels, "none") is None
+    with pytest.raises(ValueError, match="class weighting 'inverse'"):
+        class_weights(labels, "inverse")
+
+
+def test_milder_class_weights_leave_more_answers_to_the_common_class():
+    rng = np.random.default_rng(3)
+    labels = ["neutral"] * 120 + ["negative"] * 15 + ["positive"] * 15
+    centres = {"neutral": 0.0, "negative": -1.0, "positive": 1.0}
+    vectors = np.stack([[centres[label] + rng.normal(scale=1.0), rng.normal()] for label in labels]).astype(np.float32)
+    shares = {}
+    for weighting in ("balanced", "sqrt-balanced", "none"):
+        head = train_sentiment_head(vectors, labels, "tiny", c=1.0, class_weight=weighting)
+        shares[weighting] = head.predict(vectors).count("neutral") / len(labels)
+    assert shares["balanced"] < shares["sqrt-balanced"] < shares["none"]
+
+
+def test_a_shipped_recipe_carries_its_class_weighting():
+    from training.sentiment import DEFAULT_RECIPE, shipped_recipe
+
+    head = shipped_head("e5-small")
+    assert shipped_recipe(head)["class_weight"] == head.manifest["training"]["class_weight"]
+    assert shipped_recipe(None) == DEFAULT_RECIPE

@@ -49,6 +49,7 @@ def test_a_trained_head_loads_and_separates_clear_messages(tmp_path, built_model
     assert result.exit_code == 0, result.output
     assert "dropped 1 rows (empty text)" in result.output and "VOC_SENTIMENT_HEAD=" in result.output
     head = SentimentHead.load(tmp_path / "head", expected_model="e5-small")
+    assert head.manifest["recipe"]["class_weight"] == "sqrt-balanced"
     texts = ["спасибо большое, всё отлично", "отвратительно, верните деньги"]
     vectors = load_embedder("e5-small", built_models_dir).embed(texts)
     assert head.predict(vectors, texts) == ["positive", "negative"]
@@ -57,6 +58,7 @@ def test_a_trained_head_loads_and_separates_clear_messages(tmp_path, built_model
 @pytest.mark.parametrize("rows, args, message", [
     ([("хорошо", "positive"), ("плохо", "negative")] * 3, [], "too few of ['neutral']"),
     ([("хорошо", "positive")], ["--label-map", "positive"], "--label-map expects FROM=TO"),
+    ([("хорошо", "positive")], ["--class-weight", "inverse"], "--class-weight 'inverse': expected one of"),
 ])
 def test_bad_training_data_is_a_clear_error(tmp_path, rows, args, message):
     data = write(tmp_path / "d.csv", rows)

@@ -4,8 +4,8 @@
         --rusentitweet ../shared/data/rusentitweet/rusentitweet.csv [--models e5-small use-multilingual] [--cache DIR]
 
 Each head is one logistic regression on the message vectors and hashed word / character
-n-grams of the text (positive / negative / neutral only, balanced class weights). Its
-settings (C, the weight of the vectors against the n-grams) and the training mix
+n-grams of the text (positive / negative / neutral only). Its settings (C, the weight of
+the vectors against the n-grams, how the classes are weighted) and the training mix
 (SentiRuEval-2015 alone, or with RuSentiTweet) are chosen on a validation set carved
 from the SentiRuEval-2015 train split: its latest rows by date (the test split comes
 from another period, so a later slice of train is the closer stand-in). The chosen
@@ -24,11 +24,14 @@ import numpy as np
 
 from sentiment.head import HEADS_DIR
 from training.labelled import read_labelled
-from training.sentiment import train_sentiment_head
+from training.sentiment import CLASS_WEIGHTINGS, train_sentiment_head
 
 KEEP = {"positive", "negative", "neutral"}
 MIXES = {"sentirueval": ["sentirueval2015 (train)"],
          "sentirueval+rusentitweet": ["sentirueval2015 (train)", "rusentitweet (train)"]}
+WEIGHTING_WORDS = {"balanced": "each class weighted by the inverse of its share",
+                   "sqrt-balanced": "each class weighted by the square root of the inverse of its share",
+                   "none": "the classes as the data mixes them"}
 SOURCES = {
     "sentirueval2015": "SentiRuEval-2015 tweets about banks and telecom operators (Loukachevitch et al., Dialogue "
                        "2015). No licence stated; organiser data redistributed for research. Tweet texts under "
@@ -46,7 +49,8 @@ def render_card(manifest: dict) -> str:
     considered = {item.split(" ")[0] for c in training["candidates"] for item in MIXES[c["mix"]]}
     lines = [
         f"# Sentiment head for {manifest['model']}", "",
-        f"One logistic regression (negative / neutral / positive, {training['class_weight']} class weights) on "
+        f"One logistic regression (negative / neutral / positive, {training['class_weight']} class weights: "
+        f"{WEIGHTING_WORDS[training['class_weight']]}) on "
         f"{manifest['model']} sentence vectors together with word 1–2-grams and character 2–5-grams of the "
         "message. Texts are normalised for tweets first (lower case, ё→е, links and @mentions as placeholders, "
         "hashtags as words, a letter repeated 3+ times kept twice); the n-grams are hashed into "
@@ -62,11 +66,13 @@ def render_card(manifest: dict) -> str:
         "", "## How it was chosen", "",
         f"On a validation set carved from the SentiRuEval-2015 train split: {training['validation']} "
         f"(n = {training['n_validation']}); the test split was not used for any choice. Chosen: "
-        f"{', '.join(manifest['data'])}, C {training['c']}, vector weight {training['vector_scale']} "
+        f"{', '.join(manifest['data'])}, C {training['c']}, vector weight {training['vector_scale']}, "
+        f"{training['class_weight']} class weights "
         f"(validation macro-F1 {training['validation_macro_f1']:.3f}). The chosen recipe was then refitted on "
         "the whole train split.", "",
-        "| training mix | C | vector weight | validation macro-F1 |", "|---|---|---|---|",
-        *[f"| {c['mix']} | {c['c']} | {c['vector_scale']} | {c['validation_macro_f1']:.3f} |"
+        "| training mix | C | vector weight | class weights | validation macro-F1 |", "|---|---|---|---|---|",
+        *[f"| {c['mix']} | {c['c']} | {c['vector_scale']} | {c.get('class_weight', 'balanced')} | "
+          f"{c['validation_macro_f1']:.3f} |"
           for c in training["candidates"]],
         "", f"## SentiRuEval-2015 test split (n = {metrics['n_test']}), measured once", "",
         "| | macro-F1 | negative recall | negative F1 |", "|---|---|---|---|",
@@ -106,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="Candidate inverse regularisation strengths.")
     parser.add_argument("--vector-scale", type=float, nargs="+", default=[1.0, 2.0, 4.0],
                         help="Candidate weights of the vectors against the n-grams.")
+    parser.add_argument("--class-weight", nargs="+", default=["balanced", "sqrt-balanced"], choices=CLASS_WEIGHTINGS,
+                        help="Candidate class weightings.")
     parser.add_argument("--min-df", type=int, default=2)
     args = parser.parse_args(argv)
 
@@ -138,31 +146,34 @@ def main(argv: list[str] | None = None) -> None:
             return part_vectors, part_labels, part_texts
 
         candidates = []
-        for mix, c, scale in itertools.product(mixes, args.c, args.vector_scale):
+        for mix, c, scale, weighting in itertools.product(mixes, args.c, args.vector_scale, args.class_weight):
             started = time.perf_counter()
             fit_vectors, fit_labels, fit_texts = training_set(fit_rows, mix)
             head = train_sentiment_head(fit_vectors, fit_labels, model, texts=fit_texts, c=c, vector_scale=scale,
-                                        min_df=args.min_df)
+                                        class_weight=weighting, min_df=args.min_df)
             predicted = head.predict(vectors[validation_rows], [texts[i] for i in validation_rows])
             score = _scores(labels[validation_rows], predicted)["macro_f1"]
-            candidates.append({"mix": mix, "c": c, "vector_scale": scale, "validation_macro_f1": round(score, 4)})
+            candidates.append({"mix": mix, "c": c, "vector_scale": scale, "class_weight": weighting,
+                               "validation_macro_f1": round(score, 4)})
             print(json.dumps({"model": model, **candidates[-1], "seconds": round(time.perf_counter() - started)}),
                   flush=True)
         best = max(candidates, key=lambda item: item["validation_macro_f1"])
         part_vectors, part_labels, part_texts = training_set(train_rows, best["mix"])
         head = train_sentiment_head(part_vectors, part_labels, model, texts=part_texts, c=best["c"],
-                                    vector_scale=best["vector_scale"], min_df=args.min_df)
+                                    vector_scale=best["vector_scale"], class_weight=best["class_weight"],
+                                    min_df=args.min_df)
         metrics = {**_scores(labels[test_rows], head.predict(vectors[test_rows], [texts[i] for i in test_rows])),
                    "n_test": len(test_rows)}
         command = ("python -m training.build_sentiment_heads --sentirueval <sentirueval2015_tweets.csv>"
                    + (" --rusentitweet <rusentitweet.csv>" if rst else "") + f" --models {model}"
                    + f" --validation-share {args.validation_share} --c {' '.join(map(str, args.c))}"
-                   + f" --vector-scale {' '.join(map(str, args.vector_scale))} --min-df {args.min_df}")
+                   + f" --vector-scale {' '.join(map(str, args.vector_scale))}"
+                   + f" --class-weight {' '.join(args.class_weight)} --min-df {args.min_df}")
         folder = args.heads_dir / model
         head.manifest = {
             "name": f"sentiment-{model}", "train_rows": len(part_labels), "data": MIXES[best["mix"]],
             "ngram_columns": len(head.ngrams.kept_columns()),
-            "training": {"c": best["c"], "vector_scale": best["vector_scale"], "class_weight": "balanced",
+            "training": {"c": best["c"], "vector_scale": best["vector_scale"], "class_weight": best["class_weight"],
                          "validation": f"sentirueval2015 train rows dated {since} or later",
                          "n_validation": len(validation_rows), "validation_macro_f1": best["validation_macro_f1"],
                          "candidates": candidates},
