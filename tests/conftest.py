@@ -55,3 +55,21 @@ def memory_store(request):
 
     with open_store("server", url=":memory:", dimension=request.module.DIM) as opened:
         yield opened
+
+
+@pytest.fixture
+def voc(tiny_model_dir, monkeypatch):
+    """Run `voc ARGS --model <tiny>` and return the result; settings read afresh."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from core.settings import get_settings
+
+    monkeypatch.setenv("VOC_MODELS_DIR", str(tiny_model_dir.parent))
+    get_settings.cache_clear()
+
+    def run(*args):
+        return CliRunner().invoke(app, [*map(str, args), "--model", str(tiny_model_dir)])
+
+    yield run
+    get_settings.cache_clear()

@@ -19,11 +19,16 @@ topics:
 """
 
 
-@pytest.fixture
-def client(tiny_settings, tmp_path):
+def open_client(tiny_settings, tmp_path) -> TestClient:
+    """A client of the service on the tiny model with this file's taxonomy, at most 5 messages a batch."""
     taxonomy = tmp_path / "taxonomy.yaml"
     taxonomy.write_text(TAXONOMY)
-    with TestClient(create_app(tiny_settings(max_batch=5, taxonomy=taxonomy))) as test_client:
+    return TestClient(create_app(tiny_settings(max_batch=5, taxonomy=taxonomy)))
+
+
+@pytest.fixture
+def client(tiny_settings, tmp_path):
+    with open_client(tiny_settings, tmp_path) as test_client:
         yield test_client
 
 

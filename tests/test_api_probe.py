@@ -2,18 +2,14 @@
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from client import VocClient
-from service.app import create_app
-from tests.test_api_messages import TAXONOMY, message
+from tests.test_api_messages import message, open_client
 
 
 @pytest.fixture
 def client(tiny_settings, tmp_path):
-    taxonomy = tmp_path / "taxonomy.yaml"
-    taxonomy.write_text(TAXONOMY)
-    with TestClient(create_app(tiny_settings(max_batch=5, taxonomy=taxonomy))) as test_client:
+    with open_client(tiny_settings, tmp_path) as test_client:
         yield test_client
 
 

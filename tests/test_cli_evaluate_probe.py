@@ -1,21 +1,15 @@
 """`voc evaluate` and `voc train` on careless input: no traceback, no option silently ignored, no metric
 that reports what was not measured."""
 
-import csv
 import json
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from core.settings import get_settings
+from tests.test_cli_input_errors import SENTIMENT, TOPICS, common, labelled_rows, refused, write_csv
 
 runner = CliRunner()
-TOPICS = {"late": ["курьер опоздал", "заказ не пришёл", "курьер не пришёл"],
-          "refund": ["where is my refund", "my refund", "refund is my"]}
-SENTIMENT = {"positive": ["w1 w2 w3", "w1 w2", "w2 w3"], "negative": ["w10 w11 w12", "w10 w11", "w11 w12"],
-             "neutral": ["w20 w21 w22", "w20 w21", "w21 w22"]}
 TAXONOMY = """name: probe
 version: 1
 owners:
@@ -35,45 +29,6 @@ topics:
     description: "where is my refund"
     examples: ["where is my refund", "my refund"]
 """
-
-
-def write_csv(path, rows, fields=("text", "label", "split")):
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def labelled_rows(groups, per_label=8):
-    return [{"text": f"{phrases[i % len(phrases)]} w{30 + i}", "label": label,
-             "split": "train" if i < per_label - 2 else "test"}
-            for label, phrases in groups.items() for i in range(per_label)]
-
-
-@pytest.fixture
-def voc(tiny_model_dir, monkeypatch):
-    monkeypatch.setenv("VOC_MODELS_DIR", str(tiny_model_dir.parent))
-    get_settings.cache_clear()
-
-    def run(*args):
-        return runner.invoke(app, [*map(str, args), "--model", str(tiny_model_dir)])
-
-    yield run
-    get_settings.cache_clear()
-
-
-def refused(result, *fragments):
-    assert result.exit_code == 2, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
-
-
-def common(data, out):
-    return ["--data", data, "--text-col", "text", "--label-col", "label", "--out", out]
 
 
 def report(out):

@@ -43,19 +43,6 @@ def sentiment_csv(tmp_path):
 
 
 @pytest.fixture
-def voc(tiny_model_dir, monkeypatch):
-    """Run `voc ARGS --model <tiny>` and return the result; settings read afresh."""
-    monkeypatch.setenv("VOC_MODELS_DIR", str(tiny_model_dir.parent))
-    get_settings.cache_clear()
-
-    def run(*args):
-        return runner.invoke(app, [*map(str, args), "--model", str(tiny_model_dir)])
-
-    yield run
-    get_settings.cache_clear()
-
-
-@pytest.fixture
 def no_embedding(monkeypatch):
     """Loading the embedder fails the test: the error must come before any embedding work."""
     def refuse(*args, **kwargs):
