@@ -37,12 +37,27 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
+# lemmas the dictionary gives for plural words that customers mean in the plural only (its singular
+# "деньга" is an old coin); shown in cluster names, so they must read as the customer wrote them
+PLURAL_LEMMAS = {"деньга": "деньги", "сливка": "сливки"}
+
+
 @lru_cache(maxsize=200_000)
 def normal_form(word: str) -> str:
     """Lemma of a Russian word, Snowball stem of any other (lower-case input)."""
     if CYRILLIC.search(word):
-        return _morph().parse(word)[0].normal_form.replace("ё", "е")
+        return _russian_lemma(word).replace("ё", "е")
     return _stemmer().stemWord(word.replace("’", "'").split("'")[0])
+
+
+def _russian_lemma(word: str) -> str:
+    """The likeliest parse's lemma; a plural-only noun rather than a participle or adjective
+    ("данные" is data, not a form of "дать")."""
+    parses = _morph().parse(word)
+    best = parses[0]
+    if best.tag.POS != "NOUN":
+        best = next((parse for parse in parses[:3] if "Pltm" in parse.tag), best)
+    return PLURAL_LEMMAS.get(best.normal_form, best.normal_form)
 
 
 def tokens(text: str) -> list[tuple[str, str]]:

@@ -124,3 +124,9 @@ def test_umap_pipeline_runs_end_to_end():
     vectors, texts, truth = blobs(per_group=50)
     pipeline = ClusterPipeline(min_cluster_size=15).fit(vectors, texts)
     assert pipeline.n_clusters_ == 3
+
+
+def test_plural_only_words_keep_the_lemma_customers_write():
+    assert terms("Верните деньги, денег нет") == ["вернуть", "деньги", "деньги"]
+    assert terms("утекли мои данные, данных много") == ["утечь", "данные", "данные"]
+    assert terms("ждал три часа, пять часов") == ["ждать", "час", "пять", "час"]
