@@ -16,7 +16,7 @@ chosen is in benchmarks/cluster_quality.py and docs/clustering.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -65,12 +65,15 @@ class ClusterPipeline:
         self.random_state = random_state
 
     def fit(self, vectors: np.ndarray, texts: Sequence[str | None] | None = None,
-            sample: np.ndarray | None = None, seeds: np.ndarray | None = None) -> ClusterPipeline:
+            sample: np.ndarray | None = None, seeds: np.ndarray | None = None,
+            stage: Callable[[str], None] | None = None) -> ClusterPipeline:
         """Cluster ``vectors`` (unit rows). ``texts`` (None where unknown) feed keywords and
         representatives; ``sample`` chooses the rows to fit on instead of a random sample.
         ``seeds`` (per row: its cluster in a previous run, −1 = none) starts the refinement
         from the previous clusters, so that only new groups and moved borders change them
-        (`clustering.refine.seeded_start`; without refinement they are ignored)."""
+        (`clustering.refine.seeded_start`; without refinement they are ignored). ``stage`` hears
+        one line as each step starts."""
+        say = stage or (lambda line: None)
         vectors = np.asarray(vectors, dtype=np.float32)
         count = len(vectors)
         texts = texts if texts is not None else [None] * count
@@ -82,7 +85,9 @@ class ClusterPipeline:
             self.min_cluster_size, self.min_samples)
         self.view_ = self.view if self.view is not None else SpellingBlend(self.spelling_weight,
                                                                            random_state=self.random_state)
+        say(f"reducing {len(rows)} vectors (UMAP)")
         reduced = self.reducer_.fit_transform(self.view_.fit_transform(vectors[rows], [texts[i] for i in rows]))
+        say("finding dense groups (HDBSCAN)")
         fitted = _contiguous(self.clusterer_.fit(reduced).labels_)
         if not (fitted >= 0).any():
             smallest = getattr(self.clusterer_, "min_cluster_size", self.min_cluster_size)
@@ -95,6 +100,7 @@ class ClusterPipeline:
         self.threshold_ = calibrate_threshold(vectors, labels, centroids_of(vectors, labels, found),
                                               self.outlier_quantile)
         refine = self.refine_steps > 0 and found > 0
+        say(f"{found} groups found; {'refining their borders and ' if refine else ''}assigning every message")
         if refine and seeds is not None:
             start = seeded_start(fitted, np.asarray(seeds, dtype=np.int64)[rows])
             labels[rows] = refine_in_reduced_space(reduced, start, self.refine_steps)
@@ -114,6 +120,7 @@ class ClusterPipeline:
         self.centroid_model_ = CentroidModel(centroids_of(vectors, labels, self.n_clusters_), self.threshold_)
         self.sizes_ = np.bincount(labels[labels >= 0], minlength=self.n_clusters_)
         self.noise_share_ = float((labels < 0).mean()) if count else 0.0
+        say("naming the clusters: keywords and representative messages")
         self._describe(vectors, texts)
         return self
 

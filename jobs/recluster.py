@@ -128,7 +128,7 @@ def _run(store, state_dir: Path, since: datetime, until: datetime, settings: Rec
         outlier_quantile=settings.outlier_quantile, spelling_weight=settings.spelling_weight,
         random_state=settings.random_state)
     pipeline.fit(window.vectors, window.texts, sample=window.sample,
-                 seeds=_previous_labels(previous, window) if settings.seed_previous else None)
+                 seeds=_previous_labels(previous, window) if settings.seed_previous else None, stage=log)
 
     sequence = previous.sequence + 1 if previous else 1
     run_id = f"r{sequence}"

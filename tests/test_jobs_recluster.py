@@ -223,3 +223,11 @@ def test_the_run_reports_client_debt_with_the_analysts_decisions(store, tmp_path
     assert mapped[0] not in rows and mapped[1] not in rows
     sizes = {i.payload["cluster_id"]: i.payload["size"] for i in current_clusters(store, tmp_path)}
     assert rows[mapped[2]]["contacts"] == sizes[mapped[1]] + sizes[mapped[2]]
+
+
+def test_each_step_of_the_fit_is_said_as_it_starts(store, tmp_path):
+    fill(store)
+    lines = []
+    run(store, tmp_path, log=lines.append)
+    steps = [line for line in lines if line.startswith(("reducing", "finding", "naming")) or "groups found" in line]
+    assert [step.split()[0] for step in steps] == ["reducing", "finding", "4", "naming"], lines
