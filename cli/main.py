@@ -7,6 +7,7 @@ import typer
 from cli import clusters as clusters_cmd
 from cli import demo as demo_cmd
 from cli import embed as embed_cmd
+from cli import erase as erase_cmd
 from cli import evaluate as evaluate_cmd
 from cli import models as models_cmd
 from cli import report as report_cmd
@@ -28,6 +29,7 @@ app.add_typer(models_cmd.app, name="models")
 train_cmd.app.command("sentiment")(train_sentiment_cmd.sentiment)
 app.add_typer(train_cmd.app, name="train")
 app.add_typer(report_cmd.app, name="report")
+app.command("erase")(erase_cmd.erase)
 evaluate_cmd.app.command("clusters")(clusters_cmd.evaluate_clusters)
 app.add_typer(evaluate_cmd.app, name="evaluate")
 
