@@ -39,7 +39,7 @@ def erase(
     from store import StoreLockedError, open_store
 
     try:
-        limit = _moment("--before", before) if before else None
+        limit = _moment("--before", before) if before is not None else None
         if message_id and (customer is not None or limit is not None):
             raise ValueError("give --id alone, or --customer and/or --before")
         if not message_id and customer is None and limit is None:

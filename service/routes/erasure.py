@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from service.auth import AdminScope
 from service.deps import SettingsDep, StoreDep
@@ -25,15 +25,30 @@ class EraseRequest(BaseModel):
     before: datetime | None = Field(None, description="Erase every message created before this moment (retention); "
                                                       "with customer_id, only that customer's.")
 
+    @field_validator("customer_id")
+    @classmethod
+    def _not_blank(cls, customer_id: str | None) -> str | None:
+        if customer_id is not None and not customer_id.strip():
+            raise ValueError("is blank; give the id of the customer whose messages are erased")
+        return customer_id
+
+    @field_validator("before")
+    @classmethod
+    def _in_the_past(cls, before: datetime | None) -> datetime | None:
+        if before is not None and in_utc(before) > datetime.now(UTC):
+            raise ValueError("lies in the future; retention erases what is older than a past moment")
+        return before
+
     @model_validator(mode="after")
     def _something_chosen(self) -> EraseRequest:
         if self.customer_id is None and self.before is None:
             raise ValueError("give customer_id, before or both: nothing is erased wholesale")
-        if self.before is not None:
-            before = self.before if self.before.tzinfo else self.before.replace(tzinfo=UTC)
-            if before > datetime.now(UTC):
-                raise ValueError("before: lies in the future; retention erases what is older than a past moment")
         return self
+
+
+def in_utc(moment: datetime) -> datetime:
+    """A moment without a zone is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class ErasureAnswer(BaseModel):
@@ -55,12 +70,13 @@ def erase(request: EraseRequest, store: StoreDep, settings: SettingsDep) -> dict
 
 
 @router.delete("/messages/{message_id}", dependencies=[AdminScope], response_model=ErasureAnswer,
-               responses={404: {"description": "no message with this id"}}, summary="Erase one message")
+               responses={404: {"description": "no message with this id, nor a cluster example of one"}},
+               summary="Erase one message")
 def erase_message(message_id: str, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     from jobs.erasure import erase_ids
 
     erasure = _locked_out(lambda: erase_ids(store, settings.data_dir / "clusters", [message_id]))
-    if not erasure.messages:
+    if not erasure.messages and not erasure.examples:
         raise HTTPException(404, "no message with this id")
     return erasure.as_dict()
 
