@@ -25,6 +25,7 @@ from workbench.paths import WorkbenchPaths
 from workbench.taxonomy_file import TaxonomyFile, taxonomy_data
 
 MAX_EXAMPLES = 8
+MAX_NAME = 200
 Change = dict[str, Any]
 
 
@@ -45,9 +46,12 @@ class WorkbenchActions:
                 severity: int = 2, topic_id: str | None = None, description: str = "", who: str = "analyst",
                 run_id: str | None = None, expected_version: int | str | None = None) -> dict[str, Any]:
         """A new topic from the cluster, its representative messages as examples; routing uses it next."""
-        names = {k: visible for k, v in (("ru", name_ru), ("en", name_en)) if (visible := _visible(v))}
+        names = {k: visible for k, v in (("ru", name_ru), ("en", name_en)) if (visible := _one_line(v))}
         if not names:
             raise WorkbenchError("name_ru, name_en: give the new topic a name in at least one language")
+        if any(len(name) > MAX_NAME for name in names.values()):
+            raise WorkbenchError(f"name_ru, name_en: a topic name has at most {MAX_NAME} characters")
+        group = _one_line(group) or "other"
         if not 1 <= int(severity) <= 4:
             raise WorkbenchError(f"severity: must be 1 … 4, got {severity}")
         new_id = (topic_id or _slug(names.get("en") or names["ru"]) or _slug(f"topic_{cluster_id}")).strip()
@@ -55,14 +59,14 @@ class WorkbenchActions:
         def plan(taxonomy: Taxonomy, decisions: dict, payloads: dict) -> list[Change]:
             _check_owner(taxonomy, owner)
             earlier = decisions.get(cluster_id) or {}
-            if earlier.get("decision") == "promoted":
+            if earlier.get("decision") == "promoted" and _has_topic(taxonomy, earlier.get("topic")):
                 raise WorkbenchError(f"cluster_id: cluster {cluster_id!r} was already promoted to topic "
                                      f"{earlier.get('topic')!r}; undo that action, or map the cluster to a topic")
             if new_id == UNKNOWN or any(t.id == new_id for t in taxonomy.topics):
                 raise WorkbenchError(f"topic_id: {new_id!r} is already a topic (or reserved); choose another id "
                                      "or map the cluster to it")
             row = _target(cluster_id, decisions, payloads)
-            topic = Topic(id=new_id, names=names, group=_visible(group) or "other", owner=owner, severity=int(severity),
+            topic = Topic(id=new_id, names=names, group=group, owner=owner, severity=int(severity),
                           description=description.strip() or _description(row), examples=_examples(row, decisions,
                                                                                                     payloads))
             return [_change("topic", new_id, None, topic.model_dump()),
@@ -113,7 +117,7 @@ class WorkbenchActions:
 
     def rename(self, cluster_id: str, name: str, *, who: str = "analyst", run_id: str | None = None,
                expected_version: int | str | None = None) -> dict[str, Any]:
-        name = _visible(name)
+        name = _one_line(name)
         if not name or len(name) > 120:
             raise WorkbenchError("name: give a name of 1 … 120 characters")
 
@@ -138,15 +142,33 @@ class WorkbenchActions:
             if n in self.log.undone():
                 raise WorkbenchError(f"n: action {n} has already been undone")
             taxonomy, decisions = self.taxonomy_file.read(), self.decisions.read()
+            later = [e for e in self.log.entries() if e["n"] > n]
             for change in entry["changes"]:
-                now = _current(taxonomy, decisions, change)
-                if now != change["after"]:
-                    raise ConcurrentEditError(f"n: {change['kind']} {change['key']!r} changed after action {n}; "
-                                              "undo the later actions first")
+                if _current(taxonomy, decisions, change) != change["after"]:
+                    raise ConcurrentEditError(_changed_since(change, n, later))
             _check_no_cluster_left_on_removed_topics(entry, decisions, n)
+            self._check_unmerged_examples_unused(entry, n, later)
             inverse = [_change(c["kind"], c["key"], c["after"], c["before"]) for c in reversed(entry["changes"])]
+            _check_restorable(inverse, taxonomy, decisions, n)
             return self._write("undo", entry["clusters"], {"action": entry["action"]}, inverse, who,
                                entry.get("run_id"), taxonomy, decisions, undo_of=n)
+
+    def _check_unmerged_examples_unused(self, entry: dict[str, Any], n: int, later: list[dict[str, Any]]) -> None:
+        """Undoing a merge must not leave a later topic holding the examples of a cluster no longer in it."""
+        unmerged = [c["key"] for c in entry["changes"] if _unmerges(c)]
+        if not unmerged:
+            return
+        payloads = cluster_payloads(self.store, current_run(self.paths.state_dir))
+        undone = self.log.undone()
+        in_force = [e for e in later if e["n"] not in undone]
+        for cluster_id in unmerged:
+            own = set(_clean_texts(payloads.get(cluster_id, {}).get("examples", [])))
+            for later_entry in in_force:
+                topic = _topic_given_examples(later_entry, own)
+                if topic:
+                    raise ConcurrentEditError(
+                        f"n: the examples of cluster {cluster_id!r}, merged by action {n}, went into topic {topic!r} "
+                        f"by action {later_entry['n']}; undo the later actions first")
 
     def actions(self) -> list[dict[str, Any]]:
         undone = self.log.undone()
@@ -179,9 +201,9 @@ class WorkbenchActions:
                 updated[change["key"]] = change["after"] or {}
             self.decisions.write(updated)
         entry = self.log.append({
-            "who": who or "analyst", "action": action, "run_id": run_id, "clusters": clusters, "params": params,
-            "changes": changes, "taxonomy_version": {"before": taxonomy.version, "after": new_taxonomy.version},
-            "undo_of": undo_of})
+            "who": _one_line(who) or "analyst", "action": action, "run_id": run_id, "clusters": clusters,
+            "params": params, "changes": changes,
+            "taxonomy_version": {"before": taxonomy.version, "after": new_taxonomy.version}, "undo_of": undo_of})
         if new_taxonomy is not taxonomy and self.on_taxonomy_change:
             self.on_taxonomy_change(new_taxonomy)
         return entry
@@ -230,6 +252,73 @@ def _check_no_cluster_left_on_removed_topics(entry: dict[str, Any], decisions: d
                                       f"action {n} created it; undo the later actions first")
 
 
+def _changed_since(change: Change, n: int, later: list[dict[str, Any]]) -> str:
+    kind, key = change["kind"], change["key"]
+    by = [e["n"] for e in later if any(c["kind"] == kind and c["key"] == key for c in e["changes"])]
+    if by:
+        return (f"n: {kind} {key!r} changed after action {n} (by action {by[-1]}); "
+                "undo the later actions first")
+    return (f"n: {kind} {key!r} was changed outside the workbench after action {n} (the taxonomy or decisions "
+            "file edited by hand); it cannot be undone automatically")
+
+
+def _unmerges(change: Change) -> bool:
+    """Whether undoing ``change`` takes a cluster out of the cluster it was merged into."""
+    into = (change["after"] or {}).get("merged_into") if change["kind"] == "cluster" else None
+    return bool(into) and into != (change["before"] or {}).get("merged_into")
+
+
+def _topic_given_examples(entry: dict[str, Any], examples: set[str]) -> str | None:
+    """The topic to which ``entry`` added one of ``examples``, if any."""
+    for change in entry["changes"]:
+        if change["kind"] != "topic" or change["after"] is None:
+            continue
+        before = set((change["before"] or {}).get("examples", []))
+        if examples & (set(change["after"].get("examples", [])) - before):
+            return change["key"]
+    return None
+
+
+def _check_restorable(inverse: list[Change], taxonomy: Taxonomy, decisions: dict, n: int) -> None:
+    """The state an undo would write must hold: no cluster on a missing topic, no merge cycle."""
+    topics = {t.id for t in taxonomy.topics}
+    for change in inverse:
+        if change["kind"] == "topic":
+            (topics.discard if change["after"] is None else topics.add)(change["key"])
+    updated = {**decisions, **{c["key"]: c["after"] or {} for c in inverse if c["kind"] == "cluster"}}
+    for change in inverse:
+        after = (change["after"] or {}) if change["kind"] == "cluster" else {}
+        if after.get("topic") and after["topic"] not in topics:
+            raise ConcurrentEditError(
+                f"n: undoing action {n} would point cluster {change['key']!r} at topic {after['topic']!r}, which is "
+                "no longer in the taxonomy; promote or map the cluster again instead")
+        if after.get("merged_into") and _merges_back(change["key"], updated):
+            raise ConcurrentEditError(
+                f"n: undoing action {n} would merge cluster {change['key']!r} into {after['merged_into']!r}, which "
+                f"has been merged into {change['key']!r} since; undo that merge first")
+
+
+def _merges_back(cluster_id: str, decisions: dict) -> bool:
+    seen, current = {cluster_id}, cluster_id
+    while (into := (decisions.get(current) or {}).get("merged_into")) and into not in seen:
+        seen.add(into)
+        current = into
+    return into == cluster_id
+
+
+def _has_topic(taxonomy: Taxonomy, topic_id: str | None) -> bool:
+    return any(t.id == topic_id for t in taxonomy.topics)
+
+
+def _one_line(text: str | None) -> str:
+    """``text`` visible (see ``_visible``) on one line: runs of whitespace become one space."""
+    return " ".join(_visible(text).split())
+
+
+def _clean_texts(texts: list[str]) -> list[str]:
+    return [" ".join(t.split()) for t in texts if t and t.strip()]
+
+
 def _visible(text: str | None) -> str:
     """``text`` without invisible and control characters and surrounding space ('' when nothing is left)."""
     try:
@@ -259,8 +348,7 @@ def _examples(row: dict[str, Any], decisions: dict, payloads: dict) -> list[str]
     for other, target in merge_targets(payloads, decisions).items():
         if target == row.get("cluster_id"):
             texts.extend(payloads[other].get("examples", []))
-    clean = [" ".join(t.split()) for t in texts if t and t.strip()]
-    return list(dict.fromkeys(clean))[:MAX_EXAMPLES]
+    return list(dict.fromkeys(_clean_texts(texts)))[:MAX_EXAMPLES]
 
 
 def _description(row: dict[str, Any]) -> str:

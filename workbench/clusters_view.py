@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from jobs.state import RunState, item_id, read_current
-from workbench.errors import StaleRunError, UnknownClusterError, WorkbenchError
+from workbench.errors import NoRunError, StaleRunError, UnknownClusterError
 
 
 def current_run(state_dir: Path) -> RunState:
     state = read_current(state_dir)
     if state is None:
-        raise WorkbenchError("no clustering run yet: run 'voc recluster' (or 'voc demo') first")
+        raise NoRunError("no clustering run yet: run 'voc recluster' (or 'voc demo') first")
     return state
 
 

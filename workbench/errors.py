@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.errors import VocError
+from topics.taxonomy import TaxonomyError
 
 
 class WorkbenchError(VocError):
@@ -12,6 +13,12 @@ class WorkbenchError(VocError):
 
 
 class UnknownClusterError(WorkbenchError):
+    status = 404
+
+
+class NoRunError(WorkbenchError):
+    """No clustering run is in force yet."""
+
     status = 404
 
 
@@ -29,3 +36,9 @@ class ConcurrentEditError(WorkbenchError):
 
 class UnknownActionError(WorkbenchError):
     status = 404
+
+
+class BrokenTaxonomyError(WorkbenchError, TaxonomyError):
+    """The taxonomy file on disk cannot be used (edited by hand into an invalid state)."""
+
+    status = 409

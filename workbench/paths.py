@@ -17,16 +17,25 @@ from topics.taxonomy import DEFAULT_TAXONOMY
 DATA_TAXONOMY = "taxonomy.yaml"
 
 
+def is_shipped_taxonomy(path: Path | None) -> bool:
+    """Whether ``path`` names the shipped default taxonomy (also through a link or a relative path)."""
+    return path is not None and Path(path).resolve() == DEFAULT_TAXONOMY.resolve()
+
+
 def editable_taxonomy(configured: Path | None, data_dir: Path) -> Path:
     """The file the workbench writes: the configured one, else ``DATA_DIR/taxonomy.yaml``
-    (seeded from the shipped default at the first change; the shipped file is never written)."""
-    return Path(configured) if configured else Path(data_dir) / DATA_TAXONOMY
+    (seeded from the shipped default at the first change; the shipped file is never written,
+    also when it is the one configured)."""
+    if configured and not is_shipped_taxonomy(configured):
+        return Path(configured)
+    return Path(data_dir) / DATA_TAXONOMY
 
 
 def active_taxonomy(configured: Path | None, data_dir: Path) -> Path:
     """The file routing reads: the editable one once it exists, the shipped default before."""
     path = editable_taxonomy(configured, data_dir)
-    return path if configured or path.exists() else DEFAULT_TAXONOMY
+    own_file = configured and not is_shipped_taxonomy(configured)
+    return path if own_file or path.exists() else DEFAULT_TAXONOMY
 
 
 @dataclass(frozen=True)

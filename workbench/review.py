@@ -13,6 +13,7 @@ import numpy as np
 from clustering.debt import GroupStats, debt_ranking
 from jobs.decisions import apply_decisions
 from jobs.state import read_assignments, run_dir
+from topics.taxonomy import Taxonomy
 from workbench.clusters_view import cluster_payloads, current_run
 from workbench.decisions import Decisions
 from workbench.paths import WorkbenchPaths
@@ -26,7 +27,9 @@ def review(store, paths: WorkbenchPaths) -> dict[str, Any]:
     """The run in force with every cluster's profile, decision and client-debt score, ranked:
     emerging first, then by score; clusters marked as noise last."""
     state = current_run(paths.state_dir)
-    rows = apply_decisions(cluster_payloads(store, state), Decisions(paths.decisions).read())
+    taxonomy = TaxonomyFile(paths.taxonomy).read()
+    rows = _with_current_owners(apply_decisions(cluster_payloads(store, state), Decisions(paths.decisions).read()),
+                                taxonomy)
     total = sum(r.get("size", 0) for r in rows)
     ranking = {r["key"]: r for r in debt_ranking([_stats(r) for r in rows], total_contacts=total or None)}
     for row in rows:
@@ -37,7 +40,18 @@ def review(store, paths: WorkbenchPaths) -> dict[str, Any]:
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return {"run_id": state.run_id, "since": state.since, "until": state.until,
-            "taxonomy_version": TaxonomyFile(paths.taxonomy).read().version, "clusters": rows}
+            "taxonomy_version": taxonomy.version, "clusters": rows}
+
+
+def _with_current_owners(rows: list[dict[str, Any]], taxonomy: Taxonomy) -> list[dict[str, Any]]:
+    """Each row's owner as the taxonomy in force names it (the topic's owner may have changed since the
+    decision); a row whose topic is no longer in the taxonomy has no owner and ``topic_missing``."""
+    owners = {t.id: t.owner for t in taxonomy.topics}
+    for row in rows:
+        row["topic_missing"] = bool(row.get("topic")) and row["topic"] not in owners
+        if row.get("topic"):
+            row["owner"] = owners.get(row["topic"])
+    return rows
 
 
 def _stats(row: dict[str, Any]) -> GroupStats:

@@ -19,9 +19,10 @@ from typing import Any
 
 import yaml
 
-from topics.taxonomy import DEFAULT_TAXONOMY, Taxonomy, load_taxonomy, parse_taxonomy
+from topics.taxonomy import DEFAULT_TAXONOMY, Taxonomy, TaxonomyError, load_taxonomy, parse_taxonomy
 from workbench.atomic import write_atomically
-from workbench.errors import ConcurrentEditError, WorkbenchError
+from workbench.errors import BrokenTaxonomyError, ConcurrentEditError, WorkbenchError
+from workbench.paths import is_shipped_taxonomy
 
 LOCK_WAIT_S = 5.0
 HEADER = ("# Edited by the VOC Radar workbench: every change is a new version; earlier versions are\n"
@@ -44,7 +45,11 @@ class TaxonomyFile:
 
     def read(self) -> Taxonomy:
         """The version in force (the seed until the first change is written)."""
-        return load_taxonomy(self.path if self.path.exists() else self.seed)
+        try:
+            return load_taxonomy(self.path if self.path.exists() else self.seed)
+        except TaxonomyError as error:
+            raise BrokenTaxonomyError(f"{error} — the file was changed outside the workbench; fix it, or copy "
+                                      f"back the last good version from {self.history}") from error
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -79,6 +84,8 @@ class TaxonomyFile:
         """Write ``data`` (owners, topics …) as the next version after ``current``; call inside ``locked``.
 
         The new text is validated first; the previous text goes to the history folder."""
+        if is_shipped_taxonomy(self.path):
+            raise WorkbenchError(f"{self.path}: the shipped taxonomy is never edited; edit a copy in the data folder")
         on_disk = self.read()
         if on_disk.digest != current.digest:
             raise ConcurrentEditError(f"{self.path}: the taxonomy changed on disk while this edit was prepared")
