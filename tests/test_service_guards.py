@@ -187,7 +187,7 @@ def test_every_refused_request_is_counted_once_by_reason(make_client):
                            ).status_code == 415
         assert client.get("/v1/messages/none-such", headers=ingest).status_code == 404
         assert client.get("/v1/no-such-route").status_code == 404
-        assert client.delete("/v1/messages/r-1", headers=ingest).status_code == 405
+        assert client.put("/v1/messages/r-1", headers=ingest).status_code == 405
         streamed = client.post("/v1/embed", content=(b"x" * 1024 for _ in range(4)),
                                headers={**ingest, "content-type": "application/json"})
         assert streamed.status_code == 413
