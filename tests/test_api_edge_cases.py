@@ -62,6 +62,21 @@ def test_a_key_given_twice_is_refused_not_silently_dropped(client, path, body, k
     assert client.get("/v1/messages/k-1").status_code == 404 and client.get("/v1/messages/k-2").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/embed", b'{"texts": ["a"], "texts": ["b"]}'),
+        ("/v1/admin/erase", b'{"customer_id": "c-1", "customer_id": "c-2"}'),
+        ("/v1/admin/recluster", b'{"since": "7d", "since": "30d"}'),
+        ("/v1/clusters/k1:rename", b'{"name": "a", "name": "b"}'),
+    ],
+)
+def test_every_json_route_reads_bodies_the_same_strict_way(client, path, body):
+    answer = post_raw(client, path, body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "body" and "twice" in answer.json()["detail"]
+
+
 def test_replace_applies_other_fields_sent_with_the_same_text(client):
     client.post("/v1/messages", json=message())
     corrected = message(channel="email", rating=1, rating_scale="csat_1_5", customer={"id": "c-7"})

@@ -13,6 +13,7 @@ from jobs.state import StateError, current_clusters, read_current
 from service.auth import AdminScope, AnalystScope
 from service.cluster_runs import ClusterRuns, RunInProgress
 from service.deps import AnalyzerDep, SettingsDep, StateDep, StoreDep
+from service.json_body import StrictJsonRoute
 from service.log_privacy import redact
 from service.schemas.clusters import (
     SPAN,
@@ -25,7 +26,7 @@ from service.schemas.clusters import (
     Status,
 )
 
-router = APIRouter(prefix="/v1", tags=["clusters"])
+router = APIRouter(prefix="/v1", tags=["clusters"], route_class=StrictJsonRoute)
 NO_RUN = "no clustering run yet: run `voc recluster` or POST /v1/admin/recluster"
 RANKINGS = {
     "size": lambda p: (-p["size"],),

@@ -7,8 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.auth import IngestScope
 from service.deps import EmbedderDep, SettingsDep
+from service.json_body import StrictJsonRoute
 
-router = APIRouter(prefix="/v1", tags=["embeddings"], dependencies=[IngestScope])
+router = APIRouter(prefix="/v1", tags=["embeddings"], dependencies=[IngestScope], route_class=StrictJsonRoute)
 
 
 class EmbedRequest(BaseModel):

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from service.auth import AdminScope
 from service.deps import SettingsDep, StoreDep
+from service.json_body import StrictJsonRoute
 
-router = APIRouter(prefix="/v1", tags=["erasure"])
+router = APIRouter(prefix="/v1", tags=["erasure"], route_class=StrictJsonRoute)
 logger = logging.getLogger("voc.erasure")
 
 

@@ -14,9 +14,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from core.errors import VocError
 from service.auth import require_any_scope
 from service.deps import StateDep, StoreDep
+from service.json_body import StrictJsonRoute
 from service.schemas.workbench import MapRequest, MergeRequest, NoiseRequest, PromoteRequest, RenameRequest, UndoRequest
 
-router = APIRouter(prefix="/v1", tags=["workbench"], dependencies=[Depends(require_any_scope("analyst"))])
+router = APIRouter(prefix="/v1", tags=["workbench"], dependencies=[Depends(require_any_scope("analyst"))],
+                   route_class=StrictJsonRoute)
 ClusterPath = Annotated[str, "cluster id"]
 
 
