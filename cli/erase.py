@@ -8,7 +8,7 @@ The messages' texts also leave the cluster registry's example messages.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -72,15 +72,17 @@ def erase(
 
 
 def _moment(name: str, value: str) -> datetime:
+    from jobs.erasure import retention_limit
+
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{name}: expected an ISO date/time such as 2025-12-01 or 2025-12-01T00:00:00+03:00, "
                          f"got {value!r}") from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if moment > datetime.now(UTC):
-        raise ValueError(f"{name}: {value} lies in the future; retention erases what is older than a past moment")
-    return moment
+    try:
+        return retention_limit(moment)
+    except ValueError as error:
+        raise ValueError(f"{name}: {value} {error}") from None
 
 
 def _question(customer: str | None, limit: datetime | None, ids: list[str] | None) -> str:

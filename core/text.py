@@ -16,6 +16,7 @@ _INVISIBLE = dict.fromkeys(
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_MARKS = frozenset({"Mn", "Me", "Cf"})  # combining and enclosing marks, variation selectors, format characters
 
 
 def clean_text(text: object, index: int | None = None) -> str:
@@ -40,8 +41,6 @@ def clean_text(text: object, index: int | None = None) -> str:
 def _visible(character: str) -> bool:
     return not character.isspace() and unicodedata.category(character) not in _MARKS
 
-
-_MARKS = frozenset({"Mn", "Me", "Cf"})  # combining and enclosing marks, variation selectors, format characters
 
 
 def clean_texts(texts: Sequence[object]) -> list[str]:

@@ -30,6 +30,7 @@ from jobs.decisions import merge_targets
 from jobs.state import current_clusters, read_current
 from jobs.window import _normalised
 from store import MessageFilter
+from store.records import as_utc
 
 BASELINE_DAYS = 28
 COMPLAINT_SOURCE = re.compile(r"complain|claim|жалоб|претенз|regulator|ombudsman", re.IGNORECASE)
@@ -73,7 +74,7 @@ def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, ord
     and a renamed one shows its new name."""
     if orders is not None and orders <= 0:
         raise ValueError(f"orders: must be a positive count, got {orders}")
-    if _utc(since) >= _utc(until):
+    if as_utc(since) >= as_utc(until):
         raise ValueError(f"the period is empty: its start {since.isoformat()} is not before its end "
                          f"{until.isoformat()}")
     state = read_current(state_dir)
@@ -166,10 +167,6 @@ def _cluster_routes(payloads: list[dict[str, Any]], decisions: ClusterDecisions)
         elif root != cluster_id and not decision.get("noise") and payload.get("topic"):  # merged into a mapped one
             routes[cluster_id] = _ClusterRoute("topic", payload["topic"], owner=payload.get("owner"))
     return routes
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _day_of(moment: datetime) -> date:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jobs.state import run_lock
 from store import MessageFilter
+from store.records import as_utc
 
 ID_PAGE = 1024
 
@@ -35,14 +36,23 @@ def erase_where(store, state_dir: Path, *, customer_id: str | None = None, befor
         raise ValueError("give a customer id or a time before which messages are erased")
     if customer_id is not None and not customer_id.strip():
         raise ValueError("customer_id is empty")
-    if before is not None and before.tzinfo is None:
-        before = before.replace(tzinfo=UTC)
+    if before is not None:
+        before = retention_limit(before)
     message_filter = MessageFilter(customer_id=customer_id, created_to=before)
     with run_lock(state_dir):
         ids = [message_id for page in store.messages.iterate(message_filter, batch_size=ID_PAGE, with_vectors=False)
                for message_id in page.ids]
         deleted = store.messages.delete_where(message_filter) if ids else 0
         return Erasure(deleted, _drop_examples(store, set(ids)))
+
+
+def retention_limit(before: datetime) -> datetime:
+    """``before`` in UTC (a moment without a zone is UTC); ValueError when it lies in the future, which
+    would erase everything up to now."""
+    limit = as_utc(before)
+    if limit > datetime.now(UTC):
+        raise ValueError("lies in the future; retention erases what is older than a past moment")
+    return limit
 
 
 def erase_ids(store, state_dir: Path, ids: Sequence[str]) -> Erasure:

@@ -41,6 +41,7 @@ from jobs.state import (
     write_current,
 )
 from jobs.window import Window, read_window
+from store.records import as_utc
 
 WRITE_CHUNK = 2048
 
@@ -98,15 +99,11 @@ def run_recluster(store, state_dir: Path, since: datetime, until: datetime,
 
 def window_bounds(since: datetime, until: datetime) -> tuple[datetime, datetime]:
     """The window in UTC (a moment without a zone is UTC); ReclusterError when it holds no time."""
-    since, until = _utc(since), _utc(until)
+    since, until = as_utc(since), as_utc(until)
     if since >= until:
         raise ReclusterError(f"the window is empty: its start {since.isoformat()} is not before its end "
                              f"{until.isoformat()}; nothing was changed")
     return since, until
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _run(store, state_dir: Path, since: datetime, until: datetime, settings: ReclusterSettings | None,

@@ -190,8 +190,8 @@ def _components(signals: PrioritySignals, policy: PriorityPolicy) -> list[tuple[
         strength = (negative - policy.negative_threshold) / (1 - policy.negative_threshold or 1)
         points = policy.negative_sentiment * (0.5 + 0.5 * strength)
         parts.append((points, f"negative sentiment ({negative:.0%})"))
-    if signals.satisfaction is not None and _unit(signals.satisfaction) < policy.low_rating_below:
-        satisfaction = _unit(signals.satisfaction)
+    satisfaction = _unit(signals.satisfaction) if signals.satisfaction is not None else None
+    if satisfaction is not None and satisfaction < policy.low_rating_below:
         points = policy.low_rating * (1 - satisfaction / policy.low_rating_below)
         parts.append((points, f"low rating ({satisfaction:.0%} of the scale)"))
     if signals.nps_detractor:
