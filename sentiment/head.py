@@ -47,13 +47,11 @@ class SentimentHead:
         self._ngram_weights = None
         if ngrams is not None:
             ngram_coef = np.asarray(ngram_coef, dtype=np.float32)
-            columns = ngrams.kept_columns()
-            if ngram_coef.shape != (len(self.classes), len(columns)):
+            if ngram_coef.shape != (len(self.classes), ngrams.kept_count):
                 raise ValueError(f"n-gram coefficients {ngram_coef.shape} do not match "
-                                 f"{len(self.classes)} classes x {len(columns)} kept columns")
+                                 f"{len(self.classes)} classes x {ngrams.kept_count} kept columns")
             self.ngram_coef = ngram_coef
-            self._ngram_weights = np.zeros((ngrams.width, len(self.classes)), dtype=np.float32)
-            self._ngram_weights[columns] = ngram_coef.T
+            self._ngram_weights = np.ascontiguousarray(ngram_coef.T)  # [kept columns, classes]
 
     @property
     def uses_text(self) -> bool:

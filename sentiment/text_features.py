@@ -4,10 +4,11 @@ Texts are normalised for social-media writing first (:func:`normalise_message`).
 1–2-grams and character 2–5-grams (within word boundaries) are hashed into two blocks
 of columns; each block is weighted by sublinear TF-IDF and scaled to unit length.
 Only columns seen in at least ``min_df`` training messages are kept, so the stored
-state is a list of kept columns and their IDF — plain arrays, no vocabulary, no pickles.
-Scoring hashes the character n-grams word by word and keeps them for the words seen
-recently (the counts are exactly the vectorizer's, about 3.5× faster per message); the word
-n-grams' columns are kept the same way, term by term.
+state is a list of kept columns and their IDF — plain arrays, no vocabulary, no pickles —
+and the features are numbered by their position among the kept columns.
+Scoring hashes the character n-grams word by word and keeps each word's kept n-grams for
+the words seen recently (the counts are exactly the vectorizer's); the word n-grams' kept
+positions are kept the same way, term by term.
 """
 
 from __future__ import annotations
@@ -51,10 +52,10 @@ class HashedNgrams:
     idf: dict[str, np.ndarray] = field(default_factory=dict)  # block -> IDF of the kept columns
     _prepared: dict | None = field(default=None, init=False, repr=False, compare=False)
     _hasher: Any = field(default=None, init=False, repr=False, compare=False)
-    _word_columns: dict[str, tuple[np.ndarray, np.ndarray]] = field(
-        default_factory=dict, init=False, repr=False, compare=False)  # word -> its char n-gram columns and counts
-    _term_columns: dict[str, int] = field(
-        default_factory=dict, init=False, repr=False, compare=False)  # word 1–2-gram -> its column
+    _word_ngrams: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)  # word -> its kept char n-grams and counts
+    _term_positions: dict[str, int] = field(
+        default_factory=dict, init=False, repr=False, compare=False)  # word 1–2-gram -> its kept position, or -1
     _cache_lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
@@ -79,71 +80,72 @@ class HashedNgrams:
             counts = vectorizers[block].transform(list(texts)).tocsc()
             df = np.diff(counts.indptr)
             kept = np.flatnonzero(df >= self.min_df)
-            self.kept[block] = kept.astype(np.int32)
+            self.kept[block] = kept.astype(np.int64)
             self.idf[block] = (np.log((1 + len(texts)) / (1 + df[kept])) + 1).astype(np.float32)
         self._prepared = None
+        self._word_ngrams.clear()
+        self._term_positions.clear()
         return self
 
+    @property
+    def kept_count(self) -> int:
+        return sum(len(self.kept[block]) for block in BLOCKS)
+
     def transform(self, texts: Sequence[str]):
-        """A sparse [texts, word_columns + char_columns] matrix."""
+        """A sparse [texts, kept columns] matrix (word block, then character block): each block
+        weighted by sublinear TF-IDF and scaled to unit length. Columns not kept weigh nothing."""
         from scipy import sparse
 
-        if not self.kept:
-            raise ValueError("n-gram features are not fitted")
-        blocks = []
-        for block, (vectorizer, weights) in self._prepare().items():
-            counts = self._char_counts(texts) if block == "char" else vectorizer.transform(list(texts)).tocsr()
-            counts.data = (1 + np.log(counts.data)) * weights[counts.indices]
-            counts.eliminate_zeros()
-            rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-            norms = np.sqrt(np.bincount(rows, weights=counts.data.astype(np.float64) ** 2, minlength=counts.shape[0]))
-            counts.data = (counts.data / norms[rows]).astype(np.float32)
-            blocks.append(counts)
-        return sparse.hstack(blocks, format="csr", dtype=np.float32)
+        rows, columns, values = self._weighted(texts)
+        return sparse.csr_matrix((values.astype(np.float32), (rows, columns)), shape=(len(texts), self.kept_count),
+                                 dtype=np.float32)
 
     def project(self, texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
-        """``transform(texts) @ weights`` for a dense [word_columns + char_columns, k] matrix,
-        computed from the non-zero entries alone: no sparse matrices are built, which is most
-        of the cost for the few texts of a service call."""
-        if not self.kept:
-            raise ValueError("n-gram features are not fitted")
-        count = len(texts)
-        out = np.zeros((count, weights.shape[1]), dtype=np.float64)
-        offsets = {"word": 0, "char": self.word_columns}
-        normalised = [normalise_message(text) for text in texts]
-        for block, (_, column_weights) in self._prepare().items():
-            if block == "char":
-                rows, columns, values = self._char_entries(normalised)
-            else:
-                rows, columns, values = self._word_entries(normalised)
-            values = (1 + np.log(values)) * column_weights[columns]
-            norms = np.sqrt(np.bincount(rows, weights=values.astype(np.float64) ** 2, minlength=count))
-            scaled = values / np.where(norms > 0, norms, 1.0)[rows]
-            block_weights = weights[offsets[block] + columns]
+        """``transform(texts) @ weights`` for a dense [kept columns, k] matrix, computed from the
+        non-zero entries alone: no sparse matrix is built, which is most of the cost for the few
+        texts of a service call."""
+        out = np.zeros((len(texts), weights.shape[1]), dtype=np.float64)
+        rows, columns, values = self._weighted(texts)
+        if len(texts) == 1:
+            out[0] = values @ weights[columns]
+        else:
+            picked = weights[columns]
             for klass in range(weights.shape[1]):
-                out[:, klass] += np.bincount(rows, weights=scaled * block_weights[:, klass], minlength=count)
+                out[:, klass] = np.bincount(rows, weights=values * picked[:, klass], minlength=len(texts))
         return out
 
-    def _char_counts(self, texts: Sequence[str]):
-        """The character block's raw counts as a sparse matrix (see :meth:`_char_entries`)."""
-        from scipy import sparse
+    def _weighted(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, kept column, weight) entries of ``transform(texts)``."""
+        if not self.kept:
+            raise ValueError("n-gram features are not fitted")
+        normalised = [normalise_message(text) for text in texts]
+        pieces, offset = [], 0
+        for block in BLOCKS:
+            rows, positions, counts = self._entries(block, normalised)
+            values = (1 + np.log(counts)) * self._prepare()[block][positions]
+            norms = np.sqrt(np.bincount(rows, weights=values**2, minlength=len(texts)))
+            pieces.append((rows, positions + offset, values / norms[rows]))  # a row with entries has a norm
+            offset += len(self.kept[block])
+        return tuple(np.concatenate(parts) for parts in zip(*pieces))  # type: ignore[return-value]
 
-        rows, columns, values = self._char_entries([normalise_message(text) for text in texts])
-        return sparse.csr_matrix((values, (rows, columns)), shape=(len(texts), self.char_columns), dtype=np.float32)
+    def _entries(self, block: str, normalised: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The block's raw counts of its kept columns, exactly as its vectorizer gives them, as
+        (row, position among the kept columns, count) entries, one per row and column, for
+        already normalised texts."""
+        if block == "char":
+            return self._char_entries(normalised)
+        return self._word_entries(normalised)
 
     def _word_entries(self, normalised: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The word block's raw counts, exactly as its vectorizer gives them, as (row, column,
-        count) entries with one entry per row and column, for already normalised texts.
-
-        The vectorizer's tokens and their 2-grams are hashed as it hashes them (MurmurHash3 of
-        the UTF-8 bytes, seed 0, the absolute value modulo the columns); the column of each
-        term is kept for the terms seen most recently.
-        """
+        """The vectorizer's tokens and their 2-grams are hashed as it hashes them (MurmurHash3 of
+        the UTF-8 bytes, seed 0, the absolute value modulo the columns); the kept position of
+        each term is kept for the terms seen most recently."""
         from sklearn.utils import murmurhash3_32
 
-        columns_of: list[list[int]] = []
+        positions_of: list[list[int]] = []
+        kept_position = self._prepare()["word_positions"]
         with self._cache_lock:
-            cache = self._term_columns
+            cache = self._term_positions
             for text in normalised:
                 tokens = _TOKENS.findall(text)
                 terms = tokens + [f"{first} {second}" for first, second in zip(tokens, tokens[1:])]
@@ -151,70 +153,67 @@ class HashedNgrams:
                     cache.clear()
                 row = []
                 for term in terms:
-                    column = cache.get(term)
-                    if column is None:
+                    position = cache.get(term)
+                    if position is None:
                         hashed = murmurhash3_32(term, seed=0)
                         column = ((2**31 - 1 - (self.word_columns - 1)) if hashed == _INT32_MIN
                                   else abs(hashed)) % self.word_columns
-                        cache[term] = column
-                    row.append(column)
-                columns_of.append(row)
-        columns = np.fromiter((c for row in columns_of for c in row), dtype=np.int64)
-        return _summed([len(row) for row in columns_of], columns, np.ones(len(columns)), self.word_columns)
+                        position = cache[term] = kept_position.get(column, -1)
+                    if position >= 0:
+                        row.append(position)
+                positions_of.append(row)
+        positions = np.fromiter((p for row in positions_of for p in row), dtype=np.int64)
+        return _summed([len(row) for row in positions_of], positions, np.ones(len(positions)),
+                       len(self.kept["word"]))
 
     def _char_entries(self, normalised: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The character block's raw counts, exactly as its vectorizer gives them, as (row,
-        column, count) entries with one entry per row and column, for already normalised
-        texts; built from each word's hashed n-grams, which are kept for the words seen most
-        recently.
+        """Built from each word's kept n-grams, which are kept for the words seen most recently.
 
         Character n-grams never cross a word boundary, so a text's counts are the sums of its
         words' counts; words repeat across messages, so most are hashed once.
         """
         words_of = [text.split() for text in normalised]
         with self._cache_lock:
-            cache = self._word_columns
+            cache = self._word_ngrams
             new = list({word for words in words_of for word in words if word not in cache})
             if new:
                 if len(cache) + len(new) > WORD_CACHE_SIZE:
                     cache.clear()
-                hashed = self._word_hasher().transform(new).tocsr()
-                for row, word in enumerate(new):
-                    start, stop = hashed.indptr[row], hashed.indptr[row + 1]
-                    cache[word] = (hashed.indices[start:stop], hashed.data[start:stop])
+                cache.update(self._kept_ngrams_of(new))
             pieces = [[cache[word] for word in words] for words in words_of]
         flat = [piece for row in pieces for piece in row]
         if not flat:
-            return _summed([0] * len(normalised), np.zeros(0, dtype=np.int64), np.zeros(0), self.char_columns)
-        return _summed([sum(len(columns) for columns, _ in row) for row in pieces],
-                       np.concatenate([c for c, _ in flat]).astype(np.int64), np.concatenate([v for _, v in flat]),
-                       self.char_columns)
+            return _summed([0] * len(normalised), np.zeros(0, dtype=np.int64), np.zeros(0), len(self.kept["char"]))
+        return _summed([sum(len(positions) for positions, _ in row) for row in pieces],
+                       np.concatenate([p for p, _ in flat]), np.concatenate([c for _, c in flat]),
+                       len(self.kept["char"]))
 
-    def _word_hasher(self):
-        """The character vectorizer for single, already normalised words."""
+    def _kept_ngrams_of(self, words: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each word's character n-grams among the kept columns: their positions and counts."""
         if self._hasher is None:
             from sklearn.feature_extraction.text import HashingVectorizer
 
             self._hasher = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=self.char_columns,
                                              alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
-        return self._hasher
+        hashed = self._hasher.transform(words).tocsr()
+        kept = self.kept["char"]
+        positions = np.minimum(np.searchsorted(kept, hashed.indices), max(len(kept) - 1, 0))
+        found = kept[positions] == hashed.indices if len(kept) else np.zeros(len(positions), dtype=bool)
+        result = {}
+        for row, word in enumerate(words):
+            span = slice(hashed.indptr[row], hashed.indptr[row + 1])
+            hit = found[span]
+            result[word] = (positions[span][hit].astype(np.int64), hashed.data[span][hit].astype(np.float64))
+        return result
 
     def _prepare(self) -> dict:
-        """Vectorizers and per-column weights, built once (loading a head builds them, so the
-        first message does not pay for it)."""
+        """Each block's IDF as float64 and the word block's kept position of each column, built
+        once (loading a head builds them, so the first message does not pay for it)."""
         if self._prepared is None:
-            self._prepared = {block: (vectorizer, self._column_weights(block, vectorizer.n_features))
-                              for block, vectorizer in self._vectorizers().items()}
+            self._prepared = {block: self.idf[block].astype(np.float64) for block in BLOCKS}
+            self._prepared["word_positions"] = {int(column): position
+                                                for position, column in enumerate(self.kept["word"].tolist())}
         return self._prepared
-
-    def _column_weights(self, block: str, columns: int) -> np.ndarray:
-        weights = np.zeros(columns, dtype=np.float32)
-        weights[self.kept[block]] = self.idf[block]
-        return weights
-
-    def kept_columns(self) -> np.ndarray:
-        """Kept columns in the joined [word | char] numbering."""
-        return np.concatenate([self.kept["word"], self.kept["char"] + self.word_columns])
 
     def to_json(self) -> dict[str, Any]:
         return {"normalisation": "lower, ё→е, url, @user, #tag→tag, repeats→2", "word_ngrams": [1, 2],
@@ -234,6 +233,8 @@ class HashedNgrams:
             limit = features.word_columns if block == "word" else features.char_columns
             if kept.shape != idf.shape or (len(kept) and (kept.min() < 0 or kept.max() >= limit)):
                 raise ValueError(f"{block} n-gram columns do not match their IDF or the column count")
+            if len(kept) > 1 and (np.diff(kept) <= 0).any():
+                raise ValueError(f"{block} n-gram columns are not in ascending order")
             features.kept[block], features.idf[block] = kept.astype(np.int64), idf
         features._prepare()
         return features
@@ -244,6 +245,7 @@ def _summed(lengths: Sequence[int], columns: np.ndarray, values: np.ndarray, wid
     """(row, column, sum) entries, one per row and column, rows ascending, from each row's
     ``lengths[row]`` consecutive (column, value) pieces."""
     rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    width = max(width, 1)
     unique, inverse = np.unique(rows * width + columns, return_inverse=True)
     sums = np.bincount(inverse, weights=values, minlength=len(unique)).astype(np.float32)
     return unique // width, unique % width, sums

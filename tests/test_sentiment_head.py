@@ -139,9 +139,10 @@ def test_tweet_normalisation():
 def test_ngram_features_keep_only_columns_seen_often_enough():
     features = HashedNgrams(word_columns=2**10, char_columns=2**12, min_df=2).fit(["кот спит", "кот ест", "жук"])
     matrix = features.transform(["кот", "жук"])
-    assert matrix.shape == (2, 2**10 + 2**12)
+    words = len(features.kept["word"])
+    assert matrix.shape == (2, features.kept_count) and 0 < features.kept_count < 2**10 + 2**12
     assert matrix[0].nnz > 0 and matrix[1].nnz == 0  # nothing of "жук" is in two training texts
-    assert np.isclose(np.sqrt(matrix[0, : 2**10].multiply(matrix[0, : 2**10]).sum()), 1.0)
+    assert np.isclose(np.sqrt(matrix[0, :words].multiply(matrix[0, :words]).sum()), 1.0)
 
 
 @pytest.mark.parametrize("model", sorted(p.name for p in HEADS_DIR.iterdir() if p.is_dir()))
@@ -164,33 +165,44 @@ CACHE_TEXTS = ["Курьер опоздал, заказ холодный!!! ((",
                "Курьер опоздал, заказ холодный!!! (("]
 
 
-@pytest.mark.parametrize(("block", "cache_size", "cache"), [("char", "WORD_CACHE_SIZE", "_word_columns"),
-                                                            ("word", "TERM_CACHE_SIZE", "_term_columns")])
-def test_ngrams_from_the_scoring_caches_equal_the_vectorizer_exactly(monkeypatch, block, cache_size, cache):
-    """Scoring counts each block's n-grams from a cache (words' character n-grams, terms' columns)."""
+@pytest.mark.parametrize(("block", "cache_size", "cache"), [("char", "WORD_CACHE_SIZE", "_word_ngrams"),
+                                                            ("word", "TERM_CACHE_SIZE", "_term_positions")])
+def test_ngram_counts_from_the_caches_are_the_vectorizers_counts_of_the_kept_columns(monkeypatch, block, cache_size,
+                                                                                     cache):
+    """Scoring counts each block's n-grams from a cache (words' character n-grams, terms' kept
+    positions); the counts are the vectorizer's, numbered by position among the kept columns."""
     import sentiment.text_features as text_features
 
-    features = HashedNgrams(min_df=1).fit(CACHE_TEXTS)
-    vectorizer, _ = features._prepare()[block]
-    expected = vectorizer.transform(CACHE_TEXTS).tocoo()
-    expected = sorted(zip(expected.row.tolist(), expected.col.tolist(), expected.data.tolist()))
+    features = HashedNgrams(min_df=2).fit(CACHE_TEXTS)
+    kept = features.kept[block]
+    assert 0 < len(kept) < len(set(features._vectorizers()[block].transform(CACHE_TEXTS).indices))
+    counts = features._vectorizers()[block].transform(CACHE_TEXTS).tocoo()
+    expected = sorted((row, int(np.searchsorted(kept, column)), count)
+                      for row, column, count in zip(counts.row.tolist(), counts.col.tolist(), counts.data.tolist())
+                      if column in set(kept.tolist()))
     monkeypatch.setattr(text_features, cache_size, 8)  # forces the cache to empty and refill
     normalised = [normalise_message(text) for text in CACHE_TEXTS]
     for _ in range(2):  # cold, then from the cache
-        entries = features._char_entries if block == "char" else features._word_entries
-        rows, columns, counts = entries(normalised)
-        assert sorted(zip(rows.tolist(), columns.tolist(), counts.tolist())) == expected
+        rows, positions, counts = features._entries(block, normalised)
+        assert sorted(zip(rows.tolist(), positions.tolist(), counts.tolist())) == expected
     assert 0 < len(getattr(features, cache)) <= 8 + 2 * 60
     whole = features.transform(CACHE_TEXTS)
-    assert whole.shape == (len(CACHE_TEXTS), features.width) and np.isfinite(whole.data).all()
+    assert whole.shape == (len(CACHE_TEXTS), features.kept_count) and np.isfinite(whole.data).all()
 
 
 def test_projecting_texts_onto_weights_equals_the_feature_matrix_times_them():
     texts = ["Курьер опоздал, заказ холодный!!!", "курьер вежливый и быстрый", "", "   ", "😀", "Оооочень ёлка",
              "@user спасибо http://x.ru #доставка", "ok ok ok ok", "слово, которого не было в обучении"]
     features = HashedNgrams(min_df=2).fit(texts[:8] * 2 + ["курьер опоздал"])
-    weights = np.random.default_rng(0).standard_normal((features.width, 3)).astype(np.float32)
-    expected = np.asarray(features.transform(texts) @ weights)
+    weights = np.random.default_rng(0).standard_normal((features.kept_count, 3)).astype(np.float32)
+    blocks = []  # the features by their definition: the vectorizers' counts, sublinear TF-IDF, unit length per block
+    for block in ("word", "char"):
+        counts = features._vectorizers()[block].transform(texts).toarray()[:, features.kept[block]]
+        weighted = np.where(counts > 0, 1 + np.log(np.maximum(counts, 1)), 0) * features.idf[block]
+        norms = np.linalg.norm(weighted, axis=1, keepdims=True)
+        blocks.append(weighted / np.where(norms > 0, norms, 1))
+    expected = np.hstack(blocks) @ weights
+    assert np.allclose(features.transform(texts).toarray(), np.hstack(blocks), atol=1e-6)
     got = features.project(texts, weights)
     assert got.shape == (len(texts), 3)
     assert np.allclose(got, expected, atol=1e-5) and np.abs(expected).sum() > 1

@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         folder = args.heads_dir / model
         head.manifest = {
             "name": f"sentiment-{model}", "train_rows": len(part_labels), "data": MIXES[best["mix"]],
-            "ngram_columns": len(head.ngrams.kept_columns()),
+            "ngram_columns": head.ngrams.kept_count,
             "training": {"c": best["c"], "vector_scale": best["vector_scale"], "class_weight": best["class_weight"],
                          "validation": f"sentirueval2015 train rows dated {since} or later",
                          "n_validation": len(validation_rows), "validation_macro_f1": best["validation_macro_f1"],

@@ -66,7 +66,7 @@ def train_sentiment_head(vectors: np.ndarray, labels: Sequence[str], model: str,
 
         ngrams = HashedNgrams(min_df=min_df).fit(list(texts))
         features = sparse.hstack([sparse.csr_matrix(vectors * vector_scale),
-                                  ngrams.transform(list(texts))[:, ngrams.kept_columns()]], format="csr")
+                                  ngrams.transform(list(texts))], format="csr")
     classifier = LogisticRegression(C=c, max_iter=5000, class_weight=weights)
     classifier.fit(features, labels)
     order = [list(classifier.classes_).index(label) for label in LABELS]
