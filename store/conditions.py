@@ -1,7 +1,7 @@
 """Filters: the typed message filter, and the neutral conditions every backend translates.
 
 A condition list is a conjunction. `Match` with several values matches any of them;
-`Range` is half-open (gte ≤ value < lt).
+`Range` is half-open (gte ≤ value < lt); `ExcludeIds` leaves the given points out.
 """
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ class Range:
     lt: float | None = None
 
 
-Condition = Match | Range
+@dataclass(frozen=True)
+class ExcludeIds:
+    """Every point but these (point ids, as the backends store them)."""
+
+    point_ids: tuple[str, ...]
+
+
+Condition = Match | Range | ExcludeIds
 Conditions = tuple[Condition, ...]
 
 Values = str | Sequence[str] | None

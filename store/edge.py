@@ -18,7 +18,7 @@ import numpy as np
 import qdrant_edge as qe
 
 from store.backend import INT8_QUANTILE, RESCORE_OVERSAMPLING, Backend, Collection, IndexSpec, Page
-from store.conditions import Conditions, Match
+from store.conditions import Conditions, ExcludeIds, Match
 from store.errors import BackendError, DimensionMismatchError, StoreNotFoundError
 from store.lock import DirectoryLock
 
@@ -42,14 +42,17 @@ def to_filter(conditions: Conditions) -> qe.Filter | None:
     if not conditions:
         return None
     must: list[Any] = []
+    must_not: list[Any] = []
     for condition in conditions:
         if isinstance(condition, Match):
             values = list(condition.values)
             match = qe.MatchValue(values[0]) if len(values) == 1 else qe.MatchAny(values)
             must.append(qe.FieldCondition(condition.field, match=match))
+        elif isinstance(condition, ExcludeIds):
+            must_not.append(qe.HasIdCondition(set(condition.point_ids)))
         else:
             must.append(qe.FieldCondition(condition.field, range=qe.RangeFloat(gte=condition.gte, lt=condition.lt)))
-    return qe.Filter(must=must)
+    return qe.Filter(must=must or None, must_not=must_not or None)
 
 
 class _PointIds(Sequence[str]):

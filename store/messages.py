@@ -14,7 +14,7 @@ import numpy as np
 from core.text import is_unicode
 from store.backend import Collection, IndexSpec
 from store.checks import check_ids, check_limit, check_query, check_vectors
-from store.conditions import MessageFilter, Range, as_conditions
+from store.conditions import ExcludeIds, MessageFilter, Range, as_conditions
 from store.errors import InvalidFilterError, InvalidPayloadError, NotFoundError
 from store.records import (
     CREATED_TS,
@@ -23,7 +23,6 @@ from store.records import (
     Message,
     MessageBatch,
     SearchHit,
-    as_utc,
     message_from_payload,
     message_payload,
     point_id,
@@ -173,15 +172,10 @@ class MessageTable:
         is not a repeat of itself.
         """
         window = MessageFilter(created_from=since, created_to=until, customer_id=customer_id, topic=topic_id)
-        total = self.count(window)
-        if total and excluding is not None:
-            found = self.get(excluding)
-            if found is not None:
-                earlier = found[0]
-                if (earlier.customer_id == customer_id and earlier.topic == topic_id
-                        and as_utc(since) <= earlier.created_at < as_utc(until)):
-                    total -= 1
-        return total
+        conditions = as_conditions(window)
+        if excluding is not None:
+            conditions += (ExcludeIds((point_id(check_ids([excluding])[0]),)),)
+        return self._collection.count(conditions)
 
     def counts_by_day(
         self, field: str, start: date, end: date, message_filter: MessageFilter | None = None

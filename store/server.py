@@ -17,7 +17,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from store.backend import INT8_QUANTILE, RESCORE_OVERSAMPLING, Backend, Collection, IndexSpec, Page
-from store.conditions import Conditions, Match
+from store.conditions import Conditions, ExcludeIds, Match
 from store.errors import BackendError, DimensionMismatchError, StoreNotFoundError
 
 # An upsert request holds at most this many points and about this many bytes of JSON, well below
@@ -32,16 +32,19 @@ def to_filter(conditions: Conditions) -> models.Filter | None:
     if not conditions:
         return None
     must: list[Any] = []
+    must_not: list[Any] = []
     for condition in conditions:
         if isinstance(condition, Match):
             values = list(condition.values)
             match: Any = models.MatchValue(value=values[0]) if len(values) == 1 else models.MatchAny(any=values)
             must.append(models.FieldCondition(key=condition.field, match=match))
+        elif isinstance(condition, ExcludeIds):
+            must_not.append(models.HasIdCondition(has_id=list(condition.point_ids)))
         else:
             must.append(
                 models.FieldCondition(key=condition.field, range=models.Range(gte=condition.gte, lt=condition.lt))
             )
-    return models.Filter(must=must)
+    return models.Filter(must=must or None, must_not=must_not or None)
 
 
 def request_slices(payloads: Sequence[dict[str, Any]], dimension: int) -> Iterator[tuple[int, int]]:
