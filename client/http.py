@@ -29,7 +29,9 @@ class VocClient:
         retries: int = 3,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if retries < 0:
+            raise ValueError(f"retries: must be 0 or more, got {retries}")
+        headers = {"Authorization": f"Bearer {_bearer(token)}"} if token else {}
         self._http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout, transport=transport)
         self.retries = retries
 
@@ -57,7 +59,10 @@ class VocClient:
                     body = None
                 detail = body.get("detail", response.text) if isinstance(body, dict) else response.text
                 raise VocClientError(response.status_code, detail)
-            return response.json()
+            try:
+                return response.json()
+            except ValueError:
+                raise VocClientError(response.status_code, _not_json(response)) from None
         raise AssertionError("unreachable")
 
     # --- routing API ---------------------------------------------------------------
@@ -85,6 +90,23 @@ class VocClient:
 
     def ready(self) -> dict[str, Any]:
         return self._call("GET", "/v1/ready")
+
+
+def _bearer(token: str) -> str:
+    """The token as sent: surrounding whitespace (a secret file's final newline) dropped. One that is empty
+    or holds a control character is refused without showing it: the header error would, into logs."""
+    stripped = token.strip()
+    if not stripped or not stripped.isprintable():
+        raise ValueError("token: empty or holding a control character (the token itself is not shown)")
+    return stripped
+
+
+def _not_json(response: httpx.Response) -> str:
+    """What came back instead of a JSON answer: a proxy's or another service's page at that address."""
+    kind = response.headers.get("content-type") or "no content type"
+    url = response.request.url.copy_with(query=None)
+    return (f"the answer to {response.request.method} {url} is not JSON ({kind}): "
+            f"{response.text[:200]!r}; is the base URL that of the VOC Radar service?")
 
 
 def _segment(message_id: str) -> str:

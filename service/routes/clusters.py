@@ -49,16 +49,22 @@ def _run_in_force(runs: ClusterRuns):
         raise HTTPException(503, str(error)) from error
 
 
-def _decided_clusters(store: Any, runs: ClusterRuns
+def _decided_clusters(store: Any, runs: ClusterRuns, analyzer: Any
                       ) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, dict[str, Any]]]:
     """The run's clusters as the analysts left them (merged-away ones folded into their target),
-    ``{merged-away cluster: target}``, and the clusters as the run wrote them."""
+    ``{merged-away cluster: target}``, and the clusters as the run wrote them; every owner as the
+    taxonomy in force names it."""
     from jobs.decisions import apply_decisions, merge_targets
 
     payloads = {item.payload["cluster_id"]: dict(item.payload)
                 for item in current_clusters(store, runs.state_dir, with_vectors=False)}
     decisions = runs.decisions()
-    return apply_decisions(payloads, decisions), merge_targets(payloads, decisions), payloads
+    owners = {topic.id: topic.owner for topic in analyzer.topics.taxonomy.topics}
+    rows = apply_decisions(payloads, decisions)
+    for row in [*rows, *payloads.values()]:
+        if row.get("topic"):  # the topic's owner may have changed since the run or the decision
+            row["owner"] = owners.get(row["topic"])
+    return rows, merge_targets(payloads, decisions), payloads
 
 
 def _summary(payload: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +85,7 @@ def _summary(payload: dict[str, Any]) -> dict[str, Any]:
 def list_clusters(
     state: StateDep,
     store: StoreDep,
+    analyzer: AnalyzerDep,
     status: Annotated[Status | None, Query(description="emerging = new, growing or with a sentiment shift")] = None,
     rank_by: Annotated[RankBy | None, Query(description="size; growth (z-score, the default for emerging); "
                                                         "negative (rise of the negative share)")] = None,
@@ -91,7 +98,7 @@ def list_clusters(
     base = {"status": status, "rank_by": rank, "offset": offset, "limit": limit}
     if run is None:
         return {**base, "run_id": None, "total": 0, "clusters": [], "detail": NO_RUN}
-    payloads, _, _ = _decided_clusters(store, runs)
+    payloads, _, _ = _decided_clusters(store, runs, analyzer)
     if status == "emerging":
         payloads = [p for p in payloads if p.get("emerging") and not p.get("noise")]
     elif status is not None:
@@ -103,7 +110,7 @@ def list_clusters(
 
 @router.get("/clusters/{cluster_id}", dependencies=[AnalystScope], response_model=ClusterDetail,
             summary="One cluster: keywords, examples, daily counts, sentiment, rating, channels, topic and owner")
-def get_cluster(cluster_id: str, state: StateDep, store: StoreDep) -> dict[str, Any]:
+def get_cluster(cluster_id: str, state: StateDep, store: StoreDep, analyzer: AnalyzerDep) -> dict[str, Any]:
     runs = _runs(state)
     run = _run_in_force(runs)
     if run is None:
@@ -111,7 +118,7 @@ def get_cluster(cluster_id: str, state: StateDep, store: StoreDep) -> dict[str, 
     if cluster_id not in run.cluster_ids:
         raise HTTPException(404, f"cluster {redact(cluster_id)!r} is not in the run in force ({run.run_id}); "
                                  "GET /v1/clusters lists its clusters")
-    rows, targets, written = _decided_clusters(store, runs)
+    rows, targets, written = _decided_clusters(store, runs, analyzer)
     if cluster_id in targets:
         payload = {**written[cluster_id], "merged_into": targets[cluster_id]}
     else:
