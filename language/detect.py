@@ -20,7 +20,9 @@ texts: it calls about 1% of short English texts (banking77) German or French, an
 Ukrainian and Russian with Serbian or Macedonian; a detector that does not (high-accuracy
 mode) would hold some 300 MB more. When Ukrainian, Belarusian or Kazakh is left out of the configured
 languages, it is one of those others too: a text with its letters is asked, and a short one
-with them is ``other`` outright.
+with them is ``other`` outright. A short text is ``other`` outright too when every one of its
+Latin words has such a letter (``Dziękuję``), and Belarusian, not Ukrainian, when its і stands
+beside ы, э or ё (``Прывітанне``), letters Ukrainian does not write.
 
 Texts whose alphabet already settles the question skip lingua (when only the default
 languages are configured): Latin letters alone (a–z) can only be English, and Cyrillic with
@@ -159,11 +161,18 @@ class LanguageDetector:
         lowered = text.lower()
         for code, letters in UNIQUE_LETTERS.items():
             if any(letter in lowered for letter in letters):
+                if (code == "uk" and set(lowered).isdisjoint("їєґ") and not set(lowered).isdisjoint("ыэё")
+                        and len(LETTERS.findall(text)) < self.min_letters):
+                    code = "be"  # і beside ы, э or ё, which Ukrainian does not write: Прывітанне (a longer
+                    # text with both that lingua is unsure of mixes Russian and Ukrainian)
                 return code if code in self.languages else "other"
         cyrillic, latin = len(CYRILLIC.findall(text)), len(LATIN.findall(text))
         if cyrillic == latin == 0:
             return "other"
         answer = "ru" if cyrillic >= latin else "en"
+        if answer == "en" and self.others and NON_ENGLISH_LATIN.search(text) and not LATIN.search(
+                NON_ENGLISH_WORD.sub(" ", text)):
+            return "other"  # every Latin word has a letter English does not write: Dziękuję, Teşekkürler
         return answer if answer in self.languages else "other"
 
 

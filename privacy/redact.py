@@ -6,7 +6,8 @@ Each match is replaced by a placeholder such as ``[PHONE]``; the result lists th
 found so the caller can record that personal data was present without keeping it.
 
 Numbers are personal data by their layout or by the word before them, never merely by
-being long: an order number (``заказ №123456789``), an amount, a date or a version stays.
+being long: an order number (``заказ №123456789``), an amount, a date, a size (``120 60 75 см``),
+a phone's IMEI or a version stays.
 A phone is a Russian number (+7, 7 or 8 and ten digits; ten digits with the area code in
 brackets, separated like one, or a mobile, Moscow or St Petersburg number; a local
 ``123-45-67``), a short local number after ``тел.``, a Belarusian, Ukrainian or Uzbek number,
@@ -36,6 +37,8 @@ CIS_CODE = r"(?:375|380|998)"
 # English customers' numbers without the country code: North American 415-555-2671 (the same
 # separator twice) and British 11-digit ones, 07700 900123, 020 7946 0958, 0161 496 0000
 NANP = r"(?:[2-9]\d{2}-[2-9]\d{2}-\d{4}|[2-9]\d{2}\.[2-9]\d{2}\.\d{4}|[2-9]\d{2} [2-9]\d{2} \d{4})"
+# a number followed by a unit is a size or a price, not a phone: 120 60 75 см, 500 300 1000 руб
+NOT_BEFORE_A_UNIT = rf"(?!{H}?(?:(?:[смк]м|cm|mm|кг|kg|шт|руб[^\W\d_]*|р)(?![^\W\d_]|[.-][^\W\d_])|[₽$€]))"
 UK = (rf"0[1-9](?:\d{{3}}{SEP}?(?:\d{{6}}|\d{{3}}{SEP}?\d{{3}})|\d{{2}}{SEP}?\d{{3}}{SEP}?\d{{4}}"
       rf"|\d{SEP}?\d{{4}}{SEP}?\d{{4}})")
 # Each pattern opens with a look at its first character, which lets the regex engine skip to
@@ -48,9 +51,11 @@ PHONE = re.compile(
     rf"|{CIS_CODE}{SEP}?\(?\d{{2}}\)?{SEP}?{REST7})"
     # with dots only between all the groups: 8.916.123.45.67 (70000000.50 руб is an amount)
     rf"|(?<![\d+＋])(?:[+＋]7|[78])\.\d{{3}}\.\d{{3}}\.\d{{2}}\.\d{{2}}"
+    rf"|(?<![\d+＋])(?<!\d\.){BARE_CODE}\.\d{{3}}\.\d{{2}}\.\d{{2}}(?!\.\d)"  # 916.123.45.67
     rf"|[+＋]{H}?[1-9](?:(?:[-‐‑‒–—.()]|{H}){{0,3}}\d){{7,14}}"  # +44 20 7946 0958: 8–15 digits
     rf"|(?<![\d+＋])\d{{3}}(?:{H}?[-‐‑‒–—]{H}?|{H})\d{{2}}(?:{H}?[-‐‑‒–—]{H}?|{H})\d{{2}}"  # local 123-45-67
-    rf"|(?<![\d+＋]){NANP}|(?<![\d+＋]){UK}"
+    rf"{NOT_BEFORE_A_UNIT}"
+    rf"|(?<![\d+＋]){NANP}{NOT_BEFORE_A_UNIT}|(?<![\d+＋]){UK}"
     rf")(?!\d)"
 )
 # a short local number is a phone only after a word that says so: "тел. 2-34-56"; seven digits
@@ -63,21 +68,24 @@ LOCAL_PHONE = re.compile(
     r"(\d{3}[- ]?\d{4}))(?![- ]?\d)")  # not the start of a longer number, which PHONE takes whole
 EMAIL = re.compile(
     r"(?<![\w.+-])(?<![\w.+-]')[\w.+-]+(?:'[\w.+-]+)*@[\w-]+(?:\.[\w-]+)*"
-    r"\.(?:xn--[a-z0-9-]+|[A-Za-z]{2,}(?![A-Za-z0-9_-])|[А-Яа-яЁё]{2,}(?![А-Яа-яЁё0-9_-]))",  # .ru, .рф, .xn--p1ai
+    r"\.(?:xn--[a-z0-9-]+|[A-Za-z]{2,}(?![A-Za-z_-])|[А-Яа-яЁё]{2,}(?![А-Яа-яЁё_-]))",  # .ru, .рф, .xn--p1ai
     re.IGNORECASE,
 )
 # 13+ digits with spaces or dashes between, not after a + (a phone); the card numbers in it are found by redact_cards
-# (not dots: 99 999 999 999.50 is an amount)
-DIGIT_RUN = re.compile(rf"(?=\d)(?<![\d+＋])(?:\d(?:{H}?[-‐‑‒–—]{H}?|{H}{{1,2}})?){{12,}}\d(?!\d)")
-# the card's security code, which must never be stored (PCI DSS): "CVV 123", "ППК2: 456"
-CARD_CODE = re.compile(r"(?i)(?=[cп])(?:cvv2?|cvc2?|cvp2?|cav2?|ппк2)\b[^\w\n\[\]]{0,5}(\d{3,4})(?!\d)")
+# (dots only between four groups of four: 99 999 999 999.50 is an amount)
+DIGIT_RUN = re.compile(rf"(?=\d)(?<![\d+＋])(?:(?:\d(?:{H}?[-‐‑‒–—]{H}?|{H}{{1,2}})?){{12,}}\d(?!\d)"
+                       r"|(?<!\d\.)\d{4}(?:\.\d{4}){3}(?!\.?\d))")  # or 4276.3800.1234.5679
+# the card's security code, which must never be stored (PCI DSS): "CVV 123", "ППК2: 456", "CVC-код 123", "CVV123"
+CARD_CODE = re.compile(
+    r"(?i)(?=[cп])(?:cvv2?|cvc2?|cvp2?|cav2?|ппк2)(?:[- ]?(?:код|code))?(?![^\W\d_])[^\w\n\[\]]{0,5}(\d{3,4})(?!\d)")
 DIGIT_GROUP = re.compile(r"\d+")
 ANY_DIGIT = re.compile(r"\d")
 SNILS = re.compile(  # (the word СНИЛС)? (the number (its separator))
     r"(?i)(?=[с\d])((?<![^\W\d_])снилс[^\d\[\]]{0,10}?)?(?<!\d)(\d{3}([- ]?)\d{3}\3\d{3}(?:[- ]| - )?\d{2})(?!\d)")
 PASSPORT = re.compile(
     r"(?i)(?=[пpс])(?:паспорт[^\W\d_]{0,6}|пасп\.|passport|(?<![^\W\d_])сери[яи])[^\d\n\[\]]{0,20}?"
-    r"(\d{2}[ -]?\d{2}(?:[^\d\n]{1,12}?)?\d{6}|\d{2}[ -]?\d{7})(?!\d)"  # series and number; a foreign passport
+    # series and number (the number maybe in halves, 123 456); a foreign passport
+    r"(\d{2}[ -]?\d{2}(?:[^\d\n]{1,12}?)?\d{3}[ -]?\d{3}|\d{2}[ -]?\d{7})(?!\d)"
 )
 INN = re.compile(  # after the word ИНН (ИИН in Kazakhstan); a 12-digit number alone only with a valid checksum
     r"(?i)(?=[иi\d])(?:(?<![^\W\d_])(?:инн|иин|inn|iin)(?![^\W\d_])[^\d\n\[\]]{0,20}?(\d{12}|\d{10})(?!\d)|(?<![\w-])(\d{12})(?![\w-]))")
@@ -215,8 +223,11 @@ def redact_cards(run: str) -> tuple[str, int]:
 
 def _card_number(digits: str) -> bool:
     """Luhn-valid; of 14 digits only Diners Club (3…) is a card, the rest are Russian Post
-    tracking numbers (their first six digits are the sender's postcode)."""
-    return luhn_valid(digits) and (len(digits) != 14 or int(digits[0]) == 3)
+    tracking numbers (their first six digits are the sender's postcode); of 15 digits only
+    American Express (34…, 37…), the rest are phones' IMEIs (Luhn-checked too)."""
+    if not luhn_valid(digits):
+        return False
+    return {14: digits[0] == "3", 15: digits[:2] in ("34", "37")}.get(len(digits), True)
 
 
 def _laid_out_like_a_card(lengths: list[int]) -> bool:
