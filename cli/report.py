@@ -63,13 +63,13 @@ def debt(
         order_count = read_order_counts(orders, start, end) if orders else None
         target = store_target(data_dir, models_dir, model, store_backend, qdrant_url)
         manifest, _ = read_model_folder(target.model_folder, verify=False)
-        names = _topic_names(taxonomy or target.taxonomy)
+        names, owners = _topic_names_and_owners(taxonomy or target.taxonomy)
         with (open_store(target.backend, dimension=manifest.dimension, create=False,  # type: ignore[arg-type]
                          **target.options) as store,
               Progress() as progress):
             report = debt_report(store, target.data_dir / "clusters", start, end, orders=order_count, topic_names=names,
-                                 limit=limit, progress=lambda done, total: progress.update("read", done, total),
-                                 decisions=decisions_in(target.data_dir))
+                                 topic_owners=owners, limit=limit, decisions=decisions_in(target.data_dir),
+                                 progress=lambda done, total: progress.update("read", done, total))
     except StoreLockedError as error:
         query = _query(None if since else period or "30d", start, end, until)
         held = describe(error).partition(";")[0]  # where and by which process, without the generic advice
@@ -124,10 +124,11 @@ def _utc_minute(text: str) -> str:
     return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _topic_names(taxonomy: Path | None) -> dict[str, str]:
+def _topic_names_and_owners(taxonomy: Path | None) -> tuple[dict[str, str], dict[str, str | None]]:
     from topics.taxonomy import load_taxonomy
 
-    return {topic.id: topic.name for topic in load_taxonomy(taxonomy).topics}
+    topics = load_taxonomy(taxonomy).topics
+    return {topic.id: topic.name for topic in topics}, {topic.id: topic.owner for topic in topics}
 
 
 def _cut(text: str, width: int) -> str:

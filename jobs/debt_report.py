@@ -63,7 +63,8 @@ class _Group:
 
 
 def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, orders: int | None = None,
-                topic_names: Mapping[str, str] | None = None, recent_days: int = 7, limit: int | None = None,
+                topic_names: Mapping[str, str] | None = None, topic_owners: Mapping[str, str | None] | None = None,
+                recent_days: int = 7, limit: int | None = None,
                 progress: Callable[[int, int], None] | None = None,
                 decisions: ClusterDecisions | None = None) -> dict[str, Any]:
     """The ranking for messages created in [since, until), with the formula and the period it covers.
@@ -71,7 +72,9 @@ def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, ord
     ``decisions`` are the analysts' (jobs.decisions): a cluster merged away counts with the cluster
     it was merged into, one mapped or promoted to a topic counts under that topic and its owner,
     one marked as noise is not a candidate topic (its messages count under their own topics),
-    and a renamed one shows its new name."""
+    and a renamed one shows its new name. A topic's owner is the one ``topic_owners`` (the
+    taxonomy in force) names; otherwise, and for unmapped clusters, the owner most of its
+    messages were routed to."""
     if orders is not None and orders <= 0:
         raise ValueError(f"orders: must be a positive count, got {orders}")
     if as_utc(since) >= as_utc(until):
@@ -126,8 +129,9 @@ def debt_report(store, state_dir: Path, since: datetime, until: datetime, *, ord
     rows = debt_ranking(stats, total_contacts=seen, orders=orders)
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
-        row["owner"] = owners[row["key"]]
         kind_value = row["key"].split(":", 1)[1]
+        in_force = topic_owners is not None and row["kind"] == "topic" and kind_value in topic_owners
+        row["owner"] = topic_owners[kind_value] if in_force else owners[row["key"]]  # type: ignore[index]
         row["topic" if row["kind"] == "topic" else "cluster_id"] = kind_value
         if row["kind"] == "unmapped":
             row["mapping"] = UNMAPPED

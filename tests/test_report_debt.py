@@ -212,3 +212,21 @@ def test_complaints_count_when_marked_and_stay_out_of_the_score_when_nothing_is(
     assert unmarked["topic:topic-1"]["score"] == unmarked["topic:topic-0"]["score"]  # alike but for the marks
     assert marked["topic:topic-1"]["score"] > marked["topic:topic-0"]["score"]
     assert [r["key"] for r in marked.values()][0] == "topic:topic-1"
+
+
+def test_a_topics_owner_is_the_one_the_taxonomy_in_force_names(store, tmp_path):
+    """A topic's owner may change after its messages were routed or a cluster was mapped to it: the
+    ranking shows the owner the taxonomy names now; topics it lacks keep their messages' owner."""
+    seed(store)
+    run(store, tmp_path, until=NOW)
+    plain = debt_report(store, tmp_path, SINCE, NOW)
+    (unmapped,) = [r for r in plain["rows"] if r["kind"] == "unmapped"]
+    decisions = {unmapped["cluster_id"]: {"topic": "topic-1", "owner": "team-9", "decision": "mapped"}}
+    decided = {r["key"]: r["owner"] for r in debt_report(store, tmp_path, SINCE, NOW, decisions=decisions)["rows"]}
+    assert decided["topic:topic-1"] == "team-1" and decided["topic:topic-0"] == "team-0"  # what the messages say
+    rows = debt_report(store, tmp_path, SINCE, NOW, decisions=decisions,
+                       topic_owners={"topic-1": "finance", "topic-0": None})["rows"]
+    owners = {r["key"]: r["owner"] for r in rows}
+    assert owners["topic:topic-1"] == "finance" and owners["topic:topic-0"] is None
+    untouched = [key for key in owners if key.startswith("topic:") and key not in ("topic:topic-1", "topic:topic-0")]
+    assert untouched and all(owners[key] == decided[key] for key in untouched)

@@ -161,10 +161,11 @@ def debt(
         raise HTTPException(422, f"since: {start.isoformat()} is not before until {end.isoformat()}")
     runs = _runs(state)
     _run_in_force(runs)
-    names = {topic.id: topic.name for topic in analyzer.topics.taxonomy.topics}
+    topics = analyzer.topics.taxonomy.topics
     try:
-        return debt_report(store, runs.state_dir, start, end, orders=orders, topic_names=names, limit=limit,
-                           decisions=runs.decisions())
+        return debt_report(store, runs.state_dir, start, end, orders=orders, limit=limit, decisions=runs.decisions(),
+                           topic_names={topic.id: topic.name for topic in topics},
+                           topic_owners={topic.id: topic.owner for topic in topics})
     except OverflowError:
         raise HTTPException(422, f"period: the growth baseline before {start.isoformat()} falls outside "
                                  "the calendar") from None
