@@ -194,3 +194,16 @@ def test_reading_needs_analyst_and_running_needs_admin(app_settings):
         assert secured.post("/v1/admin/recluster", json={},
                             headers={"Authorization": "Bearer tok-analyst"}).status_code == 403
         assert get("/v1/admin/recluster", "tok-admin") == 200
+
+
+def test_a_cluster_asked_for_while_a_new_run_is_put_in_force_is_a_404_not_a_crash(client, monkeypatch):
+    """The route reads the run in force, then its clusters: when another run is put in force between
+    the two reads, the cluster may be gone from the registry it reads."""
+    import service.routes.clusters as routes
+
+    seeded_run(client)
+    cluster_id = client.get("/v1/clusters").json()["clusters"][0]["id"]
+    assert client.get(f"/v1/clusters/{cluster_id}").status_code == 200
+    monkeypatch.setattr(routes, "current_clusters", lambda *args, **kwargs: [])  # the newer run's registry lacks it
+    response = client.get(f"/v1/clusters/{cluster_id}")
+    assert response.status_code == 404 and "a new run has just been put in force" in response.json()["detail"]

@@ -119,6 +119,9 @@ def get_cluster(cluster_id: str, state: StateDep, store: StoreDep, analyzer: Ana
         raise HTTPException(404, f"cluster {redact(cluster_id)!r} is not in the run in force ({run.run_id}); "
                                  "GET /v1/clusters lists its clusters")
     rows, targets, written = _decided_clusters(store, runs, analyzer)
+    if cluster_id not in written:  # another run was put in force meanwhile
+        raise HTTPException(404, f"cluster {redact(cluster_id)!r} is not in the run in force any more (a new run "
+                                 "has just been put in force); GET /v1/clusters lists its clusters")
     if cluster_id in targets:
         payload = {**written[cluster_id], "merged_into": targets[cluster_id]}
     else:
