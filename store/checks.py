@@ -18,6 +18,8 @@ MAX_LIMIT = 2**31 - 1  # larger limits and page sizes are taken as this (no stor
 
 def check_vectors(vectors: object, count: int, dimension: int) -> np.ndarray:
     """The vectors as a float32 array of shape (count, dimension), all finite and non-zero."""
+    if getattr(getattr(vectors, "dtype", None), "kind", None) == "c":  # a cast would drop the imaginary parts
+        raise InvalidVectorError("vectors must be real numbers, got an array of complex numbers")
     try:
         array = np.asarray(vectors, dtype=np.float32)
     except (TypeError, ValueError) as error:

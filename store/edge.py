@@ -100,8 +100,11 @@ class EdgeCollection(Collection):
         self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"edge-{name}")
         self._unflushed = 0
         self._flushed_at = time.monotonic()
+        self.closed = False
 
     def _call(self, method: Any, *args: Any) -> Any:
+        if self.closed:  # the engine would only say that its shard is not initialized
+            raise BackendError(f"{self.name}: the store is closed; open it again with open_store")
         try:
             return method(*args)
         except Exception as error:  # the engine raises plain exceptions
@@ -206,6 +209,7 @@ class EdgeCollection(Collection):
         self._writer.shutdown(wait=True)
         self.flush()
         self._shard.close()
+        self.closed = True
 
 
 class EdgeBackend(Backend):

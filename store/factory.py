@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from store.backend import Backend
-from store.store import Store
+from store.store import Store, check_layout
 
 
 def open_store(
@@ -41,6 +41,7 @@ def open_store(
     create: False opens only a store that exists (StoreNotFoundError otherwise, and nothing
         is created): for jobs and reports that read what a service wrote.
     """
+    check_layout(dimension, prefix)
     if quantization not in ("int8", "none"):
         raise ValueError(f"unknown quantization {quantization!r}; expected 'int8' or 'none'")
     if search_ef is not None and (isinstance(search_ef, bool) or not isinstance(search_ef, int) or search_ef < 1):

@@ -8,7 +8,7 @@ payload. A table indexes a few keyword fields (a cluster's `status`, a prototype
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from store.backend import Collection, IndexSpec, Page
@@ -36,6 +36,9 @@ class ItemTable:
         """Insert or replace items by id; everything is checked before the first write."""
         ids = check_ids(ids)
         pids = [point_id(item_id) for item_id in ids]
+        if isinstance(payloads, Mapping | str | bytes) or not isinstance(payloads, Iterable):
+            raise InvalidPayloadError(f"expected a list of payloads (one per id), got {type(payloads).__name__}")
+        payloads = list(payloads)  # a generator is read once
         if len(payloads) != len(pids):
             raise InvalidPayloadError(f"expected {len(pids)} payloads (one per id), got {len(payloads)}")
         array = check_vectors(vectors, len(pids), self.dimension)
@@ -76,7 +79,7 @@ class ItemTable:
         return self._collection.count(equality_conditions(where, self.fields))
 
     def delete(self, ids: Sequence[str]) -> int:
-        pids = [point_id(item_id) for item_id in check_ids(ids)]
+        pids = list(dict.fromkeys(point_id(item_id) for item_id in check_ids(ids)))  # an id named twice counts once
         with self._writes:
             existing = self._collection.retrieve(pids, with_vectors=False).ids
             if existing:

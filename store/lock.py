@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from store.errors import StoreLockedError
+from store.errors import BackendError, StoreLockedError
 
 LOCK_FILE = "store.lock"
 
@@ -24,8 +24,14 @@ class DirectoryLock:
         self._fd: int | None = None
 
     def acquire(self) -> DirectoryLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:  # e.g. the path names a file
+            raise BackendError(
+                f"cannot open the embedded store at {self.path.parent}: {error.strerror or error}; "
+                "its path must be a folder this process can write, or a place where one can be made"
+            ) from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -55,8 +55,8 @@ class MessageTable:
         if isinstance(messages, Message | str):
             raise InvalidPayloadError(f"expected a list of messages, got one {type(messages).__name__}")
         messages = list(messages)  # a generator is read once
-        ids = [point_id(getattr(message, "id", None)) for message in messages]
-        payloads = [message_payload(message) for message in messages]
+        payloads = [message_payload(message) for message in messages]  # a dict is refused as such, not by its id
+        ids = [point_id(message.id) for message in messages]
         array = check_vectors(vectors, len(payloads), self.dimension)
         with self._writes:
             for start in range(0, len(ids), WRITE_CHUNK):
@@ -171,6 +171,9 @@ class MessageTable:
         The stored message ``excluding`` is not counted: a message sent again to replace its text
         is not a repeat of itself.
         """
+        for name, value in (("customer_id", customer_id), ("topic_id", topic_id)):
+            if not isinstance(value, str):  # None would match every customer (or topic) instead of none
+                raise InvalidFilterError(f"count_contacts: {name} must be a string, got {value!r:.80}")
         window = MessageFilter(created_from=since, created_to=until, customer_id=customer_id, topic=topic_id)
         conditions = as_conditions(window)
         if excluding is not None:

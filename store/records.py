@@ -137,7 +137,10 @@ def message_payload(message: Message) -> dict[str, Any]:
         raise InvalidPayloadError(f"message {message.id!r}: text must be a string")
     if not isinstance(message.created_at, datetime):
         raise InvalidPayloadError(f"message {message.id!r}: created_at must be a datetime")
-    created = as_utc(message.created_at)
+    try:
+        created = as_utc(message.created_at)
+    except OverflowError:  # e.g. 0001-01-01 at UTC+14 is before the first UTC moment a datetime holds
+        raise InvalidPayloadError(f"message {message.id!r}: created_at {message.created_at} is out of range") from None
     payload: dict[str, Any] = {ID_KEY: message.id, CREATED_TS: created.timestamp()}
     fields = message.__dict__
     for name in KEYWORD_FIELDS:
@@ -150,7 +153,7 @@ def message_payload(message: Message) -> dict[str, Any]:
             payload[name] = value
     rating = message.rating
     if rating is not None:
-        if isinstance(rating, bool) or not isinstance(rating, int | float) or not math.isfinite(rating):
+        if isinstance(rating, bool) or not isinstance(rating, int | float) or not _is_finite(rating):
             raise InvalidPayloadError(f"message {message.id!r}: rating must be a finite number or None")
         rating = float(rating)
     if not isinstance(message.extra, dict):
@@ -167,6 +170,13 @@ def message_payload(message: Message) -> dict[str, Any]:
         where = "text" if not is_unicode(message.text) else "extra"
         raise InvalidPayloadError(f"message {message.id!r}: {where} is not valid Unicode (a lone surrogate)")
     return payload
+
+
+def _is_finite(number: int | float) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an int beyond the range of a float
+        return False
 
 
 def message_from_payload(payload: dict[str, Any]) -> Message:

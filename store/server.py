@@ -83,8 +83,11 @@ class ServerCollection(Collection):
         self.name = name
         self.dimension = dimension
         self._ordering = ordering
+        self.closed = False
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.closed:  # the client's own message depends on its mode
+            raise BackendError(f"{self.name}: the store is closed; open it again with open_store")
         try:
             return method(*args, **kwargs)
         except Exception as error:
@@ -206,6 +209,7 @@ class ServerBackend(Backend):
         self.replication_factor = replication_factor
         self.write_consistency = write_consistency
         self._ordering = models.WriteOrdering(ordering) if ordering else None
+        self._collections: list[ServerCollection] = []
 
     def open_collection(self, name: str, dimension: int, indexes: Sequence[IndexSpec],
                         create: bool = True) -> Collection:
@@ -239,9 +243,13 @@ class ServerBackend(Backend):
             raise
         except Exception as error:
             raise BackendError(f"cannot open collection {name}: {error}") from error
-        return ServerCollection(self._client, name, dimension, self._ordering, self.search_ef)
+        collection = ServerCollection(self._client, name, dimension, self._ordering, self.search_ef)
+        self._collections.append(collection)
+        return collection
 
     def close(self) -> None:
+        for collection in self._collections:
+            collection.closed = True
         self._client.close()
 
 

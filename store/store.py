@@ -7,6 +7,7 @@ lock, which a snapshot also takes so that it sees a single moment.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -18,6 +19,15 @@ from store.messages import INDEXES, MessageTable
 from store.snapshot import check_table, clear, read_manifest, read_parts, write_snapshot
 
 TABLES = ("messages", "clusters", "prototypes")
+_PREFIX = re.compile(r"[\w-]*")  # it names folders (embedded) and collections: no path separators
+
+
+def check_layout(dimension: object, prefix: object) -> None:
+    """The arguments every store is opened with; checked before anything is created."""
+    if isinstance(dimension, bool) or not isinstance(dimension, int) or dimension < 1:
+        raise ValueError(f"dimension must be a positive integer, got {dimension!r}")
+    if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
+        raise ValueError(f"prefix must be letters, digits, '_' or '-' (it names the collections), got {prefix!r}")
 
 
 class Store:
@@ -26,8 +36,7 @@ class Store:
     def __init__(self, backend: Backend, dimension: int, prefix: str = "voc", create: bool = True) -> None:
         """``create`` False: the store must exist already (its messages table; the others are
         added when missing), else StoreNotFoundError."""
-        if isinstance(dimension, bool) or not isinstance(dimension, int) or dimension < 1:
-            raise ValueError(f"dimension must be a positive integer, got {dimension!r}")
+        check_layout(dimension, prefix)
         self._backend = backend
         self.dimension = dimension
         self._writes = threading.RLock()
