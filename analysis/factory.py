@@ -55,7 +55,7 @@ def _topics(taxonomy, embedder: Embedder, topic_head: Path | None):
     from topics.supervised import load_supervised
     from topics.trained_assigner import TrainedTopics
 
-    return TrainedTopics(load_supervised(topic_head), taxonomy)
+    return TrainedTopics(load_supervised(topic_head), taxonomy, embedder=embedder)
 
 
 def with_taxonomy(analyzer: Analyzer, taxonomy_path: Path, *, topic_head: Path | None = None) -> Analyzer:

@@ -60,6 +60,10 @@ def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
            learn_unknown: Annotated[bool, typer.Option(
                help="Learn the training folds' out-of-taxonomy rows as a background class (as voc train topics "
                     "--unknown-label does); without it the unknown answer never sees one.")] = False,
+           outside_from: Annotated[Path | None, typer.Option(
+               help="A taxonomy YAML whose 'outside' examples (messages no topic covers) answer unknown in each fold "
+                    "too, as a taxonomy's own do when served (with --cv or --split-col and --unknown-label; "
+                    "zero-shot reads --taxonomy's own).", exists=True, dir_okay=False)] = None,
            model: Model = None, cache: Cache = None) -> None:
     """Topic assignment: accuracy, macro-F1, per class, owner accuracy, unknown detection."""
     from evaluation.topics_eval import evaluate_topics
@@ -73,7 +77,7 @@ def topics(data: Data, text_col: TextCol, label_col: LabelCol, out: Out,
         raise typer.Exit(2)
     _run(evaluate_topics, data=data, text_col=text_col, label_col=label_col, out=out, owner_col=owner_col,
          split_col=split_col, cv=cv, taxonomy=taxonomy, unknown_label=unknown_label, learn_unknown=learn_unknown,
-         model=model, cache=cache)
+         outside_from=outside_from, model=model, cache=cache)
 
 
 @app.command("sentiment")

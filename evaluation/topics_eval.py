@@ -35,7 +35,8 @@ def vector_probe(train_vectors: np.ndarray, train_labels: np.ndarray, test_vecto
 
 def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, owner_col: str | None = None,
                     split_col: str | None = None, cv: int | None = None, taxonomy: Path | None = None,
-                    unknown_label: str | None = None, learn_unknown: bool = False, model: str = "e5-small",
+                    unknown_label: str | None = None, learn_unknown: bool = False, outside_from: Path | None = None,
+                    model: str = "e5-small",
                     models_dir: Path = Path("var/models"), cache_dir: Path | None = None,
                     log: Callable[[str], None] | None = None,
                     progress: Callable[[str, int, int], None] | None = None,
@@ -45,7 +46,10 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     Rows with ``unknown_label`` are messages outside the taxonomy. By default no head sees
     them in training (the unknown answer comes from novelty alone); with ``learn_unknown``
     the training folds' out-of-taxonomy rows are learned as a background class (the
-    baselines learn them as one more label) and the test folds' rows are still unseen.
+    baselines learn them as one more label) and the test folds' rows are still unseen. With
+    ``outside_from`` (a taxonomy YAML), its ``outside`` examples answer "unknown" too: in each fold
+    an :class:`~topics.outside.OutsideRule` is fitted on the training rows of known topics and
+    flags test rows after the head's own unknown answer.
     Everything about the input is checked before anything is embedded; ``log`` gets the
     warnings, ``progress(stage, done, total)`` follows the stages "embed" and "folds".
     """
@@ -56,6 +60,7 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     if taxonomy is not None and learn_unknown:
         raise DataError("--learn-unknown trains a background class, but --taxonomy runs zero-shot and trains "
                         "nothing; leave out --learn-unknown")
+    outside = _outside_examples(outside_from, taxonomy, unknown_label)
     rows = read_labelled(data, text_col, label_col, extra_cols=tuple(c for c in (owner_col, split_col) if c))
     for line in rows.warnings():
         log(line)
@@ -82,6 +87,8 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     prepare_folder(out)
     vectors, embed_rate, model_name = embed_all(texts, model, models_dir, cache_dir,
                                                 progress=partial(progress, "embed"), max_tokens=max_tokens)
+    outside_vectors = embed_all(outside, model, models_dir, cache_dir, max_tokens=max_tokens)[0] if outside else None
+    outside_rules: list[dict] = []
     predicted = np.empty(len(texts), dtype=object)
     closed = np.empty(len(texts), dtype=object)  # the same head without the unknown answer
     closed_confidence = np.zeros(len(texts))  # the probability the head gives that answer
@@ -93,6 +100,7 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     dropped: set[str] = set()
     seconds, tested = 0.0, np.zeros(len(texts), dtype=bool)
     weights: list[dict[str, float]] = []
+    from topics.outside import OutsideRule
     from topics.supervised import SupervisedTopics
 
     total = k if k is not None else 1  # folds, or the file's one split
@@ -109,6 +117,10 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
                             f"give fewer folds or more rows per topic") from error
         start = time.perf_counter()
         predicted[test] = head.predict(vectors[test], [texts[i] for i in test], allow_unknown=unknown_label is not None)
+        if outside_vectors is not None:
+            rule = OutsideRule().fit(outside_vectors, vectors[train][labels[train] != UNKNOWN])
+            predicted[test] = np.where(rule.flags(vectors[test]), UNKNOWN, predicted[test])
+            outside_rules.append(rule.to_json())
         seconds += time.perf_counter() - start
         weights.append(head.weights_)
         probabilities = head.predict_proba(vectors[test], [texts[i] for i in test])
@@ -153,7 +165,9 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
     method = "vectors + n-grams + nearest neighbours, stacked"
     if learn_unknown:
         method += ", out-of-taxonomy rows learned as a background class"
-    report = {
+    if outside:
+        method += f", {len(outside)} examples outside the taxonomy (--outside-from {outside_from})"
+    report: dict[str, Any] = {
         "task": "topics", "data": str(data), "model": model_name, "method": method,
         "n": int(tested.sum()), "protocol": f"split column {split_col}" if split_col else f"{k}-fold CV",
         "metrics": metrics, "baseline": baseline, "baseline_probe": baseline_probe,
@@ -167,6 +181,8 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
                     "baseline_probe": f"logistic regression C={PROBE_C:g} on the {model_name} vectors: "
                                       f"accuracy {baseline_probe['accuracy']}, macro-F1 {baseline_probe['macro_f1']}"},
     }
+    if outside:
+        report["details"]["outside rule per fold (margin fitted on the training rows of known topics)"] = outside_rules
     write_report(out, report)
     return report
 
@@ -190,6 +206,24 @@ def _protocol(labels: np.ndarray, split_values: list[str] | None, split_col: str
         log(warning)
     checks.require_classes(list(trainable), "a topic head", label_col, exclude=(UNKNOWN,))
     return split, k
+
+
+def _outside_examples(path: Path | None, taxonomy: Path | None, unknown_label: str | None) -> list[str]:
+    """The ``outside`` examples of the taxonomy at ``path`` (only that list is used), checked."""
+    if path is None:
+        return []
+    if taxonomy is not None:
+        raise DataError("--taxonomy runs zero-shot, which already answers the taxonomy's own 'outside' examples; "
+                        "leave out --outside-from")
+    if unknown_label is None:
+        raise DataError("--outside-from answers 'unknown', which is scored only with --unknown-label (which rows are "
+                        "out of the taxonomy)")
+    from topics.taxonomy import load_taxonomy
+
+    examples = list(dict.fromkeys(load_taxonomy(path).outside))
+    if not examples:
+        raise DataError(f"--outside-from {path}: the taxonomy lists no examples outside it (its 'outside:' list)")
+    return examples
 
 
 def _unknown_metrics(truth: np.ndarray, guesses: np.ndarray) -> dict[str, float]:
@@ -233,6 +267,7 @@ def _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir, m
     baseline = classification_metrics(list(labels), list(base))
     if (labels == UNKNOWN).any():
         metrics.update(_unknown_metrics(labels, predicted))
+        metrics["known_accuracy_without_unknown"] = _unknown_metrics(labels, closed)["known_accuracy"]
         baseline.update(_unknown_metrics(labels, base))
     if true_owner is not None:
         owners = {topic.id: topic.owner for topic in taxonomy.topics}
@@ -243,10 +278,14 @@ def _zero_shot(data, texts, labels, vectors, taxonomy, out, model, models_dir, m
     metrics.update(calibration_metrics(*curve))
     confusion_plot(list(labels), list(scored), out / "confusion.png", "topics — zero-shot")
     reliability_plot({"zero-shot": curve}, out / "calibration.png", f"topic confidence — {embedder.name}")
-    report = {"task": "topics", "data": str(data), "model": embedder.name, "method": "zero-shot from the taxonomy",
+    method = "zero-shot from the taxonomy"
+    if taxonomy.outside:
+        method += f", with its {len(taxonomy.outside)} examples outside it"
+    report = {"task": "topics", "data": str(data), "model": embedder.name, "method": method,
               "n": len(texts), "metrics": metrics, "baseline": baseline,
               "plots": ["confusion.png", "calibration.png"],
               "details": {"unknown_threshold": round(head.threshold, 4), "taxonomy": taxonomy.label,
+                          "outside rule (margin fitted on the topic phrases)": head.outside.to_json(),
                           "calibration (known topics)": reliability_rows(*curve)}}
     write_report(out, report)
     return report

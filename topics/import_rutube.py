@@ -4,8 +4,10 @@
 
 Level-1 topics (default) or level-2 topics (grouped by level 1); the FAQ questions of the
 knowledge base become each topic's examples, the level-2 names its description. Owners
-are one team per level-1 direction, so every topic has an owner. The output is generated
-from the path given and is not part of the project.
+are one team per level-1 direction, so every topic has an owner. The knowledge base's
+questions labelled ОТСУТСТВУЕТ (no category) are no topic: they become the taxonomy's
+``outside`` examples (messages no topic covers). The output is generated from the path given
+and is not part of the project.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+NO_CATEGORY = "ОТСУТСТВУЕТ"  # the level-1 label of questions outside every category
+
 
 def slug(text: str) -> str:
     return re.sub(r"\W+", "_", text.strip().lower()).strip("_") or "topic"
@@ -25,9 +29,13 @@ def slug(text: str) -> str:
 
 def build(data: Path, level: int) -> dict:
     with (data / "taxonomy_l1_l2_from_cases.csv").open(encoding="utf-8") as handle:
-        pairs = [(row["label_l1"], row["label_l2"]) for row in csv.DictReader(handle)]
+        pairs = [(row["label_l1"], row["label_l2"]) for row in csv.DictReader(handle)
+                 if row["label_l1"].strip() != NO_CATEGORY]
     with (data / "rutube_knowledge_base.csv").open(encoding="utf-8") as handle:
-        faq = list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))
+    faq = [row for row in rows if row["label_l1"].strip() != NO_CATEGORY]
+    outside = [q for q in dict.fromkeys(row["kb_question"].strip() for row in rows
+                                        if row["label_l1"].strip() == NO_CATEGORY) if q]
     examples: dict[str, list[str]] = defaultdict(list)
     for row in faq:
         key = row["label_l1"] if level == 1 else row["label_l2"]
@@ -45,7 +53,7 @@ def build(data: Path, level: int) -> dict:
         })
     return {"name": f"rutube-level{level}", "version": 1,
             "owners": [{"id": slug(o), "name": o, "queue": f"rutube-{slug(o)}"} for o in owners],
-            "topics": topics}
+            "topics": topics, **({"outside": outside} if outside else {})}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -61,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
 
     loaded = load_taxonomy(args.out)
     print(f"{args.out}: {len(loaded.topics)} topics, {len(loaded.owners)} owners, "
-          f"{sum(len(t.examples) for t in loaded.topics)} examples")
+          f"{sum(len(t.examples) for t in loaded.topics)} examples, {len(loaded.outside)} outside examples")
 
 
 if __name__ == "__main__":

@@ -72,6 +72,9 @@ class Taxonomy(BaseModel):
     version: StrictInt | StrictStr = 1
     owners: list[Owner] = Field(min_length=1)
     topics: list[Topic] = Field(min_length=1)
+    # example messages about matters no topic covers (FAQ entries without a category, greetings, spam …):
+    # a message that reads more like one of them than like anything the topics know is "unknown"
+    outside: list[Visible] = Field(default_factory=list)
     digest: str = ""
 
     def topic(self, topic_id: str) -> Topic:
@@ -131,6 +134,11 @@ def parse_taxonomy(text: str, source: str) -> Taxonomy:
 
 
 def _entry_name(data: dict, location: tuple) -> str:
+    if len(location) == 2 and location[0] == "outside" and isinstance(location[1], int):
+        try:
+            return f" (the entry {data['outside'][location[1]]!r})"
+        except (IndexError, KeyError, TypeError):
+            return ""
     if len(location) >= 2 and location[0] in ("topics", "owners") and isinstance(location[1], int):
         try:
             return f" (id {data[location[0]][location[1]].get('id')!r})"

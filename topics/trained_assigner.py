@@ -8,6 +8,8 @@ import numpy as np
 
 from analysis.stages import TopicAssignment, TopicCandidate
 from core.errors import VocError
+from embeddings.base import Embedder
+from topics.outside import OutsideRule
 from topics.supervised import UNKNOWN, SupervisedTopics
 from topics.taxonomy import Taxonomy
 from topics.zero_shot import topic_assignment
@@ -20,10 +22,13 @@ class HeadTaxonomyMismatch(VocError, ValueError):
 class TrainedTopics:
     """Answers with the trained head; owners, queues and severities come from the taxonomy.
 
-    The head's background class (messages outside the taxonomy) is never a candidate topic.
+    The head's background class (messages outside the taxonomy) is never a candidate topic. When the
+    taxonomy lists ``outside`` examples, a message that reads more like one of them than like the head's
+    training messages of known topics is "unknown" too (:mod:`topics.outside`); ``embedder`` embeds them.
     """
 
-    def __init__(self, head: SupervisedTopics, taxonomy: Taxonomy, *, top_k: int = 3) -> None:
+    def __init__(self, head: SupervisedTopics, taxonomy: Taxonomy, *, embedder: Embedder | None = None,
+                 top_k: int = 3) -> None:
         known = {topic.id for topic in taxonomy.topics}
         missing = sorted(str(c) for c in head.classes_ if c not in known and c != UNKNOWN)
         if missing:
@@ -36,10 +41,12 @@ class TrainedTopics:
         self.taxonomy = taxonomy
         self.top_k = top_k
         self.version = f"trained:{getattr(head, 'manifest_', {}).get('data', 'head')}:{taxonomy.label}"
+        self.outside = OutsideRule().fit(_outside_vectors(taxonomy, embedder),
+                                         head.train_vectors_[head.classes_[head.train_columns_] != UNKNOWN])
 
     def assign(self, vectors: np.ndarray, texts: Sequence[str]) -> list[TopicAssignment]:
         probabilities = self.head.predict_proba(vectors, texts)
-        unknown = self.head.unknown_mask(vectors, probabilities)
+        unknown = self.head.unknown_mask(vectors, probabilities) | self.outside.flags(vectors)
         answers = []
         topics = np.flatnonzero(self.head.classes_ != UNKNOWN)
         for row, is_unknown in zip(probabilities, unknown):
@@ -54,3 +61,12 @@ class TrainedTopics:
                 answers.append(topic_assignment(self.taxonomy, str(self.head.classes_[best]), float(row[best]), top,
                                                 "trained"))
         return answers
+
+
+def _outside_vectors(taxonomy: Taxonomy, embedder: Embedder | None) -> np.ndarray:
+    if not taxonomy.outside:
+        return np.zeros((0, 0), dtype=np.float32)
+    if embedder is None:
+        raise ValueError(f"the taxonomy {taxonomy.label} lists examples outside it; pass the embedder that "
+                         "embeds them")
+    return embedder.embed(taxonomy.outside)

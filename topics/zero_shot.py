@@ -10,7 +10,9 @@ far too low: 0.28 on average on RUTUBE support, right 62 % of the time; 0.55 wit
 "Unknown": a message whose best score falls below a threshold gets no topic. The
 threshold is calibrated per model on the taxonomy itself (leave-one-out: how similar
 each example is to its own topic's other phrases), never a fixed number, because
-cosine scales differ between models.
+cosine scales differ between models. A message that reads more like one of the taxonomy's
+``outside`` examples than like any topic phrase is "unknown" too (:mod:`topics.outside`, its
+margin fitted on the topic phrases).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 
 from analysis.stages import TopicAssignment, TopicCandidate
 from embeddings.base import Embedder
+from topics.outside import OutsideRule
 from topics.taxonomy import UNKNOWN, Taxonomy
 
 
@@ -41,6 +44,8 @@ class ZeroShotTopics:
         # the topics that have phrases, and where each one's phrases start
         self._topics_with_phrases, self._phrase_starts = np.unique(self.phrase_topic, return_index=True)
         self.threshold, self.temperature = self._calibrate(unknown_quantile)
+        outside = embedder.embed(taxonomy.outside) if taxonomy.outside else np.zeros((0, embedder.dimension))
+        self.outside = OutsideRule().fit(outside, self.phrase_vectors)
 
     def scores(self, vectors: np.ndarray) -> np.ndarray:
         """Best similarity of each message to each topic: ``[messages, topics]`` (-1 for a topic
@@ -89,15 +94,16 @@ class ZeroShotTopics:
         logits = (scores - scores.max(axis=1, keepdims=True)) / self.temperature
         probabilities = np.exp(logits)
         probabilities /= probabilities.sum(axis=1, keepdims=True)
-        return [self._answer(scores[row], probabilities[row]) for row in range(len(vectors))]
+        outside = self.outside.flags(vectors)
+        return [self._answer(scores[row], probabilities[row], outside[row]) for row in range(len(vectors))]
 
-    def _answer(self, scores: np.ndarray, probabilities: np.ndarray) -> TopicAssignment:
+    def _answer(self, scores: np.ndarray, probabilities: np.ndarray, outside: bool) -> TopicAssignment:
         order = np.argsort(-probabilities)[: self.top_k]
         topics = self.taxonomy.topics
         top = [TopicCandidate(topics[i].id, topics[i].name, round(float(probabilities[i]), 4))
                for i in order]
         best = int(order[0])
-        if scores[best] < self.threshold:
+        if scores[best] < self.threshold or outside:
             return TopicAssignment(UNKNOWN, "unknown", None, None, None, None,
                                    round(float(1 - probabilities[best]), 4), top, "zero-shot")
         return topic_assignment(self.taxonomy, self.taxonomy.topics[best].id, float(probabilities[best]), top,

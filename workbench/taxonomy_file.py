@@ -105,8 +105,8 @@ class TaxonomyFile:
 
 
 def taxonomy_data(taxonomy: Taxonomy) -> dict[str, Any]:
-    """The taxonomy as the plain mapping its YAML holds (no digest)."""
-    return taxonomy.model_dump(exclude={"digest"})
+    """The taxonomy as the plain mapping its YAML holds (no digest; no ``outside`` list when it has none)."""
+    return taxonomy.model_dump(exclude={"digest"} if taxonomy.outside else {"digest", "outside"})
 
 
 def next_version(version: int | str, history: Path) -> int | str:
