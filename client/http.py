@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from urllib.parse import quote
 
 import httpx
 
+MAX_RETRY_AFTER_S = 60.0  # the longest the service itself asks for
 DEFAULT_RETRY_AFTER_S = 1.0
 
 
@@ -129,8 +131,12 @@ def _is_batch_summary(response: httpx.Response) -> bool:
 
 
 def _retry_after(response: httpx.Response) -> float:
-    """Seconds to wait, from a Retry-After in seconds (an HTTP date or nothing: the default)."""
+    """Seconds to wait, from a Retry-After in seconds (an HTTP date or nothing: the default), at most
+    ``MAX_RETRY_AFTER_S``: a proxy's huge or infinite value must not block the caller for ever."""
     try:
-        return max(0.0, float(response.headers.get("retry-after", DEFAULT_RETRY_AFTER_S)))
+        seconds = float(response.headers.get("retry-after", DEFAULT_RETRY_AFTER_S))
     except ValueError:
         return DEFAULT_RETRY_AFTER_S
+    if math.isnan(seconds):
+        return DEFAULT_RETRY_AFTER_S
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_S)

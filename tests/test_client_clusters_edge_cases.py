@@ -105,3 +105,18 @@ def test_an_answer_that_is_not_json_is_a_client_error_naming_what_came():
     assert failed.value.status == 200
     assert "not JSON (text/html)" in failed.value.detail and "/voc/v1/topics" in failed.value.detail
     assert "base URL" in failed.value.detail
+
+
+@pytest.mark.parametrize(("header", "waited"), [("86400", 60.0), ("inf", 60.0), ("nan", 1.0), ("-5", 0.0),
+                                                ("2", 2.0)])
+def test_a_retry_waits_what_retry_after_asks_within_a_minute(monkeypatch, header, waited):
+    """A proxy's huge or infinite Retry-After must not block (or crash) the caller."""
+    import client.http as http
+
+    answers = iter([httpx.Response(429, headers={"retry-after": header}, json={"detail": "busy"}),
+                    httpx.Response(200, json={"status": "ready"})])
+    sleeps = []
+    monkeypatch.setattr(http.time, "sleep", sleeps.append)
+    with VocClient("http://testserver", transport=httpx.MockTransport(lambda request: next(answers))) as voc:
+        assert voc.ready() == {"status": "ready"}
+    assert sleeps == [waited]
