@@ -67,3 +67,28 @@ def test_an_error_body_that_is_not_an_object_is_still_reported():
     with VocClient("http://testserver", transport=transport) as voc, pytest.raises(VocClientError) as failed:
         voc.ready()
     assert failed.value.status == 502 and "bad gateway" in str(failed.value.detail)
+
+
+def test_the_webhook_example_of_the_ticketing_guide_routes_tickets(service, monkeypatch):
+    """The guide's receiver, run as written against the service: a helpdesk channel the API does not
+    know is sent as other, and an edited comment replaces its text instead of meeting a 409."""
+    from pathlib import Path
+
+    import client
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "ticketing.md").read_text(encoding="utf-8")
+    code = guide.split("## A webhook receiver in Python", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    real = client.VocClient
+    monkeypatch.setattr(client, "VocClient",
+                        lambda url, **options: real("http://testserver", transport=forwarding(service), **options))
+    receiver: dict = {"INGEST_TOKEN": None}
+    exec(compile(code, "docs/ticketing.md", "exec"), receiver)  # noqa: S102 — the guide's own code
+    ticket = {"id": 7, "comment_id": 1, "description": "Курьер опоздал на два часа, заказ холодный",
+              "channel": "web", "requester_id": 42}
+    routed = receiver["on_ticket_created"](ticket)
+    assert routed["priority"] in receiver["PRIORITY"].values() and routed["note"].startswith("VOC Radar: ")
+    stored = service.get("/v1/messages/7-1").json()
+    assert stored["channel"] == "other" and stored["customer_id"] == "42"
+    edited = {**ticket, "description": "Спасибо, курьер всё привёз вовремя"}
+    receiver["on_ticket_created"](edited, edited=True)
+    assert service.get("/v1/messages/7-1").json()["text"] == edited["description"]
