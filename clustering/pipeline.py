@@ -26,6 +26,7 @@ from clustering.refine import kmeans_in_reduced_space, refine_in_reduced_space, 
 from clustering.spelling import DEFAULT_WEIGHT as SPELLING_WEIGHT
 from clustering.spelling import SpellingBlend
 from clustering.stages import HdbscanClusterer, UmapReducer
+from clustering.tight import contiguous, tight_groups
 
 
 class ClusterPipeline:
@@ -88,10 +89,10 @@ class ClusterPipeline:
         say(f"reducing {len(rows)} vectors (UMAP)")
         reduced = self.reducer_.fit_transform(self.view_.fit_transform(vectors[rows], [texts[i] for i in rows]))
         say("finding dense groups (HDBSCAN)")
-        fitted = _contiguous(self.clusterer_.fit(reduced).labels_)
-        if not (fitted >= 0).any():
+        fitted = contiguous(self.clusterer_.fit(reduced).labels_)
+        if not (fitted >= 0).any():  # one dense group among diffuse messages is HDBSCAN's root, no cluster
             smallest = getattr(self.clusterer_, "min_cluster_size", self.min_cluster_size)
-            fitted = duplicate_groups(vectors[rows], smallest)
+            fitted = tight_groups(vectors[rows], smallest)
         self.fit_rows_ = rows
         self.noise_before_assignment_ = float((fitted < 0).mean()) if len(fitted) else 0.0
         labels = np.full(count, -1, dtype=np.int64)
@@ -154,24 +155,3 @@ class ClusterPipeline:
             words = self.keywords_.get(cluster, [])
             self.names_[cluster] = short_name(words) if words else f"cluster {cluster}"
 
-
-def duplicate_groups(vectors: np.ndarray, min_size: int) -> np.ndarray:
-    """Each group of at least ``min_size`` identical rows (to 4 decimals) as a cluster 0 … k−1, the
-    rest −1. HDBSCAN never reports a window that is one group alone (its root is no cluster), so a
-    window of one text sent again and again would otherwise be all noise."""
-    if not len(vectors):
-        return np.full(0, -1, dtype=np.int64)
-    _, groups, counts = np.unique(np.round(vectors, 4), axis=0, return_inverse=True, return_counts=True)
-    groups = np.asarray(groups).reshape(-1)
-    return _contiguous(np.where(counts[groups] >= max(min_size, 2), groups, -1))
-
-
-def _contiguous(labels: np.ndarray) -> np.ndarray:
-    """Cluster labels renumbered 0 … k−1 in order of first appearance; −1 stays."""
-    labels = np.asarray(labels, dtype=np.int64)
-    out = np.full(len(labels), -1, dtype=np.int64)
-    seen: dict[int, int] = {}
-    for row, label in enumerate(labels.tolist()):
-        if label >= 0:
-            out[row] = seen.setdefault(label, len(seen))
-    return out
