@@ -24,6 +24,7 @@ from store.errors import BackendError, DimensionMismatchError, StoreNotFoundErro
 # the server's default limit of 32 MiB a request (long texts fill it long before 1024 points do).
 _REQUEST_POINTS = 1024
 _REQUEST_BYTES = 16 * 1024 * 1024
+_REQUEST_IDS = 20_000  # ids per delete / set-payload / retrieve request: 800k UUIDs would pass the server's 32 MiB
 _FLOAT_BYTES = 24  # the longest JSON float with its comma: "-1.2345678901234567e-05,"
 _SCHEMA = {"keyword": models.PayloadSchemaType.KEYWORD, "float": models.PayloadSchemaType.FLOAT}
 
@@ -45,6 +46,12 @@ def to_filter(conditions: Conditions) -> models.Filter | None:
                 models.FieldCondition(key=condition.field, range=models.Range(gte=condition.gte, lt=condition.lt))
             )
     return models.Filter(must=must or None, must_not=must_not or None)
+
+
+def _id_slices(ids: Sequence[str]) -> list[list[str]]:
+    """The ids in requests of at most ``_REQUEST_IDS`` (none for no ids)."""
+    ids = list(ids)
+    return [ids[start:start + _REQUEST_IDS] for start in range(0, len(ids), _REQUEST_IDS)]
 
 
 def request_slices(payloads: Sequence[dict[str, Any]], dimension: int) -> Iterator[tuple[int, int]]:
@@ -101,9 +108,8 @@ class ServerCollection(Collection):
             self._call(self._client.upsert, self.name, points=batch, wait=True, ordering=self._ordering)
 
     def retrieve(self, ids: Sequence[str], with_vectors: bool) -> Page:
-        records = self._call(
-            self._client.retrieve, self.name, ids=list(ids), with_payload=True, with_vectors=with_vectors
-        )
+        records = [record for part in _id_slices(ids) for record in self._call(
+            self._client.retrieve, self.name, ids=part, with_payload=True, with_vectors=with_vectors)]
         return _page(records, with_vectors, self.dimension)
 
     def search(self, vector: np.ndarray, conditions: Conditions, limit: int) -> Page:
@@ -143,9 +149,10 @@ class ServerCollection(Collection):
                 return
 
     def set_payload(self, ids: Sequence[str], values: dict[str, Any]) -> None:
-        self._call(
-            self._client.set_payload, self.name, payload=values, points=list(ids), wait=True, ordering=self._ordering
-        )
+        for part in _id_slices(ids):
+            self._call(
+                self._client.set_payload, self.name, payload=values, points=part, wait=True, ordering=self._ordering
+            )
 
     def count(self, conditions: Conditions) -> int:
         return int(self._call(self._client.count, self.name, count_filter=to_filter(conditions), exact=True).count)
@@ -157,13 +164,14 @@ class ServerCollection(Collection):
         return {hit.value: hit.count for hit in response.hits}
 
     def delete(self, ids: Sequence[str]) -> None:
-        self._call(
-            self._client.delete,
-            self.name,
-            points_selector=models.PointIdsList(points=list(ids)),
-            wait=True,
-            ordering=self._ordering,
-        )
+        for part in _id_slices(ids):
+            self._call(
+                self._client.delete,
+                self.name,
+                points_selector=models.PointIdsList(points=part),
+                wait=True,
+                ordering=self._ordering,
+            )
 
     def delete_where(self, conditions: Conditions) -> None:
         flt = to_filter(conditions)

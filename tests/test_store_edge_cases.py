@@ -228,3 +228,32 @@ def test_day_boundaries_are_utc_for_filters_and_counts(kind, tmp_path):
             "first-of-may-2",
             "naive-is-utc",
         }
+
+
+def test_the_server_backend_sends_many_ids_in_several_requests(monkeypatch, tmp_path):
+    """Deletes, payload updates and reads by id are cut into requests of a bounded number of ids (a
+    server refuses requests over its size limit); every id is still acted on."""
+    import store.server as server
+
+    monkeypatch.setattr(server, "_REQUEST_IDS", 5)
+    sent = []
+    with _open("server", tmp_path) as opened:
+        opened.messages.upsert(make_messages(N), make_vectors(N))
+        client = opened.messages._collection._client
+        for method in ("delete", "set_payload", "retrieve"):
+            monkeypatch.setattr(client, method, _counting(getattr(client, method), method, sent))
+        ids = [m.id for m in make_messages(N)]
+        assert opened.messages.set_clusters({message_id: "c-1" for message_id in ids}) == N
+        assert sent.count("set_payload") == 3  # 12 ids, 5 a request
+        assert [m.cluster_id for m in opened.messages.get_many(ids).messages] == ["c-1"] * N
+        assert opened.messages.delete(ids[:11]) == 11 and sent.count("delete") == 3
+        assert opened.messages.count() == 1
+        assert opened.clusters.delete([]) == 0
+
+
+def _counting(method, name: str, calls: list):
+    def counted(*args, **kwargs):
+        calls.append(name)
+        return method(*args, **kwargs)
+
+    return counted
