@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 
 STARTUP_FAILED = 3  # as uvicorn exits when the application cannot start
 
@@ -29,6 +29,10 @@ def serve(
     from service.store_config import check_embedded_store_free
 
     settings = get_settings()
+    problem = _configuration_problem(settings)
+    if problem is not None:
+        typer.echo(f"error: the service could not start: {problem}", err=True)
+        raise typer.Exit(STARTUP_FAILED)
     try:
         check_embedded_store_free(settings)
     except VocError as error:
@@ -44,6 +48,28 @@ def serve(
             raise
         _report_startup_failure(app.error)
         raise typer.Exit(STARTUP_FAILED) from None
+
+
+def _configuration_problem(settings: Settings) -> str | None:
+    """The VOC_* values that read well one by one but that the service cannot start on, named in one
+    line before any model loads (instead of a traceback from deep inside the start-up)."""
+    from language.detect import LanguageDetector
+
+    if settings.store_backend == "server" and not settings.qdrant_url:
+        return "VOC_STORE_BACKEND=server needs VOC_QDRANT_URL, the Qdrant server's URL; it is not set"
+    try:
+        LanguageDetector(settings.languages)
+    except ValueError as error:
+        return f"VOC_LANGUAGES: {error}"
+    files = {"VOC_TAXONOMY": settings.taxonomy, "VOC_PRIORITY_POLICY": settings.priority_policy}
+    folders = {"VOC_TOPIC_HEAD": settings.topic_head, "VOC_SENTIMENT_HEAD": settings.sentiment_head}
+    for name, path in files.items():
+        if path is not None and not path.is_file():
+            return f"{name}={str(path)!r}: no such file"
+    for name, path in folders.items():
+        if path is not None and not path.is_dir():
+            return f"{name}={str(path)!r}: no such folder"
+    return None
 
 
 class StartupErrors:

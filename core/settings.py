@@ -14,6 +14,14 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# More threads than any machine has cores: a larger count is a typo that would start that many threads
+MAX_THREADS = 1024
+# Execution providers by short name (embeddings.providers maps them); ONNX Runtime's own names also pass
+PROVIDER_SHORT_NAMES = ("cpu", "cuda", "tensorrt")
+# Settings naming a value that an empty variable (an unset template value) would silently change
+NOT_BLANK = ("model", "models_dir", "data_dir", "host", "taxonomy", "topic_head", "sentiment_head",
+             "priority_policy", "qdrant_url")
+
 # HNSW candidates per vector search: at 100k points the filtered search keeps p50 ≤ 3 ms and finds
 # every near-duplicate source; at 1M it finds more of them than the engine's default (docs/store.md)
 STORE_SEARCH_EF = 256
@@ -22,7 +30,8 @@ STORE_SEARCH_EF = 256
 class Settings(BaseSettings):
     """Every setting of the product, each overridable by ``VOC_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="VOC_", env_file=".env", extra="ignore")
+    # allow_inf_nan: an infinite wait or limit is a typo that would overflow the first timer it reaches
+    model_config = SettingsConfigDict(env_prefix="VOC_", env_file=".env", extra="ignore", allow_inf_nan=False)
 
     # --- embeddings -------------------------------------------------------------
     models_dir: Path = Field(Path("var/models"), description="Where built model folders live.")
@@ -34,14 +43,15 @@ class Settings(BaseSettings):
         default_factory=lambda: ["cpu"],
         description="ONNX Runtime execution providers in order of preference: cpu, cuda.",
     )
-    intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime threads per call (0 = all cores).")
+    intra_op_threads: int = Field(
+        0, ge=0, le=MAX_THREADS, description="ONNX Runtime threads per call (0 = all cores).")
     intra_op_spinning: bool = Field(
         True,
         description="Inference threads spin briefly between operators instead of sleeping: lower latency per "
         "call, at the cost of CPU time burnt while they wait. They stop spinning when a run returns.",
     )
     blas_threads: int = Field(
-        1, ge=0,
+        1, ge=0, le=MAX_THREADS,
         description="Threads NumPy's BLAS may use in the service beside the inference threads (0 = one per core). "
         "One keeps the per-message matrix products from competing with the embedder for the cores.",
     )
@@ -81,8 +91,8 @@ class Settings(BaseSettings):
     qdrant_replication_factor: int = Field(1, ge=1)
     qdrant_write_consistency: int = Field(1, ge=1)
     shared_state_poll_s: float = Field(
-        10.0, ge=0, description="How often the service looks for a clustering run or taxonomy edit made by another "
-                                "process in the data folder (0 = never)."
+        10.0, ge=0, le=86_400, description="How often the service looks for a clustering run or taxonomy edit made "
+                                           "by another process in the data folder (0 = never; at most daily)."
     )
     store_startup_wait_s: float = Field(
         30.0, ge=0, description="How long start-up keeps retrying an unreachable Qdrant server before it gives up."
@@ -100,7 +110,7 @@ class Settings(BaseSettings):
         75.0, gt=0, description="How long an idle client connection stays open; longer than a client's own idle "
                                 "expiry, so the server never closes a connection the client is about to reuse."
     )
-    batch_wait_ms: float = Field(2.0, ge=0, description="How long the embed batcher waits to fill a batch.")
+    batch_wait_ms: float = Field(2.0, ge=0, le=1000, description="How long the embed batcher waits to fill a batch.")
     tokens: dict[str, list[Literal["ingest", "analyst", "admin"]]] = Field(
         default_factory=dict,
         description='Bearer tokens and their scopes, e.g. {"s3cret": ["ingest"]}. Empty = demo mode, no auth.',
@@ -110,6 +120,25 @@ class Settings(BaseSettings):
     languages: list[str] = Field(
         ["ru", "en", "uk", "kk", "be"], min_length=1,
         description="Languages a message is told apart in (ISO 639-1 codes, as JSON); any other is 'other'.")
+
+    @field_validator(*NOT_BLANK, mode="before")
+    @classmethod
+    def _not_blank(cls, value: object) -> object:
+        """An empty variable would read as the current folder (a path), every interface (the host) or
+        the models folder itself (the model): refused, so that unset means the default."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty; leave the variable unset for the default, or give a value")
+        return value
+
+    @field_validator("providers")
+    @classmethod
+    def _provider_names(cls, providers: list[str]) -> list[str]:
+        bad = [name for name in providers
+               if name.lower() not in PROVIDER_SHORT_NAMES and not name.endswith("ExecutionProvider")]
+        if bad:
+            raise ValueError(f"{bad} are not execution providers; use {', '.join(PROVIDER_SHORT_NAMES)} "
+                             "(or an ONNX Runtime name such as CUDAExecutionProvider), as a JSON list")
+        return providers
 
     @field_validator("languages")
     @classmethod
@@ -160,7 +189,8 @@ def settings_error_message(error: BaseException) -> str | None:
     for problem in error.errors(include_url=False):
         field = str(problem["loc"][0]) if problem["loc"] else ""
         shown = "" if field in SECRET_FIELDS else f"={problem.get('input')!r}"
-        parts.append(f"{ENV_PREFIX}{field.upper()}{shown}: {problem['msg']}")
+        message = problem["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own error
+        parts.append(f"{ENV_PREFIX}{field.upper()}{shown}: {message}")
     return "; ".join(parts)
 
 
