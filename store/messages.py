@@ -47,7 +47,8 @@ class MessageTable:
     # -- writes ---------------------------------------------------------------------------
 
     def upsert(self, messages: Sequence[Message], vectors: object) -> int:
-        """Insert or replace messages by id; returns how many were written.
+        """Insert or replace messages by id; returns how many messages were written (an id given
+        twice in one call counts once: the later message is the one kept).
 
         Everything is checked before the first write. Sending the same ids again replaces
         those messages, so a retried batch never creates duplicates.
@@ -62,7 +63,7 @@ class MessageTable:
             for start in range(0, len(ids), WRITE_CHUNK):
                 stop = start + WRITE_CHUNK
                 self._collection.upsert(ids[start:stop], array[start:stop], payloads[start:stop])
-        return len(ids)
+        return len(set(ids))
 
     def update(self, changes: Mapping[str, Mapping[str, Any]]) -> int:
         """Set fields on existing messages ({message id: {field: value}}); returns how many changed.

@@ -257,3 +257,11 @@ def _counting(method, name: str, calls: list):
         return method(*args, **kwargs)
 
     return counted
+
+
+def test_an_id_given_twice_in_one_upsert_counts_once_and_the_later_message_is_kept(kind, tmp_path):
+    with _open(kind, tmp_path) as opened:
+        first, = make_messages(1)
+        later = replace(first, text="исправленный текст")
+        assert opened.messages.upsert([first, later], make_vectors(2)) == 1
+        assert opened.messages.count() == 1 and opened.messages.get(first.id)[0].text == "исправленный текст"
