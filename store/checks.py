@@ -21,7 +21,8 @@ def check_vectors(vectors: object, count: int, dimension: int) -> np.ndarray:
     if getattr(getattr(vectors, "dtype", None), "kind", None) == "c":  # a cast would drop the imaginary parts
         raise InvalidVectorError("vectors must be real numbers, got an array of complex numbers")
     try:
-        array = np.asarray(vectors, dtype=np.float32)
+        with np.errstate(over="ignore"):  # values beyond float32 are refused below, by name
+            array = np.asarray(vectors, dtype=np.float32)
     except (TypeError, ValueError) as error:
         raise InvalidVectorError(f"vectors must be numeric: {error}") from None
     if array.ndim == 1 and count == 1:
@@ -34,7 +35,12 @@ def check_vectors(vectors: object, count: int, dimension: int) -> np.ndarray:
         raise InvalidVectorError(f"expected {count} vectors (one per item), got {array.shape[0]}")
     finite = np.isfinite(array).all(axis=1)
     if not finite.all():
-        raise InvalidVectorError(f"vector {int(np.argmin(finite))} contains NaN or infinity")
+        row = int(np.argmin(finite))
+        given = np.asarray(vectors)[row] if np.ndim(vectors) == 2 else np.asarray(vectors)
+        if np.issubdtype(np.asarray(given).dtype, np.number) and np.isfinite(given).all():
+            raise InvalidVectorError(f"vector {row} has values beyond the range of float32 (about ±3.4e38); "
+                                     "scale it down (only its direction counts)")
+        raise InvalidVectorError(f"vector {row} contains NaN or infinity")
     norms = np.sqrt(np.einsum("ij,ij->i", array, array, dtype=np.float64))
     if (norms == 0).any():
         raise InvalidVectorError(f"vector {int(np.argmin(norms))} is all zeros and has no direction")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -153,7 +154,7 @@ def message_payload(message: Message) -> dict[str, Any]:
             payload[name] = value
     rating = message.rating
     if rating is not None:
-        if isinstance(rating, bool) or not isinstance(rating, int | float) or not _is_finite(rating):
+        if isinstance(rating, bool) or not isinstance(rating, numbers.Real) or not _is_finite(rating):
             raise InvalidPayloadError(f"message {message.id!r}: rating must be a finite number or None")
         rating = float(rating)
     if not isinstance(message.extra, dict):

@@ -265,3 +265,18 @@ def test_an_id_given_twice_in_one_upsert_counts_once_and_the_later_message_is_ke
         later = replace(first, text="исправленный текст")
         assert opened.messages.upsert([first, later], make_vectors(2)) == 1
         assert opened.messages.count() == 1 and opened.messages.get(first.id)[0].text == "исправленный текст"
+
+
+def test_numpy_ratings_are_numbers_and_a_vector_beyond_float32_is_named_as_such(kind, tmp_path):
+    with _open(kind, tmp_path) as opened:
+        rated = [replace(message, rating=rating) for message, rating in
+                 zip(make_messages(3), [np.int64(4), np.float32(2.5), np.float64(1.0)])]
+        assert opened.messages.upsert(rated, make_vectors(3)) == 3
+        assert [m.rating for m in opened.messages.get_many([m.id for m in rated]).messages] == [4.0, 2.5, 1.0]
+        with pytest.raises(InvalidPayloadError, match="rating must be a finite number"):
+            opened.messages.upsert([replace(rated[0], rating=np.bool_(True))], make_vectors(1))
+        huge = make_vectors(1).astype(np.float64) * 1e300
+        with pytest.raises(InvalidVectorError, match="beyond the range of float32"):
+            opened.messages.upsert(make_messages(1, offset=50), huge)
+        with pytest.raises(InvalidVectorError, match="NaN or infinity"):
+            opened.messages.upsert(make_messages(1, offset=50), np.full((1, DIM), np.nan))
