@@ -16,8 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # More threads than any machine has cores: a larger count is a typo that would start that many threads
 MAX_THREADS = 1024
-# Execution providers by short name (embeddings.providers maps them); ONNX Runtime's own names also pass
-PROVIDER_SHORT_NAMES = ("cpu", "cuda", "tensorrt")
 # Settings naming a value that an empty variable (an unset template value) would silently change
 NOT_BLANK = ("model", "models_dir", "data_dir", "host", "taxonomy", "topic_head", "sentiment_head",
              "priority_policy", "qdrant_url")
@@ -133,10 +131,12 @@ class Settings(BaseSettings):
     @field_validator("providers")
     @classmethod
     def _provider_names(cls, providers: list[str]) -> list[str]:
+        from embeddings.providers import PROVIDER_NAMES  # short names; ONNX Runtime's own names also pass
+
         bad = [name for name in providers
-               if name.lower() not in PROVIDER_SHORT_NAMES and not name.endswith("ExecutionProvider")]
+               if name.lower() not in PROVIDER_NAMES and not name.endswith("ExecutionProvider")]
         if bad:
-            raise ValueError(f"{bad} are not execution providers; use {', '.join(PROVIDER_SHORT_NAMES)} "
+            raise ValueError(f"{bad} are not execution providers; use {', '.join(PROVIDER_NAMES)} "
                              "(or an ONNX Runtime name such as CUDAExecutionProvider), as a JSON list")
         return providers
 

@@ -17,6 +17,9 @@ infinite, ``None`` in :meth:`OutsideRule.to_json`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from topics.novelty import nearest_similarity
@@ -73,3 +76,13 @@ class OutsideRule:
         return {"margin": round(self.margin_, 6) if np.isfinite(self.margin_) else None,
                 "outside_examples": len(self.outside_), "references": len(self.references_),
                 "fitted_on": self.fitted_on_, "max_flag_rate": self.max_flag_rate}
+
+
+def outside_vectors(examples: Sequence[str], embedder: Any, taxonomy_label: str = "") -> np.ndarray:
+    """The outside examples' vectors, by the embedder that embeds the messages (none without examples)."""
+    if not examples:
+        return np.zeros((0, 0), dtype=np.float32)
+    if embedder is None:
+        raise ValueError(f"the taxonomy {taxonomy_label} lists examples outside it; pass the embedder that "
+                         "embeds them")
+    return embedder.embed(list(examples))

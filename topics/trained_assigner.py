@@ -9,7 +9,7 @@ import numpy as np
 from analysis.stages import TopicAssignment, TopicCandidate
 from core.errors import VocError
 from embeddings.base import Embedder
-from topics.outside import OutsideRule
+from topics.outside import OutsideRule, outside_vectors
 from topics.supervised import UNKNOWN, SupervisedTopics
 from topics.taxonomy import Taxonomy
 from topics.zero_shot import topic_assignment
@@ -41,7 +41,7 @@ class TrainedTopics:
         self.taxonomy = taxonomy
         self.top_k = top_k
         self.version = f"trained:{getattr(head, 'manifest_', {}).get('data', 'head')}:{taxonomy.label}"
-        self.outside = OutsideRule().fit(_outside_vectors(taxonomy, embedder),
+        self.outside = OutsideRule().fit(outside_vectors(taxonomy.outside, embedder, taxonomy.label),
                                          head.train_vectors_[head.classes_[head.train_columns_] != UNKNOWN])
 
     def assign(self, vectors: np.ndarray, texts: Sequence[str]) -> list[TopicAssignment]:
@@ -61,12 +61,3 @@ class TrainedTopics:
                 answers.append(topic_assignment(self.taxonomy, str(self.head.classes_[best]), float(row[best]), top,
                                                 "trained"))
         return answers
-
-
-def _outside_vectors(taxonomy: Taxonomy, embedder: Embedder | None) -> np.ndarray:
-    if not taxonomy.outside:
-        return np.zeros((0, 0), dtype=np.float32)
-    if embedder is None:
-        raise ValueError(f"the taxonomy {taxonomy.label} lists examples outside it; pass the embedder that "
-                         "embeds them")
-    return embedder.embed(taxonomy.outside)

@@ -23,7 +23,7 @@ import numpy as np
 
 from analysis.stages import TopicAssignment, TopicCandidate
 from embeddings.base import Embedder
-from topics.outside import OutsideRule
+from topics.outside import OutsideRule, outside_vectors
 from topics.taxonomy import UNKNOWN, Taxonomy
 
 
@@ -44,8 +44,7 @@ class ZeroShotTopics:
         # the topics that have phrases, and where each one's phrases start
         self._topics_with_phrases, self._phrase_starts = np.unique(self.phrase_topic, return_index=True)
         self.threshold, self.temperature = self._calibrate(unknown_quantile)
-        outside = embedder.embed(taxonomy.outside) if taxonomy.outside else np.zeros((0, embedder.dimension))
-        self.outside = OutsideRule().fit(outside, self.phrase_vectors)
+        self.outside = OutsideRule().fit(outside_vectors(taxonomy.outside, embedder), self.phrase_vectors)
 
     def scores(self, vectors: np.ndarray) -> np.ndarray:
         """Best similarity of each message to each topic: ``[messages, topics]`` (-1 for a topic
