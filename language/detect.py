@@ -24,6 +24,12 @@ with them is ``other`` outright. A short text is ``other`` outright too when eve
 Latin words has such a letter (``Dziękuję``), and Belarusian, not Ukrainian, when its і stands
 beside ы, э or ё (``Прывітанне``), letters Ukrainian does not write.
 
+A short text without such a letter may still hold one of a few very common Ukrainian, Kazakh or
+Belarusian words that Russian does not write either (``Дякую``, ``Рахмет``, ``Дзякуй``,
+``Добры дзень``): it is in that language when none of its letters rules the language out
+(``Дякую, всё`` keeps its ё and stays Russian). Words Russian writes too (так, будь, добре, коли)
+are not among them.
+
 Texts whose alphabet already settles the question skip lingua (when only the default
 languages are configured): Latin letters alone (a–z) can only be English, and Cyrillic with
 ы/э (not Ukrainian) and и/щ/ъ (not Belarusian) but none of the letters of Kazakh, Ukrainian
@@ -39,8 +45,20 @@ from typing import Any
 DEFAULT_LANGUAGES = ("ru", "en", "uk", "kk", "be")
 OTHER_LANGUAGES = ("de", "fr", "es", "it", "pt", "pl", "tr", "az", "nl")
 # Letters of one language only among the defaults, in the order they are looked for; і is
-# Ukrainian, Belarusian and Kazakh, so it counts only when none of the others is there.
+# Ukrainian, Belarusian and Kazakh, so it counts only when none of the others, nor a common word
+# below, is there.
 UNIQUE_LETTERS = {"kk": "әғқңөұүһ", "be": "ў", "uk": "їєґі"}
+SHARED_LETTER = "і"
+# Very common words of a default language written only in letters Russian has too, and not Russian
+# words (nor Russian names) themselves: in a short text they decide when its letters allow it.
+COMMON_WORDS = {
+    "uk": ("дякую", "дуже", "щиро", "гаразд", "добрий", "вибачте", "будь ласка"),
+    "kk": ("рахмет",),
+    "be": ("дзякуй", "дзякую", "дзень", "вечар", "калі", "працуе"),
+}
+LANGUAGE_OF_WORD = {word: code for code, words in COMMON_WORDS.items() for word in words}
+COMMON_WORD = re.compile(r"(?<!\w)(?:{})(?!\w)".format(
+    "|".join(word.replace(" ", r"\s+") for word in sorted(LANGUAGE_OF_WORD, key=len, reverse=True))))
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 LATIN_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
@@ -54,6 +72,7 @@ OTHER_CONFIDENCE = 0.8
 # Alphabet rules, valid only among DEFAULT_LANGUAGES (English is their one Latin-script language).
 NOT_UKRAINIAN = frozenset("ыэъё")
 NOT_BELARUSIAN = frozenset("ищъ")
+NOT_WRITTEN = {"uk": NOT_UKRAINIAN, "be": NOT_BELARUSIAN, "kk": frozenset()}
 # Letters a shortcut may see: basic Latin and the Russian alphabet (any other letter goes to lingua).
 KNOWN_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмнопрстуфхцчшщъыьэюя")
 
@@ -158,14 +177,9 @@ class LanguageDetector:
                 answers[index] = "other"
 
     def _by_script(self, text: str) -> str:
-        lowered = text.lower()
-        for code, letters in UNIQUE_LETTERS.items():
-            if any(letter in lowered for letter in letters):
-                if (code == "uk" and set(lowered).isdisjoint("їєґ") and not set(lowered).isdisjoint("ыэё")
-                        and len(LETTERS.findall(text)) < self.min_letters):
-                    code = "be"  # і beside ы, э or ё, which Ukrainian does not write: Прывітанне (a longer
-                    # text with both that lingua is unsure of mixes Russian and Ukrainian)
-                return code if code in self.languages else "other"
+        code = _cyrillic_language(text.lower(), short=len(LETTERS.findall(text)) < self.min_letters)
+        if code:
+            return code if code in self.languages else "other"
         cyrillic, latin = len(CYRILLIC.findall(text)), len(LATIN.findall(text))
         if cyrillic == latin == 0:
             return "other"
@@ -174,6 +188,25 @@ class LanguageDetector:
                 NON_ENGLISH_WORD.sub(" ", text)):
             return "other"  # every Latin word has a letter English does not write: Dziękuję, Teşekkürler
         return answer if answer in self.languages else "other"
+
+
+def _cyrillic_language(lowered: str, *, short: bool) -> str | None:
+    """Kazakh, Belarusian or Ukrainian when a letter only it writes among the default languages, else
+    one of its common words its letters allow, else і says so; None otherwise (Russian, if Cyrillic)."""
+    letters_in = set(lowered)
+    for code, letters in UNIQUE_LETTERS.items():
+        if not letters_in.isdisjoint(letters.replace(SHARED_LETTER, "")):
+            return code
+    if short:
+        for match in COMMON_WORD.finditer(lowered):
+            code = LANGUAGE_OF_WORD[" ".join(match.group().split())]
+            if letters_in.isdisjoint(NOT_WRITTEN[code]):
+                return code
+    if SHARED_LETTER in lowered:
+        # і beside ы, э or ё, which Ukrainian does not write, is Belarusian: Прывітанне (a longer text
+        # with both that lingua is unsure of mixes Russian and Ukrainian)
+        return "be" if short and not letters_in.isdisjoint("ыэё") else "uk"
+    return None
 
 
 def _letters_of(codes: Sequence[str]) -> re.Pattern[str] | None:

@@ -40,6 +40,29 @@ def test_languages(text, language):
     assert detector.detect(text) == language
 
 
+SHORT_GREETINGS_AND_THANKS = [
+    # common words without a letter of their own that Russian does not write either
+    ("Дякую", "uk"), ("Добрий день", "uk"), ("Дуже дякую", "uk"), ("Щиро дякую", "uk"), ("Будь ласка", "uk"),
+    ("Гаразд", "uk"), ("Вибачте", "uk"), ("Дуже погано", "uk"),
+    ("Рахмет", "kk"), ("Рахмет сізге", "kk"),  # і alone would say Ukrainian
+    ("Дзякуй", "be"), ("Добры дзень", "be"), ("Добры вечар", "be"), ("Калі ласка", "be"), ("Не працуе", "be"),
+    # Russian, also beside such a word when a letter rules its language out, stays Russian
+    ("Привет", "ru"), ("Спасибо", "ru"), ("Добрый день", "ru"), ("Добрый вечер", "ru"), ("Где мой заказ?", "ru"),
+    ("Не работает", "ru"), ("Здравствуйте", "ru"), ("Так", "ru"), ("Так себе", "ru"), ("Будь добр", "ru"),
+    ("Будьте добры", "ru"), ("Всё хорошо", "ru"), ("Дякую, всё", "ru"), ("Добрый день, дякую", "ru"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), SHORT_GREETINGS_AND_THANKS)
+def test_short_greetings_and_thanks_get_their_language(text, language):
+    assert detector.detect(text) == language
+
+
+def test_a_common_word_of_a_language_left_out_of_the_configuration_is_other():
+    assert LanguageDetector(("ru", "en")).detect_many(["Дякую", "Рахмет", "Дзякуй", "Спасибо"]) == [
+        "other", "other", "other", "ru"]
+
+
 def test_many_texts_at_once_get_the_answers_each_gets_alone():
     texts = [text for text, _ in CASES] * 3
     assert detector.detect_many(texts) == [language for _, language in CASES] * 3
