@@ -106,10 +106,10 @@ class StartupErrors:
 
 def _report_startup_failure(error: BaseException) -> None:
     from cli.user_errors import one_line, user_error_message
-    from service.store_config import StoreUnavailableAtStartup
+    from service.store_config import StartupInterrupted, StoreUnavailableAtStartup
 
     message = user_error_message(error)
-    if message is None and isinstance(error, StoreUnavailableAtStartup):
+    if message is None and isinstance(error, (StoreUnavailableAtStartup, StartupInterrupted)):
         message = one_line(str(error))
     if message is None:  # not a known mistake: the whole traceback helps more than one line
         traceback.print_exception(error, file=sys.stderr)

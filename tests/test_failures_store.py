@@ -7,7 +7,14 @@ closed port, so each call fails inside qdrant-client exactly as it would against
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +25,8 @@ from service.app import create_app
 from service.store_config import StoreUnavailableAtStartup
 from store import Store
 from store.server import ServerBackend
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TAXONOMY = """
 owners:
@@ -124,3 +133,114 @@ def test_start_up_waits_for_a_qdrant_server_that_is_still_starting(tiny_settings
     assert len(attempts) == 3 and slept == [1.0, 1.0]
     assert "not reachable yet (attempt 2" in caplog.text
     store.close()
+
+
+def _never_up(attempts: list[str]):
+    from store import BackendError
+
+    def open_store(kind, **options):
+        attempts.append(kind)
+        raise BackendError("cannot open collection voc_messages: [Errno 111] Connection refused")
+
+    return open_store
+
+
+@pytest.mark.filterwarnings("ignore:Failed to obtain server version")  # the previous test's client, late
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_the_start_up_wait_stops_the_retries_at_once(tiny_settings, monkeypatch, caplog, signum):
+    """Under uvicorn the start-up runs inside the server's own handlers, which only take note of
+    SIGINT and SIGTERM for a later graceful shutdown: the wait went on retrying for the whole
+    VOC_STORE_STARTUP_WAIT_S after Ctrl+C. Here the signal comes while the loop sleeps."""
+    import uvicorn
+
+    import service.store_config as store_config
+
+    attempts, slept, now = [], [], [0.0]
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 2:
+            signal.raise_signal(signum)
+        now[0] += seconds
+
+    monkeypatch.setattr(store_config, "open_store", _never_up(attempts))
+    settings = tiny_settings(store_backend="server", qdrant_url="http://qdrant:6333", store_startup_wait_s=60)
+    server = uvicorn.Server(uvicorn.Config(app=None))
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    with pytest.raises(KeyboardInterrupt, match=f"{signum.name} received while waiting for Qdrant") as raised, \
+            server.capture_signals():
+        store_config.open_configured_store(settings, 8, sleep=sleep, clock=lambda: now[0])
+    assert isinstance(raised.value, store_config.StartupInterrupted)
+    assert len(attempts) == 2 and len(slept) == 2, "it went on retrying after the signal"
+    assert not server.should_exit  # the signal was not left for a shutdown that never comes
+    assert f"{signum.name} received while waiting for Qdrant at http://qdrant:6333" in caplog.text
+    assert {sig: signal.getsignal(sig) for sig in before} == before  # the handlers are given back
+
+
+def test_the_start_up_wait_itself_is_interrupted(tiny_settings, monkeypatch):
+    """A real one-second sleep, and SIGTERM sent to the process as an orchestrator does."""
+    import service.store_config as store_config
+
+    monkeypatch.setattr(store_config, "open_store", _never_up([]))
+    monkeypatch.setattr(store_config, "RETRY_EVERY_S", 30.0)
+    settings = tiny_settings(store_backend="server", qdrant_url="http://qdrant:6333", store_startup_wait_s=5)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # as a server that only takes note
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    started = time.monotonic()
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt, match="SIGTERM received"):
+            store_config.open_configured_store(settings, 8)  # sleeps min(30 s, the 5 s left)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGTERM, previous)
+    assert time.monotonic() - started < 4
+
+
+def test_a_signal_after_the_wait_is_the_servers_again(tiny_settings, monkeypatch):
+    import service.store_config as store_config
+
+    noted = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    try:
+        monkeypatch.setattr(store_config, "open_store", lambda kind, **options: "the store")
+        settings = tiny_settings(store_backend="server", qdrant_url="http://qdrant:6333")
+        assert store_config.open_configured_store(settings, 8) == "the store"
+        signal.raise_signal(signal.SIGINT)
+        assert noted == [signal.SIGINT]
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.integration
+@pytest.mark.filterwarnings("ignore:Failed to obtain server version")
+def test_ctrl_c_while_voc_serve_waits_for_qdrant_stops_it(tiny_model_dir, tiny_sentiment_head, tmp_path):
+    from tests.fixtures.service_process import clean_env, free_port
+
+    url = f"http://127.0.0.1:{closed_port()}"
+    env = clean_env({"VOC_PORT": str(free_port()), "VOC_DATA_DIR": str(tmp_path / "data"),
+                     "VOC_MODEL": str(tiny_model_dir), "VOC_MODELS_DIR": str(tiny_model_dir.parent),
+                     "VOC_SENTIMENT_HEAD": str(tiny_sentiment_head), "VOC_STORE_BACKEND": "server",
+                     "VOC_QDRANT_URL": url, "VOC_STORE_STARTUP_WAIT_S": "120"})
+    serve = subprocess.Popen([sys.executable, "-m", "cli.main", "serve"], env=env, cwd=ROOT,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        for line in serve.stderr:
+            seen.append(line)
+            if "not reachable yet" in line:
+                break
+        assert seen and "not reachable yet" in seen[-1], "".join(seen)
+        sent = time.monotonic()
+        serve.send_signal(signal.SIGINT)
+        code = serve.wait(timeout=30)
+        stderr = "".join(seen) + serve.stderr.read()
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()
+    assert time.monotonic() - sent < 30 and code == 3, stderr
+    assert f"SIGINT received while waiting for Qdrant at {url}" in stderr
+    assert "did not answer in" not in stderr
+    assert "error: the service could not start: SIGINT received" in stderr
+    assert "Traceback" not in stderr  # one line, as for the other start-up failures
