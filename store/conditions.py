@@ -1,7 +1,8 @@
 """Filters: the typed message filter, and the neutral conditions every backend translates.
 
-A condition list is a conjunction. `Match` with several values matches any of them;
-`Range` is half-open (gte ≤ value < lt); `ExcludeIds` leaves the given points out.
+A condition list is a conjunction. `Match` with several values matches any of them (and, with
+`or_missing`, points without the field or with a null there too); `Range` is half-open
+(gte ≤ value < lt); `ExcludeIds` leaves the given points out.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from typing import Any
 
 from core.text import is_unicode
 from store.errors import InvalidFilterError
-from store.records import CREATED_TS, KEYWORD_FIELDS
+from store.records import CREATED_TS, DEFAULT_CHANNEL, KEYWORD_FIELDS
 
 
 @dataclass(frozen=True)
 class Match:
     field: str
     values: tuple[str, ...]
+    or_missing: bool = False  # also points where the field is missing or null
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class MessageFilter:
         for name in KEYWORD_FIELDS:
             values = getattr(self, name)
             if values is not None:
-                result.append(Match(name, _keyword_values(name, values)))
+                result.append(_keyword_match(name, _keyword_values(name, values)))
         if self.created_from is not None or self.created_to is not None:
             start = None if self.created_from is None else _timestamp("created_from", self.created_from)
             end = None if self.created_to is None else _timestamp("created_to", self.created_to)
@@ -107,6 +109,14 @@ def equality_conditions(where: Mapping[str, Any] | None, allowed: Sequence[str])
     if unknown:
         raise InvalidFilterError(f"unknown filter fields {unknown}; known fields: {sorted(allowed)}")
     return tuple(Match(name, _keyword_values(name, value)) for name, value in where.items())
+
+
+def _keyword_match(name: str, values: tuple[str, ...]) -> Match:
+    """The channel DEFAULT_CHANNEL also matches what reads back as it: no channel, a null or ""
+    (messages written before a missing channel was stored as DEFAULT_CHANNEL)."""
+    if name == "channel" and DEFAULT_CHANNEL in values:
+        return Match(name, values if "" in values else (*values, ""), or_missing=True)
+    return Match(name, values)
 
 
 def _keyword_values(name: str, values: object) -> tuple[str, ...]:

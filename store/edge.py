@@ -47,7 +47,10 @@ def to_filter(conditions: Conditions) -> qe.Filter | None:
         if isinstance(condition, Match):
             values = list(condition.values)
             match = qe.MatchValue(values[0]) if len(values) == 1 else qe.MatchAny(values)
-            must.append(qe.FieldCondition(condition.field, match=match))
+            field = qe.FieldCondition(condition.field, match=match)
+            if condition.or_missing:
+                field = qe.Filter(should=[field, qe.IsEmptyCondition(condition.field)])
+            must.append(field)
         elif isinstance(condition, ExcludeIds):
             must_not.append(qe.HasIdCondition(set(condition.point_ids)))
         else:

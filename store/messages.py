@@ -18,6 +18,7 @@ from store.conditions import ExcludeIds, MessageFilter, Range, as_conditions
 from store.errors import InvalidFilterError, InvalidPayloadError, NotFoundError
 from store.records import (
     CREATED_TS,
+    DEFAULT_CHANNEL,
     ID_KEY,
     KEYWORD_FIELDS,
     Message,
@@ -203,10 +204,21 @@ class MessageTable:
             hits = self._collection.facet(field, (*base, window), FACET_LIMIT)
             if len(hits) >= FACET_LIMIT:
                 raise InvalidFilterError(f"{field} has more than {FACET_LIMIT} values on {day}; narrow the filter")
+            if field == "channel":
+                hits = self._with_unset_channels(hits, (*base, window))
             for value, number in hits.items():
                 counts[str(value)][day] = number
             day += timedelta(days=1)
         return dict(counts)
+
+    def _with_unset_channels(self, hits: dict[Any, int], conditions: tuple) -> dict[Any, int]:
+        """Channel counts with the messages that read back as DEFAULT_CHANNEL without it stored
+        (data written before it was: no channel, a null or "") counted under it."""
+        hits.pop("", None)
+        unset = self._collection.count(conditions) - sum(hits.values())
+        if unset > 0:  # (not below zero when a write lands between the facet and the count)
+            hits[DEFAULT_CHANNEL] = hits.get(DEFAULT_CHANNEL, 0) + unset
+        return hits
 
     def _scan_counts_by_day(self, field: str, start: date, end: date, base: tuple) -> dict[str, dict[date, int]]:
         """The same counts for a field without a payload index: one pass over the window's payloads."""
@@ -239,4 +251,7 @@ def _check_update(message_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
             raise InvalidPayloadError(f"message {message_id!r}: {name} must be a string or None")
         if value is not None and not is_unicode(value):
             raise InvalidPayloadError(f"message {message_id!r}: {name} is not valid Unicode (a lone surrogate)")
-    return dict(values)
+    clean = dict(values)
+    if "channel" in clean and not clean["channel"]:  # as upsert stores a message without a channel
+        clean["channel"] = DEFAULT_CHANNEL
+    return clean

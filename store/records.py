@@ -27,7 +27,8 @@ ID_KEY = "id"
 DOC_KEY = "doc"  # text, created_at, rating and extra fields, as one JSON string
 MAX_ID_LENGTH = 512
 
-# Message fields stored as top-level keyword payload, for filters and counts; None is left out.
+# Message fields stored as top-level keyword payload, for filters and counts; None is left out
+# (but for the channel, see DEFAULT_CHANNEL).
 KEYWORD_FIELDS = (
     "channel",
     "source",
@@ -41,6 +42,9 @@ KEYWORD_FIELDS = (
     "cluster_id",
 )
 CREATED_TS = "created_ts"  # float epoch seconds, indexed for time ranges
+# A message without a channel is on this one: None (or "") is stored as it. Data written before
+# that has no channel, a null or "" instead; each reads back as this, and a filter on it finds them.
+DEFAULT_CHANNEL = "other"
 RESERVED_KEYS = frozenset({ID_KEY, DOC_KEY, "text", "rating", "created_at", CREATED_TS, *KEYWORD_FIELDS})
 _NAMESPACE_BYTES = ID_NAMESPACE.bytes
 _DOC_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
@@ -80,7 +84,7 @@ class Message:
     id: str
     text: str
     created_at: datetime
-    channel: str = "other"
+    channel: str = DEFAULT_CHANNEL
     source: str | None = None
     language: str | None = None
     rating: float | None = None
@@ -146,6 +150,8 @@ def message_payload(message: Message) -> dict[str, Any]:
     fields = message.__dict__
     for name in KEYWORD_FIELDS:
         value = fields[name]
+        if name == "channel" and (value is None or value == ""):
+            value = DEFAULT_CHANNEL
         if value is not None:
             if value.__class__ is not str and not isinstance(value, str):
                 raise InvalidPayloadError(f"message {message.id!r}: {name} must be a string or None")
@@ -186,7 +192,7 @@ def message_from_payload(payload: dict[str, Any]) -> Message:
         id=payload[ID_KEY],
         text=doc["text"],
         created_at=datetime.fromisoformat(doc["created_at"]),
-        channel=payload.get("channel") or "other",
+        channel=payload.get("channel") or DEFAULT_CHANNEL,
         source=payload.get("source"),
         language=payload.get("language"),
         rating=doc["rating"],

@@ -38,7 +38,11 @@ def to_filter(conditions: Conditions) -> models.Filter | None:
         if isinstance(condition, Match):
             values = list(condition.values)
             match: Any = models.MatchValue(value=values[0]) if len(values) == 1 else models.MatchAny(any=values)
-            must.append(models.FieldCondition(key=condition.field, match=match))
+            field: Any = models.FieldCondition(key=condition.field, match=match)
+            if condition.or_missing:
+                empty = models.IsEmptyCondition(is_empty=models.PayloadField(key=condition.field))
+                field = models.Filter(should=[field, empty])
+            must.append(field)
         elif isinstance(condition, ExcludeIds):
             must_not.append(models.HasIdCondition(has_id=list(condition.point_ids)))
         else:

@@ -5,7 +5,9 @@
     <snapshot>/<table>/part-00000.jsonl       {"point": uuid, "payload": {...}} per row
 
 The same format serves both backends, so a snapshot of the embedded store restores into
-a Qdrant server (the way to move to one). The folder appears only once complete.
+a Qdrant server (the way to move to one). The folder appears only once complete. A restore
+is all or nothing: the store's contents are first written out as a snapshot too, and put
+back when the restore fails midway.
 """
 
 from __future__ import annotations
@@ -156,6 +158,66 @@ def _check_message(payload: dict[str, Any], number: int, readable: bool) -> None
 
 def _count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def restore_snapshot(tables: Mapping[str, Collection], source: Path, dimension: int,
+                     previous: Path) -> dict[str, int]:
+    """Replace every table's contents with the snapshot's, all or nothing; points per table.
+
+    The snapshot is read through once before anything changes (SnapshotError if damaged). The
+    tables' contents are then written to ``previous`` (a snapshot folder that must not exist),
+    and put back from there if the restore fails midway, whatever stopped it (the engine, the
+    server, the snapshot's files, Ctrl+C); the error is raised once they are back. ``previous``
+    is removed afterwards, unless putting the contents back failed too: then a SnapshotError
+    says to restore it.
+    """
+    manifest = read_manifest(source, dimension, set(tables))
+    for table, info in manifest["tables"].items():
+        check_table(source, table, info, dimension)
+    if previous.exists():
+        raise SnapshotError(f"{previous} exists: it may hold what a restore that failed could not put back; "
+                            "restore it, or move it away, before restoring again")
+    try:
+        write_snapshot(tables, previous, dimension)
+    except SnapshotError as error:
+        raise SnapshotError(f"{error}; a restore first keeps the store's contents there, to put them back "
+                            "if it fails: name another folder for them") from None
+    try:
+        restored = _replace_contents(tables, source, manifest, dimension)
+    except BaseException as error:
+        _put_back(tables, previous, dimension, f"restoring {source} failed ({type(error).__name__}: {error})")
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+    return restored
+
+
+def _put_back(tables: Mapping[str, Collection], previous: Path, dimension: int, failure: str) -> None:
+    """The contents written to ``previous`` back in the tables, and the folder removed; when that
+    fails too, the folder is kept and the error says so."""
+    try:
+        _replace_contents(tables, previous, read_manifest(previous, dimension, set(tables)), dimension)
+    except BaseException as error:
+        kept = (f"{failure}, and so did putting the previous contents back ({type(error).__name__}: {error}); "
+                f"they are kept in {previous}: restore that")
+        if not isinstance(error, Exception):  # Ctrl+C again: stop, but say where the contents are
+            error.add_note(kept)
+            raise
+        raise SnapshotError(kept) from error
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _replace_contents(tables: Mapping[str, Collection], source: Path, manifest: Mapping[str, Any],
+                      dimension: int) -> dict[str, int]:
+    restored: dict[str, int] = {}
+    for table, info in manifest["tables"].items():
+        collection = tables[table]
+        clear(collection)
+        total = 0
+        for ids, vectors, payloads in read_parts(source, table, info["parts"], dimension):
+            collection.upsert(ids, vectors, payloads)
+            total += len(ids)
+        restored[table] = total
+    return restored
 
 
 def clear(collection: Collection) -> None:

@@ -16,9 +16,8 @@ from typing import Any
 from store.backend import Backend
 from store.items import CLUSTER_FIELDS, PROTOTYPE_FIELDS, ItemTable, item_indexes
 from store.messages import INDEXES, MessageTable
-from store.snapshot import check_table, clear, read_manifest, read_parts, write_snapshot
+from store.snapshot import restore_snapshot, write_snapshot
 
-TABLES = ("messages", "clusters", "prototypes")
 _PREFIX = re.compile(r"[\w-]*")  # it names folders (embedded) and collections: no path separators
 
 
@@ -84,26 +83,19 @@ class Store:
         with self._writes:
             return write_snapshot(self._collections, Path(destination), self.dimension)
 
-    def restore(self, source: str | Path) -> dict[str, int]:
-        """Replace the contents of every table with a snapshot's; returns points per table.
+    def restore(self, source: str | Path, previous: str | Path | None = None) -> dict[str, int]:
+        """Replace the contents of every table with a snapshot's, all or nothing; returns points per table.
 
         The snapshot is checked before anything is deleted: its manifest (format, dimension,
         tables), and every part read through once (vectors, payloads, point ids, counts).
+        The current contents are then written to ``previous`` (default: ``<source>.previous``
+        beside the snapshot; a folder that must not exist) and put back if the restore fails
+        midway; the folder is removed afterwards (see ``store.snapshot.restore_snapshot``).
         """
-        manifest = read_manifest(Path(source), self.dimension, set(TABLES))
-        for table, info in manifest["tables"].items():
-            check_table(Path(source), table, info, self.dimension)
-        restored: dict[str, int] = {}
+        source = Path(source).resolve()
+        kept = source.with_name(source.name + ".previous") if previous is None else Path(previous)
         with self._writes:
-            for table, info in manifest["tables"].items():
-                collection = self._collections[table]
-                clear(collection)
-                total = 0
-                for ids, vectors, payloads in read_parts(Path(source), table, info["parts"], self.dimension):
-                    collection.upsert(ids, vectors, payloads)
-                    total += len(ids)
-                restored[table] = total
-        return restored
+            return restore_snapshot(self._collections, source, self.dimension, kept)
 
     def close(self) -> None:
         if not self._closed:

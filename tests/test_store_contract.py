@@ -6,6 +6,7 @@ The server backend runs against qdrant-client's in-process mode as its stand-in.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -121,6 +122,62 @@ def test_counts_by_topic_and_day(filled):
     only_email = MessageFilter(channel="email")
     email = filled.messages.counts_by_day("channel", date(2024, 5, 1), date(2024, 5, 30), only_email)
     assert set(email) == {"email"} and sum(email["email"].values()) == N // 3
+
+
+def _without_channel(store, ids, how: str) -> None:
+    """Leave the stored channel of these messages as data written before channels were stored as
+    "other" may have it: no key at all, a null, or an empty string."""
+    from store.records import point_id
+
+    collection = store._collections["messages"]
+    pids = [point_id(message_id) for message_id in ids]
+    if how == "null":
+        collection.set_payload(pids, {"channel": None})
+        return
+    page = collection.retrieve(pids, with_vectors=True)
+    payloads = [{k: v for k, v in p.items() if k != "channel"} for p in page.payloads]
+    if how == "empty":
+        payloads = [{**p, "channel": ""} for p in payloads]
+    collection.delete(list(page.ids))
+    collection.upsert(list(page.ids), page.vectors, payloads)
+
+
+def _found_as_other(store, expected: set[str]) -> None:
+    other = MessageFilter(channel="other")
+    assert store.messages.count(other) == len(expected)
+    assert {h.message.id for h in store.messages.search(make_vectors(1)[0], other, limit=100)} == expected
+    assert {i for batch in store.messages.iterate(other, batch_size=3) for i in batch.ids} == expected
+    assert all(m.channel == "other" for m in store.messages.get_many(sorted(expected)).messages)
+    either = MessageFilter(channel=["chat", "other"])
+    chat = {m.id for m in make_messages(N) if m.channel == "chat"} - expected
+    assert store.messages.count(either) == len(expected | chat)
+    assert store.messages.count(MessageFilter(channel="email")) == len(
+        {m.id for m in make_messages(N) if m.channel == "email"} - expected)
+    counts = store.messages.counts_by_day("channel", date(2024, 5, 1), date(2024, 6, 1))
+    assert sum(counts.get("other", {}).values()) == len(expected) and "" not in counts
+    assert sum(sum(days.values()) for days in counts.values()) == N
+
+
+def test_a_message_stored_without_a_channel_is_found_under_other(store):
+    """It reads back as channel "other", so a filter on "other" finds it (search, count, iterate)."""
+    messages = [replace(m, channel=None) if i in (1, 4) else m for i, m in enumerate(make_messages(N))]
+    store.messages.upsert(messages, make_vectors(N))
+    assert store.messages.get("msg-1")[0].channel == "other"
+    stored = store._collections["messages"].facet("channel", (), 100)
+    assert stored["other"] == 2, "a missing channel is stored as the one it reads back as"
+    _found_as_other(store, {"msg-1", "msg-4"})
+    store.messages.update({"msg-7": {"channel": None}})
+    assert store.messages.get("msg-7")[0].channel == "other"
+    _found_as_other(store, {"msg-1", "msg-4", "msg-7"})
+    assert store.messages.delete_where(MessageFilter(channel="other")) == 3
+
+
+@pytest.mark.parametrize("how", ["missing", "null", "empty"])
+def test_messages_stored_earlier_without_a_channel_are_found_under_other(filled, how):
+    """Data already in a store keeps working: no channel key, a null or "" also reads as "other"."""
+    _without_channel(filled, ["msg-2", "msg-6"], how)
+    assert filled.messages.get("msg-2")[0].channel == "other"
+    _found_as_other(filled, {"msg-2", "msg-6"})
 
 
 @pytest.mark.parametrize("field", ["priority", "customer_segment"])
@@ -240,6 +297,80 @@ def test_restore_checks_the_snapshot_before_deleting(filled, tmp_path):
     with pytest.raises(SnapshotError, match="dimension"):
         filled.restore(other_snapshot)
     assert filled.messages.count() == N
+
+
+def _fail_once(collection, monkeypatch, at_call: int, error: BaseException) -> None:
+    """The collection's `at_call`-th upsert from now on raises `error`; every other goes through."""
+    real, calls = collection.upsert, []
+
+    def upsert(ids, vectors, payloads):
+        calls.append(len(ids))
+        if len(calls) == at_call:
+            raise error
+        real(ids, vectors, payloads)
+
+    monkeypatch.setattr(collection, "upsert", upsert)
+
+
+def _state(store) -> tuple:
+    messages = {m.id: m for batch in store.messages.iterate(batch_size=50) for m in batch.messages}
+    clusters = {item.id: item.payload for item in store.clusters.all()}
+    return messages, clusters, store.messages.count(MessageFilter(topic="refund"))
+
+
+@pytest.mark.parametrize("where", ["messages", "clusters", "interrupted"])
+def test_a_restore_that_fails_midway_leaves_the_store_as_it_was(filled, tmp_path, monkeypatch, where):
+    """The snapshot checks out, then the engine fails while a table is being replaced (or the user
+    presses Ctrl+C): every table keeps its previous contents, and the store stays usable."""
+    import store.snapshot as snapshot_module
+    from store import BackendError
+
+    filled.clusters.upsert(["c0"], make_vectors(1, offset=9), [{"status": "new"}])
+    monkeypatch.setattr(snapshot_module, "PAGE", 16)  # several parts a table: a failure mid-table
+    snapshot = filled.backup(tmp_path / "snap")
+    filled.messages.delete(["msg-3"])
+    filled.messages.upsert(make_messages(5, offset=500), make_vectors(5, offset=500))
+    filled.messages.update({"msg-4": {"topic": "refund"}})
+    filled.clusters.upsert(["c1"], make_vectors(1, offset=10), [{"status": "emerging"}])
+    before = _state(filled)
+    error = KeyboardInterrupt() if where == "interrupted" else BackendError("disk full")
+    _fail_once(filled._collections["clusters" if where == "clusters" else "messages"], monkeypatch,
+               1 if where == "clusters" else 3, error)
+    with pytest.raises(type(error)):
+        filled.restore(snapshot)
+    assert _state(filled) == before
+    assert filled.messages.search(make_vectors(1, offset=500)[0], limit=1)[0].message.id == "msg-500"
+    assert not list(tmp_path.glob("snap.*"))  # nothing left beside the snapshot
+    assert filled.restore(snapshot) == {"messages": N, "clusters": 1, "prototypes": 0}  # then it goes through
+    assert filled.messages.get("msg-3") is not None and filled.messages.get("msg-500") is None
+    filled.messages.upsert(make_messages(1, offset=900), make_vectors(1, offset=900))
+    assert filled.messages.count() == N + 1
+
+
+def test_a_restore_that_cannot_put_the_previous_contents_back_says_where_they_are(filled, tmp_path,
+                                                                                 monkeypatch):
+    from store import BackendError, SnapshotError
+
+    snapshot = filled.backup(tmp_path / "snap")
+    filled.messages.upsert(make_messages(5, offset=500), make_vectors(5, offset=500))
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(SnapshotError, match="cannot write .* name another folder"):
+        filled.restore(snapshot, previous=tmp_path / "file" / "kept")
+    assert filled.messages.count() == N + 5  # refused before anything changed
+    collection = filled._collections["messages"]
+
+    def broken(ids, vectors, payloads):
+        raise BackendError("the server went away")
+
+    monkeypatch.setattr(collection, "upsert", broken)
+    with pytest.raises(SnapshotError, match="kept in") as raised:
+        filled.restore(snapshot, previous=tmp_path / "kept")
+    assert str(tmp_path / "kept") in str(raised.value) and "the server went away" in str(raised.value)
+    monkeypatch.undo()
+    with pytest.raises(SnapshotError, match="exists"):  # never written over: it may hold the only copy
+        filled.restore(snapshot, previous=tmp_path / "kept")
+    assert filled.restore(tmp_path / "kept") == {"messages": N + 5, "clusters": 0, "prototypes": 0}
+    assert filled.messages.get("msg-504") is not None
 
 
 def _damage(snapshot, kind: str) -> None:
