@@ -40,6 +40,9 @@ class SentimentScore:
     label: str  # negative | neutral | positive
     probabilities: dict[str, float]
     text_label: str  # what the text alone says, before the rating was fused in
+    score: float = 0.0  # P(positive) − P(negative) after fusion, in −1..1
+    confidence: float = 0.0  # the probability of ``label``
+    decided_by: str = "text"  # text | rating | both: which of the two the label follows
 
 
 @dataclass(frozen=True)

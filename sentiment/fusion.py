@@ -19,6 +19,11 @@ def rating_distribution(satisfaction: float) -> np.ndarray:
     return np.array([(1 - s) ** 2, 2 * s * (1 - s), s**2], dtype=np.float64)
 
 
+def rating_label(satisfaction: float) -> str:
+    """The class the rating alone reads as (the likeliest under ``rating_distribution``)."""
+    return LABELS[int(np.argmax(rating_distribution(satisfaction)))]
+
+
 def fuse(text_probabilities: np.ndarray, satisfaction: float | None, rating_weight: float = 0.5) -> np.ndarray:
     if satisfaction is None:
         return text_probabilities
@@ -28,4 +33,4 @@ def fuse(text_probabilities: np.ndarray, satisfaction: float | None, rating_weig
     return fused / fused.sum()
 
 
-__all__ = ["LABELS", "fuse", "rating_distribution"]
+__all__ = ["LABELS", "fuse", "rating_distribution", "rating_label"]

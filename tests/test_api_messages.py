@@ -51,7 +51,12 @@ def test_one_call_returns_the_whole_analysis(client):
     assert body["id"] == "m-1" and body["channel"] == "chat"
     assert body["topic"]["topic_id"] == "late_delivery" and body["topic"]["owner"] == "delivery"
     assert body["topic"]["queue"] == "delivery-ops" and body["topic"]["top"][0]["topic_id"] == "late_delivery"
-    assert body["sentiment"]["label"] in {"negative", "neutral", "positive"}
+    sentiment = body["sentiment"]
+    assert sentiment["label"] in {"negative", "neutral", "positive"}
+    assert -1 <= sentiment["score"] <= 1 and sentiment["confidence"] == sentiment["probabilities"][sentiment["label"]]
+    # the lowest CSAT reads as negative: a negative label follows the rating, with the text or alone
+    expected = {"rating", "both"} if sentiment["label"] == "negative" else {"text", "both"}
+    assert sentiment["decided_by"] in expected
     assert body["priority"]["level"] in {"P1", "P2", "P3", "P4"} and 0 <= body["priority"]["score"] <= 100
     assert any("low rating" in r for r in body["priority"]["reasons"])
     assert any("segment 'vip'" in r for r in body["priority"]["reasons"])

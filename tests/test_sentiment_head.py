@@ -84,6 +84,45 @@ def test_the_scorer_reads_the_texts(trained_head):
     assert abs(sum(scores[0].probabilities.values()) - 1.0) < 1e-3
 
 
+def test_each_score_has_a_signed_score_a_confidence_and_says_what_decided(trained_head):
+    scorer = SentimentScorer(trained_head)
+    vectors = np.zeros((5, 8), dtype=np.float32)
+    texts = ["ужас, верните деньги", "отлично, спасибо", "ужас, верните деньги", "ужас, верните деньги",
+             "отлично, спасибо"]
+    # satisfaction in [0, 1]: none; none; the lowest score agrees; the top score; the top score
+    scores = scorer.score(vectors, texts, [None, None, 0.0, 1.0, 1.0])
+    for item in scores:
+        assert -1.0 <= item.score <= 1.0
+        assert item.score == pytest.approx(item.probabilities["positive"] - item.probabilities["negative"], abs=1e-4)
+        assert item.confidence == max(item.probabilities.values()) == item.probabilities[item.label]
+    assert scores[0].score < -0.3 < 0.3 < scores[1].score
+    assert [s.decided_by for s in scores[:3]] == ["text", "text", "both"]
+    assert scores[4].decided_by == "both"
+    # a negative text with the top score: the score pulls the label away from the text's own
+    assert scores[3].text_label == "negative" and scores[3].label != "negative"
+    assert scores[3].decided_by == ("rating" if scores[3].label == "positive" else "both")
+
+
+@pytest.mark.parametrize(("label", "text_label", "rating_label", "expected"), [
+    ("negative", "negative", None, "text"),
+    ("negative", "negative", "negative", "both"),
+    ("negative", "negative", "positive", "text"),
+    ("positive", "negative", "positive", "rating"),
+    ("neutral", "negative", "positive", "both"),
+])
+def test_what_decided_the_label(label, text_label, rating_label, expected):
+    from sentiment.scorer import decided_by
+
+    assert decided_by(label, text_label, rating_label) == expected
+
+
+def test_a_rating_alone_reads_as_the_class_it_makes_likeliest():
+    from sentiment.fusion import rating_label
+
+    assert [rating_label(s) for s in (0.0, 0.25, 0.5, 0.75, 1.0)] == [
+        "negative", "negative", "neutral", "positive", "positive"]
+
+
 def test_scoring_without_texts_or_with_wrong_vectors_is_an_error(trained_head):
     vectors = np.zeros((2, 8), dtype=np.float32)
     with pytest.raises(ValueError, match="texts"):
