@@ -52,6 +52,26 @@ def test_version_label_changes_with_the_file():
         (GOOD.replace("severity: 3", "severity: 3, severity: 1"), "found the key 'severity' twice"),
         ("owners: [\n", 'in "company.yaml", line 2'),
         (GOOD + "  - {id: Late, names: {ru: X}, owner: ops}\n", "topic ids 'late' and 'Late' differ only in case"),
+        # ids that look the same must be the same: no invisible characters, no other Unicode form
+        (GOOD.replace("id: late", 'id: "late\\u200b"'), "topics.0.id (id 'late\\u200b'): Value error, "
+                                                          "'late\\u200b' holds invisible characters"),
+        (GOOD.replace("id: ops", 'id: "o\\u0306ps"'), "owners.0.id (id 'o\u0306ps'): Value error, 'o\u0306ps' holds"),
+        # "unknown" is reserved in any case ("Unknown" would read as the same topic in a report)
+        (GOOD.replace("id: late", "id: Unknown"), "the topic id 'Unknown' is reserved"),
+        # an example or description the embedder refuses would fail routing at reload, naming nothing
+        (GOOD.replace("[курьер опоздал]", "[курьер опоздал, '  ']"), "topics.0.examples.1 (id 'late'): Value error"),
+        (GOOD.replace("[курьер опоздал]", '["\\u200b\\u00ad"]'), "topics.0.examples.0 (id 'late'): Value error"),
+        (GOOD.replace("severity: 3,", 'severity: 3, description: "\\u200b",'), "topics.0.description (id 'late')"),
+        # YAML's unquoted yes/no/on, numbers and dates are not text: say so, and how to write them
+        (GOOD.replace("{ru: Опоздание}", "{ru: yes}"), "topics.0.names.ru (id 'late'): Input should be a valid string "
+                                                      "(unquoted, YAML reads this value as the boolean True: put it "
+                                                      "in quotes)"),
+        (GOOD.replace("queue: ops-q", "queue: 1.5e+3"), "as the number 1500.0: put it in quotes"),
+        (GOOD.replace("id: late", "id: 2024-05-01"), "as the date 2024-05-01: put it in quotes"),
+        # what was found instead of the mapping
+        ("", "expected a mapping with 'owners' and 'topics', found an empty file"),
+        ("# only a comment\n", "found an empty file"),
+        ("- just a list", "expected a mapping with 'owners' and 'topics', found a list"),
     ],
 )
 def test_bad_taxonomies_are_refused_naming_file_and_entry(text, fragment):
@@ -80,3 +100,11 @@ def test_the_workbench_reads_a_damaged_taxonomy_file_as_a_taxonomy_error(tmp_pat
     with pytest.raises(TaxonomyError, match=r"taxonomy.yaml: not UTF-8 \(byte 0xc4 .* line 2\)"):
         TaxonomyFile(edited).read()
     assert TaxonomyFile(tmp_path / "not-yet-written.yaml").read().topics  # the seed until the first edit
+
+
+def test_a_byte_order_mark_and_windows_line_ends_are_read_as_the_same_taxonomy(tmp_path):
+    path = tmp_path / "company.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode("utf-8"))
+    taxonomy = load_taxonomy(path)
+    assert [(t.id, t.owner, t.severity, t.examples) for t in taxonomy.topics] == [
+        ("late", "ops", 3, ["курьер опоздал"])]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
-from core.errors import VocError
+from core.errors import InvalidTextError, VocError
+from core.text import clean_text
 
 DEFAULT_TAXONOMY = Path(__file__).with_name("default_taxonomy.yaml")
 UNKNOWN = "unknown"
@@ -25,17 +27,33 @@ def _identifier(value: str) -> str:
         raise ValueError("must not be empty or blank")
     if value != value.strip() or any(ch < " " or ch == "\x7f" for ch in value):
         raise ValueError(f"{value!r} must not start or end with spaces or hold control characters")
+    if _shown(value) != value:  # two ids that look the same must be the same id
+        raise ValueError(f"{value!r} holds invisible characters (zero-width, soft hyphen, bidi marks) or is not "
+                         "in Unicode NFC form; type the id again")
     return value
 
 
 def _visible(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty or blank")
+    """Text an embedder accepts: not blank, not only invisible characters (those would fail routing)."""
+    if not _shown(value):
+        raise ValueError("must not be empty or blank (nor only invisible characters)")
     return value
+
+
+def _optional_visible(value: str) -> str:
+    return _visible(value) if value.strip() else value
+
+
+def _shown(value: str) -> str:
+    try:
+        return clean_text(value)
+    except InvalidTextError:
+        return ""
 
 
 Identifier = Annotated[str, AfterValidator(_identifier)]
 Visible = Annotated[str, AfterValidator(_visible)]
+OptionalVisible = Annotated[str, AfterValidator(_optional_visible)]
 # A typo in a key ("ownr", "exmaples") is refused rather than ignored; a severity or version of
 # another type (true, "3", 2.0) is refused rather than converted.
 _STRICT = ConfigDict(extra="forbid")
@@ -57,8 +75,8 @@ class Topic(BaseModel):
     group: str = "other"
     owner: Identifier
     severity: int = Field(1, ge=1, le=4, strict=True)
-    description: str = ""
-    examples: list[str] = Field(default_factory=list)
+    description: OptionalVisible = ""  # blank: the topic is known by its examples alone
+    examples: list[Visible] = Field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -118,7 +136,8 @@ def parse_taxonomy(text: str, source: str) -> Taxonomy:
     except yaml.YAMLError as error:
         raise TaxonomyError(f"{source}: not valid YAML: {error}") from error
     if not isinstance(data, dict):
-        raise TaxonomyError(f"{source}: expected a mapping with 'owners' and 'topics'")
+        found = "an empty file" if data is None else f"a {_yaml_kind(data)}"
+        raise TaxonomyError(f"{source}: expected a mapping with 'owners' and 'topics', found {found}")
     try:
         taxonomy = Taxonomy.model_validate({**data, "digest": hashlib.sha256(text.encode()).hexdigest()})
     except ValidationError as error:
@@ -127,10 +146,19 @@ def parse_taxonomy(text: str, source: str) -> Taxonomy:
             location = item["loc"]
             entry = _entry_name(data, location)
             message = item["msg"] if item["type"] != "extra_forbidden" else _unknown_key(location)
+            if item["type"] == "string_type" and isinstance(item.get("input"), bool | int | float | date):
+                value = item["input"]
+                shown = value if isinstance(value, date) else repr(value)
+                message += f" (unquoted, YAML reads this value as the {_yaml_kind(value)} {shown}: put it in quotes)"
             problems.append(f"{'.'.join(map(str, location))}{entry}: {message}")
         raise TaxonomyError(f"{source}: " + "; ".join(problems)) from error
     _check_references(taxonomy, source)
     return taxonomy
+
+
+def _yaml_kind(value: object) -> str:
+    kinds = ((bool, "boolean"), (int, "number"), (float, "number"), (date, "date"), (list, "list"), (str, "text"))
+    return next((kind for type_, kind in kinds if isinstance(value, type_)), type(value).__name__)
 
 
 def _entry_name(data: dict, location: tuple) -> str:
@@ -172,8 +200,9 @@ def _check_references(taxonomy: Taxonomy, source: str) -> None:
                 f"{source}: topic {topic.id!r} has owner {topic.owner!r}, which is not among the owners "
                 f"{sorted(owners)}"
             )
-        if topic.id == UNKNOWN:
-            raise TaxonomyError(f"{source}: the topic id {UNKNOWN!r} is reserved for messages no topic covers")
+        if topic.id.casefold() == UNKNOWN:
+            raise TaxonomyError(f"{source}: the topic id {topic.id!r} is reserved for messages no topic covers "
+                                f"({UNKNOWN!r}, in any case)")
 
 
 def load_taxonomy(path: Path | None = None) -> Taxonomy:

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from core.errors import InvalidTextError
 from core.text import clean_text
 from jobs.decisions import merge_targets
 from topics.taxonomy import UNKNOWN, Taxonomy, Topic
+from workbench.atomic import write_atomically
 from workbench.audit import AuditLog
 from workbench.clusters_view import check_cluster, cluster_payloads, current_run
 from workbench.decisions import Decisions
@@ -45,15 +49,23 @@ class WorkbenchActions:
     def promote(self, cluster_id: str, *, owner: str, name_ru: str = "", name_en: str = "", group: str = "other",
                 severity: int = 2, topic_id: str | None = None, description: str = "", who: str = "analyst",
                 run_id: str | None = None, expected_version: int | str | None = None) -> dict[str, Any]:
-        """A new topic from the cluster, its representative messages as examples; routing uses it next."""
+        """A new topic from the cluster, its representative messages as examples; routing uses it next.
+
+        A cluster mapped to another topic moves there: the examples its mapping added leave that topic."""
+        # None for an optional field is its default; anything else that is not text is refused
+        name_ru, name_en, group, description = name_ru or "", name_en or "", group or "other", description or ""
+        for field, value in (("owner", owner), ("name_ru", name_ru), ("name_en", name_en), ("group", group),
+                             ("description", description)):
+            _check_text(field, value)
+        _check_topic_id(topic_id)
         names = {k: visible for k, v in (("ru", name_ru), ("en", name_en)) if (visible := _one_line(v))}
         if not names:
             raise WorkbenchError("name_ru, name_en: give the new topic a name in at least one language")
         if any(len(name) > MAX_NAME for name in names.values()):
             raise WorkbenchError(f"name_ru, name_en: a topic name has at most {MAX_NAME} characters")
         group = _one_line(group) or "other"
-        if not 1 <= int(severity) <= 4:
-            raise WorkbenchError(f"severity: must be 1 … 4, got {severity}")
+        if isinstance(severity, bool) or not isinstance(severity, int) or not 1 <= severity <= 4:
+            raise WorkbenchError(f"severity: must be a whole number 1 … 4, got {severity!r}")
         new_id = (topic_id or _slug(names.get("en") or names["ru"]) or _slug(f"topic_{cluster_id}")).strip()
 
         def plan(taxonomy: Taxonomy, decisions: dict, payloads: dict) -> list[Change]:
@@ -62,22 +74,31 @@ class WorkbenchActions:
             if earlier.get("decision") == "promoted" and _has_topic(taxonomy, earlier.get("topic")):
                 raise WorkbenchError(f"cluster_id: cluster {cluster_id!r} was already promoted to topic "
                                      f"{earlier.get('topic')!r}; undo that action, or map the cluster to a topic")
-            if new_id == UNKNOWN or any(t.id == new_id for t in taxonomy.topics):
-                raise WorkbenchError(f"topic_id: {new_id!r} is already a topic (or reserved); choose another id "
+            taken = next((t.id for t in taxonomy.topics if t.id.casefold() == new_id.casefold()), None)
+            if taken:
+                as_ = "" if taken == new_id else f" (as {taken!r}: ids that differ only in case count as one)"
+                raise WorkbenchError(f"topic_id: {new_id!r} is already a topic{as_}; choose another id "
                                      "or map the cluster to it")
+            if new_id == UNKNOWN:
+                raise WorkbenchError(f"topic_id: {UNKNOWN!r} is reserved for messages no topic covers; choose "
+                                     "another id")
             row = _target(cluster_id, decisions, payloads)
-            topic = Topic(id=new_id, names=names, group=group, owner=owner, severity=int(severity),
-                          description=description.strip() or _description(row), examples=_examples(row, decisions,
-                                                                                                    payloads))
-            return [_change("topic", new_id, None, topic.model_dump()),
+            topic = _new_topic(id=new_id, names=names, group=group, owner=owner, severity=severity,
+                               description=(_visible(description) and description.strip()) or _description(row),
+                               examples=_examples(row, decisions, payloads))
+            return [*self._release_examples(cluster_id, earlier, taxonomy),
+                    _change("topic", new_id, None, topic.model_dump()),
                     _decide(decisions, cluster_id, topic=new_id, owner=owner, decision="promoted")]
 
-        params = {"topic_id": new_id, "owner": owner, "names": names, "group": group, "severity": int(severity)}
+        params = {"topic_id": new_id, "owner": owner, "names": names, "group": group, "severity": severity}
         return self._act("promote", [cluster_id], params, plan, who, run_id, expected_version)
 
     def map_to_topic(self, cluster_id: str, topic_id: str, *, add_examples: bool = True, who: str = "analyst",
                      run_id: str | None = None, expected_version: int | str | None = None) -> dict[str, Any]:
-        """The cluster belongs to an existing topic; its representatives join the topic's examples."""
+        """The cluster belongs to an existing topic; its representatives join the topic's examples.
+
+        A cluster mapped to another topic before moves: the examples that mapping added leave that topic.
+        A promoted cluster is refused (its topic is made of it): undo the promotion first."""
 
         def plan(taxonomy: Taxonomy, decisions: dict, payloads: dict) -> list[Change]:
             try:
@@ -85,12 +106,21 @@ class WorkbenchActions:
             except KeyError:
                 raise WorkbenchError(f"topic_id: {topic_id!r} is not a topic of the taxonomy") from None
             row = _target(cluster_id, decisions, payloads)
-            changes = [_decide(decisions, cluster_id, topic=topic_id, owner=topic.owner, decision="mapped")]
+            earlier = decisions.get(cluster_id) or {}
+            if (earlier.get("decision") == "promoted" and earlier.get("topic") != topic_id
+                    and _has_topic(taxonomy, earlier.get("topic"))):
+                raise WorkbenchError(f"cluster_id: cluster {cluster_id!r} was promoted to topic "
+                                     f"{earlier['topic']!r}, which is made of its messages; undo that promotion "
+                                     "first, then map the cluster")
+            released = self._release_examples(cluster_id, earlier, taxonomy, keep=topic_id)
+            changes = [*released,
+                       _decide(decisions, cluster_id, topic=topic_id, owner=topic.owner, decision="mapped")]
             if add_examples:
                 added = [e for e in _examples(row, decisions, payloads) if e not in topic.examples]
                 if added:
                     after = topic.model_copy(update={"examples": [*topic.examples, *added]})
-                    changes.insert(0, _change("topic", topic_id, topic.model_dump(), after.model_dump()))
+                    changes.insert(len(released), _change("topic", topic_id, topic.model_dump(),
+                                                          after.model_dump()))
             return changes
 
         params = {"topic_id": topic_id, "add_examples": add_examples}
@@ -99,6 +129,10 @@ class WorkbenchActions:
     def merge(self, cluster_id: str, others: list[str], *, who: str = "analyst", run_id: str | None = None,
               expected_version: int | str | None = None) -> dict[str, Any]:
         """``others`` are folded into ``cluster_id`` (their counts, keywords and examples join it)."""
+        if isinstance(others, str) or not isinstance(others, list | tuple) or not all(
+                isinstance(other, str) for other in others):
+            raise WorkbenchError(f"others: give a list of cluster ids, got {others!r}")
+        others = list(others)
         if not others:
             raise WorkbenchError("others: name at least one cluster to merge into this one")
         if cluster_id in others:
@@ -137,6 +171,8 @@ class WorkbenchActions:
 
     def undo(self, n: int, *, who: str = "analyst") -> dict[str, Any]:
         """Reverse action ``n`` (recorded as a new entry); refused when a later action changed the same things."""
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise WorkbenchError(f"n: expected an action number (the 'n' of an entry of actions()), got {n!r}")
         with self.taxonomy_file.locked():
             entry = self.log.entry(n)
             if n in self.log.undone():
@@ -170,6 +206,28 @@ class WorkbenchActions:
                         f"n: the examples of cluster {cluster_id!r}, merged by action {n}, went into topic {topic!r} "
                         f"by action {later_entry['n']}; undo the later actions first")
 
+    def _release_examples(self, cluster_id: str, earlier: dict[str, Any], taxonomy: Taxonomy,
+                          keep: str | None = None) -> list[Change]:
+        """The change taking out of the topic a cluster is mapped to (unless it is ``keep``) the examples
+        that mapping added, so that a cluster moved to another topic stops routing to the first."""
+        old = earlier.get("topic") if earlier.get("decision") == "mapped" else None
+        if not old or old == keep or not _has_topic(taxonomy, old):
+            return []
+        undone = self.log.undone()
+        for entry in reversed(self.log.entries()):
+            decided = [c for c in entry["changes"] if c["kind"] == "cluster" and c["key"] == cluster_id
+                       and (c["after"] or {}).get("topic") == old and (c["before"] or {}).get("topic") != old]
+            if entry["n"] in undone or not decided:
+                continue
+            added = {e for c in entry["changes"] if c["kind"] == "topic" and c["key"] == old and c["after"]
+                     for e in c["after"].get("examples", []) if e not in (c["before"] or {}).get("examples", [])}
+            topic = taxonomy.topic(old)
+            if not added & set(topic.examples):
+                return []
+            after = topic.model_copy(update={"examples": [e for e in topic.examples if e not in added]})
+            return [_change("topic", old, topic.model_dump(), after.model_dump())]
+        return []
+
     def actions(self) -> list[dict[str, Any]]:
         undone = self.log.undone()
         return [{**e, "undone": e["n"] in undone} for e in self.log.entries()]
@@ -192,21 +250,47 @@ class WorkbenchActions:
     def _write(self, action, clusters, params, changes: list[Change], who, run_id, taxonomy: Taxonomy,
                decisions: dict, undo_of: int | None = None) -> dict[str, Any]:
         new_taxonomy = taxonomy
-        if any(c["kind"] == "topic" for c in changes):
-            new_taxonomy = self.taxonomy_file.write(taxonomy, _with_topics(taxonomy, changes))
-        cluster_changes = [c for c in changes if c["kind"] == "cluster"]
-        if cluster_changes:
-            updated = dict(decisions)
-            for change in cluster_changes:
-                updated[change["key"]] = change["after"] or {}
-            self.decisions.write(updated)
-        entry = self.log.append({
-            "who": _one_line(who) or "analyst", "action": action, "run_id": run_id, "clusters": clusters,
-            "params": params, "changes": changes,
-            "taxonomy_version": {"before": taxonomy.version, "after": new_taxonomy.version}, "undo_of": undo_of})
+        kept = _Snapshot(self.taxonomy_file, self.decisions.path)
+        try:  # the taxonomy, the decisions and the audit entry: all three, or none
+            if any(c["kind"] == "topic" for c in changes):
+                new_taxonomy = self.taxonomy_file.write(taxonomy, _with_topics(taxonomy, changes))
+            cluster_changes = [c for c in changes if c["kind"] == "cluster"]
+            if cluster_changes:
+                updated = dict(decisions)
+                for change in cluster_changes:
+                    updated[change["key"]] = change["after"] or {}
+                self.decisions.write(updated)
+            entry = self.log.append({
+                "who": _one_line(who) or "analyst", "action": action, "run_id": run_id, "clusters": clusters,
+                "params": params, "changes": changes,
+                "taxonomy_version": {"before": taxonomy.version, "after": new_taxonomy.version}, "undo_of": undo_of})
+        except BaseException:
+            kept.restore()
+            raise
         if new_taxonomy is not taxonomy and self.on_taxonomy_change:
             self.on_taxonomy_change(new_taxonomy)
         return entry
+
+
+class _Snapshot:
+    """The taxonomy and decisions files as they were before an action, to put back if it fails midway."""
+
+    def __init__(self, taxonomy_file: TaxonomyFile, decisions: Path) -> None:
+        self.texts = {path: path.read_text(encoding="utf-8") if path.exists() else None
+                      for path in (taxonomy_file.path, decisions)}
+        self.history = taxonomy_file.history
+        self.versions = set(taxonomy_file.versions())
+
+    def restore(self) -> None:
+        for path, text in self.texts.items():
+            if text is None:
+                path.unlink(missing_ok=True)
+            elif not path.exists() or path.read_text(encoding="utf-8") != text:
+                write_atomically(path, text)
+        if self.history.is_dir():
+            for kept in self.history.glob("*.yaml"):
+                if kept.stem not in self.versions:
+                    kept.unlink()
 
 
 def _change(kind: str, key: str, before: Any, after: Any) -> Change:
@@ -316,7 +400,7 @@ def _one_line(text: str | None) -> str:
 
 
 def _clean_texts(texts: list[str]) -> list[str]:
-    return [" ".join(t.split()) for t in texts if t and t.strip()]
+    return [shown for t in texts if (shown := " ".join(_visible(t).split()))]
 
 
 def _visible(text: str | None) -> str:
@@ -358,3 +442,29 @@ def _description(row: dict[str, Any]) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", text.strip().lower()).strip("_")[:48]
+
+
+TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")
+
+
+def _check_topic_id(topic_id: object) -> None:
+    """The rule the HTTP API applies (``PromoteRequest.topic_id``), so that both modes accept the same ids."""
+    if topic_id is None or topic_id == "":
+        return
+    if not isinstance(topic_id, str) or not TOPIC_ID.fullmatch(topic_id):
+        raise WorkbenchError(f"topic_id: {topic_id!r} is not a topic id: use 1 … 64 lowercase Latin letters, digits "
+                             "and '_', starting with a letter or digit (e.g. 'parcel_locker'); leave it out to "
+                             "derive one from name_en")
+
+
+def _check_text(field: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise WorkbenchError(f"{field}: expected text, got {type(value).__name__} {value!r}")
+
+
+def _new_topic(**fields: Any) -> Topic:
+    try:
+        return Topic(**fields)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise WorkbenchError(f"the new topic {fields.get('id')!r} is not valid: {problems}") from None

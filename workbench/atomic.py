@@ -7,7 +7,13 @@ from pathlib import Path
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Temporary file in the same folder → flush → fsync → ``os.replace`` → fsync the folder."""
+    """Temporary file in the same folder → flush → fsync → ``os.replace`` → fsync the folder.
+
+    A symbolic link is followed: the file it points at gets the new text and the link stays
+    (replacing the link itself would leave the real file behind, unchanged)."""
+    path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

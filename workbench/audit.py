@@ -4,7 +4,8 @@ Each entry: ``n`` (1, 2, …), ``at`` (UTC ISO time), ``who``, ``action``, ``run
 ``clusters``, ``params``, ``changes`` (each ``{kind, key, before, after}``: a topic of the
 taxonomy or a cluster's decision, ``None`` meaning absent), ``taxonomy_version``
 (before/after) and, for an undo, ``undo_of``. Lines are appended with a flush and fsync
-while the caller holds the taxonomy's edit lock.
+while the caller holds the taxonomy's edit lock; a line cut short by a crash (its action was
+not completed) is dropped at the next append, and an append that fails leaves no part behind.
 """
 
 from __future__ import annotations
@@ -61,9 +62,33 @@ class AuditLog:
     def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         entries = self.entries()
         record = {"n": (entries[-1]["n"] + 1) if entries else 1, "at": datetime.now(UTC).isoformat(), **entry}
+        line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            # a last line cut short by a crash is dropped first: appended to, it would swallow this entry
+            end, missing_newline = self._complete_end()
+            os.ftruncate(fd, end)
+            line = b"\n" * missing_newline + line
+            try:
+                written = 0
+                while written < len(line):
+                    written += os.write(fd, line[written:])
+                os.fsync(fd)
+            except BaseException:
+                os.ftruncate(fd, end)  # no part of this entry stays behind to damage the next one
+                raise
+        finally:
+            os.close(fd)
         return record
+
+    def _complete_end(self) -> tuple[int, bool]:
+        """Where the log's complete entries end, and whether the last one lacks its line break
+        (a whole entry without one is kept; a fragment after the last line break is not)."""
+        data = self.path.read_bytes()
+        end = data.rfind(b"\n") + 1
+        try:
+            json.loads(data[end:])
+        except ValueError:
+            return end, False
+        return len(data), True

@@ -110,9 +110,13 @@ def taxonomy_data(taxonomy: Taxonomy) -> dict[str, Any]:
 
 
 def next_version(version: int | str, history: Path) -> int | str:
+    """``version`` + 1, and past every version kept in the history folder: a file put back from the
+    history (``cp taxonomy.history/0001.yaml taxonomy.yaml``) must not give a later version's number
+    again, or the new text would overwrite that version's copy and pass for it."""
     text = str(version)
     if text.isdigit():
-        return int(text) + 1
+        kept = [int(p.stem) for p in history.glob("*.yaml") if p.stem.isdigit()] if history.is_dir() else []
+        return max([int(text), *kept]) + 1
     kept = len(list(history.glob("*.yaml"))) if history.is_dir() else 0
     return f"{text}.{kept + 1}"
 
