@@ -32,6 +32,8 @@ class SharedStateWatcher:
         self.watched = watched  # name → (path of the file now, what to do when it changed)
         self.poll_s = poll_s
         self._seen = {name: _signature(path()) for name, (path, _) in watched.items()}
+        # name → why its latest change on disk could not be loaded (the previous one is still in use)
+        self.problems: dict[str, str] = {}
         self._stop = threading.Event()
         self._checking = threading.Lock()  # the poll thread and an edit's request thread, one at a time
         self._thread = threading.Thread(target=self._loop, name="shared-state-watcher", daemon=True)
@@ -52,11 +54,15 @@ class SharedStateWatcher:
             now = _signature(path())
             if now == self._seen[name]:
                 continue
+            self._seen[name] = now
             try:
                 on_change()
-            except Exception:  # noqa: BLE001 — a bad file must not stop the service; it keeps what it had
+            except Exception as error:  # noqa: BLE001 — a bad file must not stop the service; it keeps what it had
+                self.problems[name] = (f"the {name} changed on disk could not be loaded; the previous one is still "
+                                       f"in use: {type(error).__name__}: {error}")
                 logger.exception("could not reload the %s after it changed on disk; keeping the previous one", name)
-            self._seen[name] = now
+                continue
+            self.problems.pop(name, None)
             changed.append(name)
             logger.info("reloaded the %s changed on disk", name)
         return changed

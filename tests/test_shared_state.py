@@ -36,10 +36,38 @@ def test_a_changed_file_is_reloaded_once_and_a_failing_reload_keeps_watching(tmp
     assert watcher.check() == []
     watched.write_text("{}")
     broken.write_text("x")
-    assert watcher.check() == ["run", "taxonomy"] and calls == ["run"]
-    assert watcher.check() == []  # seen once, not reloaded again
+    assert watcher.check() == ["run"] and calls == ["run"]  # the taxonomy failed to load: not reloaded
+    assert list(watcher.problems) == ["taxonomy"] and "half-written file" in watcher.problems["taxonomy"]
+    assert watcher.check() == []  # seen once, not tried again
     watched.write_text('{"run_id": "r2"}')
     assert watcher.check() == ["run"] and calls == ["run", "run"]
+    assert "taxonomy" in watcher.problems  # still the broken file
+
+    def load():
+        calls.append("taxonomy")
+
+    watcher.watched["taxonomy"] = (lambda: broken, load)
+    broken.write_text("fixed")
+    assert watcher.check() == ["taxonomy"] and watcher.problems == {}
+
+
+def test_readiness_names_a_taxonomy_left_broken_on_disk_and_routing_keeps_the_last_good_one(tiny_settings):
+    settings = tiny_settings(shared_state_poll_s=0)
+    with TestClient(create_app(settings)) as client:
+        before = [t["id"] for t in client.get("/v1/topics").json()["topics"]]
+        ready = client.get("/v1/ready").json()
+        assert ready["status"] == "ready" and "warnings" not in ready
+        taxonomy = settings.data_dir / "taxonomy.yaml"
+        taxonomy.write_text("owners: []\ntopics:\n  - id: x\n", encoding="utf-8")
+        client.app.state.voc.shared_state.check()
+        ready = client.get("/v1/ready")
+        assert ready.status_code == 200
+        warnings = ready.json()["warnings"]
+        assert len(warnings) == 1 and "taxonomy" in warnings[0] and "previous one is still in use" in warnings[0]
+        assert [t["id"] for t in client.get("/v1/topics").json()["topics"]] == before
+        taxonomy.write_text(DEFAULT_TAXONOMY.read_text(encoding="utf-8"), encoding="utf-8")
+        client.app.state.voc.shared_state.check()
+        assert "warnings" not in client.get("/v1/ready").json()
 
 
 def test_a_run_of_an_outside_job_and_an_outside_taxonomy_edit_reach_the_service(tiny_settings):

@@ -96,6 +96,9 @@ def test_bad_actions_are_clear_4xx(client):
     assert superseded.status_code == 409 and "superseded" in superseded.json()["detail"]
     severity = client.post(f"/v1/clusters/{cid}:promote", headers=ANALYST, json={"owner": "it", "severity": 9})
     assert severity.status_code == 422 and "severity" in severity.json()["detail"]
+    for value in ("3", 2.5, True):  # as the notebook's own workbench: a whole number, not converted
+        typed = client.post(f"/v1/clusters/{cid}:promote", headers=ANALYST, json={"owner": "it", "severity": value})
+        assert typed.status_code == 422 and "severity" in typed.json()["detail"], value
     extra = client.post(f"/v1/clusters/{cid}:rename", headers=ANALYST, json={"name": "x", "colour": "red"})
     assert extra.status_code == 422 and "colour" in extra.json()["detail"]
     assert client.post("/v1/workbench/actions/999:undo", headers=ANALYST).status_code == 404
