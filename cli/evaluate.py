@@ -25,10 +25,11 @@ Head = Annotated[Path | None, typer.Option(
 def _run(call, **kwargs) -> None:
     """Run one evaluation with progress on stderr; the product's errors become one 'error:' line."""
     from cli.progress import Progress
+    from training.output import removed_on_failure
 
     settings = get_settings()
     try:
-        with Progress() as progress:
+        with removed_on_failure(kwargs["out"]), Progress() as progress:
             call(model=kwargs.pop("model") or settings.model, models_dir=settings.models_dir,
                  max_tokens=settings.max_tokens,
                  cache_dir=kwargs.pop("cache"), log=progress.log, progress=progress.update, **kwargs)
@@ -40,9 +41,12 @@ def _run(call, **kwargs) -> None:
 
 
 def _refuse_blank(**columns: str | None) -> None:
-    from cli.user_errors import blank_option
+    """Refuse a column option given as an empty name, or naming the column another one names."""
+    from cli.user_errors import blank_option, same_column
 
-    message = blank_option(**columns)
+    extra = {name: value for name, value in columns.items() if name not in ("text_col", "label_col")}
+    message = blank_option(**columns) or same_column(**extra, text_col=columns["text_col"],
+                                                     label_col=columns["label_col"])
     if message:
         typer.echo(f"error: {message}", err=True)
         raise typer.Exit(2)

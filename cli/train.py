@@ -38,41 +38,49 @@ def topics(
     The labels must be topic ids of the taxonomy the service runs with (VOC_TAXONOMY), which
     refuses a head with other labels at start-up; give --taxonomy to check them here."""
     from cli.progress import Progress
-    from cli.user_errors import blank_option
+    from cli.user_errors import blank_option, one_line, same_column
     from embeddings.loader import load_embedder
-    from topics.supervised import UNKNOWN, SupervisedTopics
+    from topics.supervised import SupervisedTopics
     from topics.taxonomy import load_taxonomy
     from training.embedding import embed_in_chunks
     from training.labelled import read_labelled
-    from training.output import prepare_head_folder
+    from training.output import prepare_head_folder, removed_on_failure, write_head
 
     settings = get_settings()
     try:
-        blank = blank_option(text_col=text_col, label_col=label_col, owner_col=owner_col)
-        if blank:
-            raise DataError(blank)
-        topics_of = load_taxonomy(taxonomy) if taxonomy else None
-        rows = read_labelled(data, text_col, label_col, extra_cols=(owner_col,) if owner_col else ())
-        if topics_of is not None:
-            rows = _within_taxonomy(rows, topics_of, unknown_label, owner_col)
-        keep, labels = _training_rows(rows, label_col, unknown_label)
-        texts = [rows.texts[i] for i in keep]
-        prepare_head_folder(out, "topic")
-        embedder = load_embedder(model or settings.model, settings.models_dir, max_tokens=settings.max_tokens)
-        with Progress() as progress:
-            progress.log(f"embedding {len(texts)} texts with {embedder.name} …")
-            vectors = embed_in_chunks(embedder, texts, lambda done, total: progress.update("embed", done, total))
-            progress.log(f"training the topic head on {len(texts)} messages …")
-            head = _fit_topic_head(SupervisedTopics(max_accuracy_drop=max_accuracy_drop), vectors, texts, labels)
-        owners: dict[str, str] = {}
-        if owner_col:
-            for i, label in zip(keep, labels):
-                if label != UNKNOWN:
-                    owners.setdefault(label, rows.extra[owner_col][i])
-        head.save(out, {"model": embedder.name, "data": str(data), "rows": len(texts), "owners": owners,
-                        **({"taxonomy": topics_of.label} if topics_of is not None else {})})
+        with removed_on_failure(out):
+            mistake = (blank_option(text_col=text_col, label_col=label_col, owner_col=owner_col)
+                       or same_column(owner_col=owner_col, text_col=text_col, label_col=label_col))
+            if mistake:
+                raise DataError(mistake)
+            topics_of = load_taxonomy(taxonomy) if taxonomy else None
+            if topics_of is not None and unknown_label in {topic.id for topic in topics_of.topics}:
+                raise DataError(f"--unknown-label {unknown_label!r} is a topic id of {topics_of.label}; its rows "
+                                f"would be learned as 'unknown', not as that topic: give the label of rows outside "
+                                f"the taxonomy")
+            rows = read_labelled(data, text_col, label_col, extra_cols=(owner_col,) if owner_col else ())
+            if owner_col:
+                from evaluation.checks import owner_values
+
+                owner_values(rows.extra[owner_col], owner_col)
+            if topics_of is not None:
+                rows = _within_taxonomy(rows, topics_of, unknown_label, owner_col)
+            keep, labels = _training_rows(rows, label_col, unknown_label)
+            texts = [rows.texts[i] for i in keep]
+            owners = _owners(labels, [rows.extra[owner_col][i] for i in keep], owner_col) if owner_col else {}
+            prepare_head_folder(out, "topic")
+            embedder = load_embedder(model or settings.model, settings.models_dir, max_tokens=settings.max_tokens)
+            with Progress() as progress:
+                progress.log(f"embedding {len(texts)} texts with {embedder.name} …")
+                vectors = embed_in_chunks(embedder, texts,
+                                          lambda done, total: progress.update("embed", done, total))
+                progress.log(f"training the topic head on {len(texts)} messages …")
+                head = _fit_topic_head(SupervisedTopics(max_accuracy_drop=max_accuracy_drop), vectors, texts, labels)
+            manifest = {"model": embedder.name, "data": str(data), "rows": len(texts), "owners": owners,
+                        **({"taxonomy": topics_of.label} if topics_of is not None else {})}
+            write_head(out, lambda folder: head.save(folder, manifest))
     except VocError as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"error: {one_line(str(error))}", err=True)  # e.g. a YAML parser's own message
         raise typer.Exit(2) from error
     weights = ", ".join(f"{view} {weight:.1f}" for view, weight in head.weights_.items())
     typer.echo(f"saved {out} ({len(head.classes_)} topics; weights {weights}; "
@@ -86,6 +94,34 @@ def _fit_topic_head(head, vectors, texts: list[str], labels):
     except ValueError as error:
         raise DataError(f"cannot train a topic head on these {len(texts)} messages ({error}); "
                         f"give more messages per topic, with words in them") from error
+
+
+def _owners(labels, owners: list[str], owner_col: str) -> dict[str, str]:
+    """Each topic's owner: the one its rows give most often (rows without one aside), with a warning for
+    topics whose rows give several owners and for those whose rows give none."""
+    from collections import Counter
+
+    from evaluation.checks import show_counts
+    from topics.supervised import UNKNOWN
+
+    given: dict[str, Counter] = {}
+    for label, owner in zip(labels, owners):
+        counts = given.setdefault(str(label), Counter())
+        if owner and label != UNKNOWN:
+            counts[owner] += 1
+    chosen: dict[str, str] = {}
+    for label, counts in given.items():
+        if label == UNKNOWN:
+            continue
+        chosen[label] = counts.most_common(1)[0][0] if counts else ""  # ties: the first given
+        if len(counts) > 1:
+            typer.echo(f"warning: topic {label!r} has {len(counts)} owners in the column {owner_col!r} "
+                       f"({show_counts(counts)}); the head records {chosen[label]!r}, the most frequent", err=True)
+    ownerless = sorted(label for label, owner in chosen.items() if not owner)
+    if ownerless:
+        typer.echo(f"warning: no row of {len(ownerless)} topics gives an owner in the column {owner_col!r}: "
+                   f"{', '.join(map(repr, ownerless[:10]))}{' …' if len(ownerless) > 10 else ''}", err=True)
+    return chosen
 
 
 def _within_taxonomy(rows, taxonomy, unknown_label: str | None, owner_col: str | None):

@@ -58,40 +58,44 @@ def sentiment(
     from collections import Counter
 
     from cli.progress import Progress
+    from cli.user_errors import one_line
     from core.settings import get_settings
     from embeddings.loader import load_embedder
     from sentiment.head import LABELS
     from training.embedding import embed_in_chunks
     from training.labelled import read_labelled
-    from training.output import prepare_head_folder
+    from training.output import prepare_head_folder, removed_on_failure, write_head
     from training.sentiment import train_sentiment_head
 
     settings = get_settings()
     try:
-        if class_weight not in CLASS_WEIGHTINGS:
-            raise ValueError(f"--class-weight {class_weight!r}: expected one of {', '.join(CLASS_WEIGHTINGS)}")
-        rows = read_labelled(data, text_col, label_col, label_map=parse_label_map(label_map) or None,
-                             keep_labels=set(LABELS))
-        for line in rows.warnings():
-            typer.echo(line, err=True)
-        counts = Counter(rows.labels)
-        missing = [label for label in LABELS if counts[label] < 2]
-        if missing:
-            raise ValueError(f"{data}: need at least 2 messages of each of {list(LABELS)}; too few of {missing} "
-                             f"(found {dict(counts)}; map other labels with --label-map)")
-        prepare_head_folder(out, "sentiment")
-        embedder = load_embedder(model or settings.model, settings.models_dir, max_tokens=settings.max_tokens)
-        with Progress() as progress:
-            progress.log(f"embedding {len(rows.texts)} texts with {embedder.name} …")
-            vectors = embed_in_chunks(embedder, rows.texts,
-                                      lambda done, total: progress.update("embed", done, total))
-            progress.log(f"training the sentiment head on {len(rows.texts)} messages …")
-            head = train_sentiment_head(vectors, rows.labels, embedder.name, texts=rows.texts if ngrams else None,
-                                        c=c, vector_scale=vector_weight, class_weight=class_weight)
-        head.save(out, {"data": str(data), "rows": len(rows.texts), "label_counts": dict(counts),
+        with removed_on_failure(out):
+            if class_weight not in CLASS_WEIGHTINGS:
+                raise ValueError(f"--class-weight {class_weight!r}: expected one of {', '.join(CLASS_WEIGHTINGS)}")
+            rows = read_labelled(data, text_col, label_col, label_map=parse_label_map(label_map) or None,
+                                 keep_labels=set(LABELS))
+            for line in rows.warnings():
+                typer.echo(line, err=True)
+            counts = Counter(rows.labels)
+            missing = [label for label in LABELS if counts[label] < 2]
+            if missing:
+                raise ValueError(f"{data}: need at least 2 messages of each of {list(LABELS)}; too few of {missing} "
+                                 f"(found {dict(counts)}; map other labels with --label-map)")
+            prepare_head_folder(out, "sentiment")
+            embedder = load_embedder(model or settings.model, settings.models_dir, max_tokens=settings.max_tokens)
+            with Progress() as progress:
+                progress.log(f"embedding {len(rows.texts)} texts with {embedder.name} …")
+                vectors = embed_in_chunks(embedder, rows.texts,
+                                          lambda done, total: progress.update("embed", done, total))
+                progress.log(f"training the sentiment head on {len(rows.texts)} messages …")
+                head = train_sentiment_head(vectors, rows.labels, embedder.name,
+                                            texts=rows.texts if ngrams else None,
+                                            c=c, vector_scale=vector_weight, class_weight=class_weight)
+            manifest = {"data": str(data), "rows": len(rows.texts), "label_counts": dict(counts),
                         "recipe": {"c": c, "vector_scale": vector_weight, "class_weight": class_weight,
-                                   "ngrams": ngrams}})
+                                   "ngrams": ngrams}}
+            write_head(out, lambda folder: head.save(folder, manifest))
     except (VocError, ValueError) as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"error: {one_line(str(error))}", err=True)
         raise typer.Exit(2) from error
     typer.echo(f"saved {out} ({len(rows.texts)} messages: {dict(counts)}); serve it with VOC_SENTIMENT_HEAD={out}")

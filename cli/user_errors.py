@@ -36,3 +36,15 @@ def blank_option(**options: str | None) -> str | None:
         if value is not None and not value.strip():
             return f"--{name.replace('_', '-')} is empty; give the name of a column of the file"
     return None
+
+
+def same_column(**options: str | None) -> str | None:
+    """The error for two column options that name the same column (``--owner-col text``: every message
+    its own owner), which no command means; None when each names its own column."""
+    given = [(name, value.strip()) for name, value in options.items() if value is not None]
+    for position, (name, value) in enumerate(given):
+        for other, other_value in given[position + 1:]:
+            if value == other_value:
+                return (f"--{name.replace('_', '-')} and --{other.replace('_', '-')} are both {value!r}: "
+                        f"each must name a column of its own")
+    return None

@@ -44,6 +44,35 @@ def ignored_split_warning(column: str, ignored: dict[str, int]) -> str | None:
             f"'train' nor 'test': {show_counts(ignored)}")
 
 
+def repeated_texts_warning(texts: Sequence[str], labels: Sequence[str],
+                           split: tuple[np.ndarray, np.ndarray] | None) -> str | None:
+    """Rows whose text is also the text of a row they may be trained on (the same data twice, a message
+    sent again): the head is then tested on what it learned, which flatters its scores and the baselines'.
+    With a split, the test rows that repeat a train row; else the rows that repeat an earlier row (K-fold
+    may train on one copy and test on the other)."""
+    first: dict[str, str] = {}
+    repeated = relabelled = 0
+    if split is not None:
+        for i in split[0]:
+            first.setdefault(texts[i], labels[i])
+        tested = split[1]
+    else:
+        tested = range(len(texts))
+    for i in tested:
+        if texts[i] in first:
+            repeated += 1
+            relabelled += first[texts[i]] != labels[i]
+        elif split is None:
+            first[texts[i]] = labels[i]
+    if not repeated:
+        return None
+    where = ("test rows repeat the text of a train row" if split is not None
+             else "rows repeat the text of an earlier row")
+    other = f" ({relabelled} of them with another label)" if relabelled else ""
+    return (f"warning: {repeated} {where}{other}; a head tested on messages it was trained on scores higher than "
+            f"on new ones (remove the copies for a fair measure)")
+
+
 def fold_count(cv: int | None, rows: int) -> int:
     """The number of folds ``--cv`` asks for (5 without it), refused where K-fold cannot run."""
     k = DEFAULT_FOLDS if cv is None else cv

@@ -59,7 +59,7 @@ def confusion_plot(truth, predicted, path: Path, title: str) -> None:
 def write_report(out: Path, report: dict[str, Any]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "report.json"
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=_plain))
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=_plain), encoding="utf-8")
     (out / "report.md").write_text(markdown(report), encoding="utf-8")
     print(table(report))
     return path

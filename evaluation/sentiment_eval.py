@@ -50,6 +50,9 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
         log(line)
     texts, labels = rows.texts, np.asarray(rows.labels, dtype=object)
     split = _checked_split(data, rows, label_col, split_col, head_dir, log)
+    repeated = checks.repeated_texts_warning(texts, rows.labels, split)
+    if repeated:
+        log(repeated)
     name = embedding_model_name(model, models_dir)
     shipped = shipped_head_if_any(name)
     given = load_head(head_dir, name) if head_dir is not None else None

@@ -81,6 +81,9 @@ def evaluate_topics(data: Path, text_col: str, label_col: str, out: Path, *, own
                                   max_tokens=max_tokens)
         return _zero_shot(data, texts, labels, vectors, topics, out, model, models_dir, max_tokens, true_owner)
     split, k = _protocol(labels, rows.extra.get(split_col) if split_col else None, split_col, cv, label_col, log)
+    repeated = checks.repeated_texts_warning(texts, list(labels), split)
+    if repeated:
+        log(repeated)
     if split is not None and unknown_label is not None and not (labels[split[1]] == UNKNOWN).any():
         raise DataError(f"--unknown-label {unknown_label!r} matches no test row of the split column {split_col!r}; "
                         f"unknown recall is measured on test rows")

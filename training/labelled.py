@@ -43,6 +43,7 @@ def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tupl
     if missing:
         separator = next((s for s in (";", "\t") if len(columns) == 1 and s in columns[0]), None)
         hint = f" (separated by {separator!r}, not commas: save it as comma-separated CSV)" if separator else ""
+        hint += _near_names(missing, columns)
         raise DataError(f"{path}: missing column(s) {missing}; the file has {columns}{hint}")
     texts: list[str] = []
     labels: list[str] = []
@@ -76,9 +77,19 @@ def read_labelled(path: Path, text_col: str, label_col: str, *, extra_cols: tupl
             extra[column].append(_cell(row, column) or "")
     if not texts:
         reasons = ", ".join(f"{number} with {reason}" for reason, number in dropped.items())
-        raise DataError(f"{path}: no usable rows: all {len(rows)} data rows were left out ({reasons})")
+        kept = (f"; the labels must be {', '.join(sorted(keep_labels))}: map the file's own with --label-map FROM=TO"
+                if keep_labels is not None and any(reason.endswith(" not used") for reason in dropped) else "")
+        raise DataError(f"{path}: no usable rows: all {len(rows)} data rows were left out ({reasons}){kept}")
     unmatched = tuple(f"{source}={target}" for source, target in (label_map or {}).items() if source not in seen)
     return LabelledData(texts, labels, extra, dict(dropped), unmatched)
+
+
+def _near_names(missing: list[str], columns: list[str]) -> str:
+    """``; did you mean ' Label'?`` for missing names that a column of the file matches but for case and
+    surrounding spaces (an Excel header, a hand-typed option); empty when none does."""
+    near = [column for name in missing for column in columns
+            if column != name and column.strip().casefold() == name.strip().casefold()]
+    return f"; did you mean {' / '.join(repr(column) for column in near)}?" if near else ""
 
 
 def _cell(row: dict, column: str) -> str | None:

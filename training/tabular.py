@@ -51,9 +51,18 @@ def _read_utf8(path: Path) -> str:
     except UnicodeDecodeError as error:
         offset = skipped + error.start
         line = raw[:offset].count(b"\n") + 1
+        source, convert = ("UTF-16", "utf-16") if _utf16(raw) else ("Windows-1251", "cp1251")
         raise DataError(f"{path}: not UTF-8 (byte 0x{raw[offset]:02x} at byte offset {offset}, line {line}); "
                         "the file must be UTF-8: save it as 'CSV UTF-8' or convert it "
-                        "(from Windows-1251: iconv -f cp1251 -t utf-8)") from error
+                        f"(from {source}: iconv -f {convert} -t utf-8)") from error
+
+
+def _utf16(raw: bytes) -> bool:
+    """Whether the bytes look like UTF-16 (Excel's "Unicode text"): its byte-order mark, or a zero byte in
+    every other position of the first characters."""
+    head = raw[:200]
+    return raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) >= 4 and (
+        head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4))
 
 
 def _json_lines(path: Path, text: str) -> tuple[list[str], list[dict]]:
