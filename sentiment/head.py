@@ -82,7 +82,7 @@ class SentimentHead:
             np.savez_compressed(folder / "weights.npz", coef=self.coef, intercept=self.intercept,
                                 ngram_coef=self.ngram_coef.astype(np.float16), **self.ngrams.arrays())
             data = {"format_version": FORMAT_VERSION, **data, "ngrams": self.ngrams.to_json()}
-        (folder / "manifest.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        (folder / "manifest.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return folder
 
     @classmethod

@@ -204,7 +204,7 @@ class SupervisedTopics:
                            "unknown_quantile": self.unknown_quantile, "max_accuracy_drop": self.max_accuracy_drop,
                            "class_weight": "balanced"},
             "novelty": self.novelty_.to_json(),
-        }, indent=2, ensure_ascii=False))
+        }, indent=2, ensure_ascii=False), encoding="utf-8")
         return folder
 
 

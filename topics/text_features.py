@@ -40,7 +40,7 @@ class TextFeatures:
     def save(self, folder: Path) -> None:
         for name, vectorizer in (("word", self.word_), ("char", self.char_)):
             vocabulary = {term: int(index) for term, index in vectorizer.vocabulary_.items()}
-            (folder / f"tfidf_{name}.json").write_text(json.dumps(vocabulary, ensure_ascii=False))
+            (folder / f"tfidf_{name}.json").write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
             np.save(folder / f"tfidf_{name}_idf.npy", vectorizer.idf_)
 
     @classmethod
