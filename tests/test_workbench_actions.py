@@ -228,6 +228,12 @@ def test_a_name_without_letters_or_digits_still_gives_a_valid_topic_id(bench, pa
     assert load_taxonomy(paths.taxonomy).topic("topic_c1_1").names == {"ru": "!!!", "en": "???"}
 
 
+def test_a_russian_name_alone_gives_an_id_spelt_in_latin_letters(bench, paths):
+    entry = promote(bench, name_ru="Постамат не открывается, ячейка №5", name_en="")
+    assert entry["params"]["topic_id"] == "postamat_ne_otkryvaetsya_yachejka_5"
+    assert load_taxonomy(paths.taxonomy).topic("postamat_ne_otkryvaetsya_yachejka_5").names["ru"].startswith("Постамат")
+
+
 def test_undoing_an_undo_puts_the_action_back_in_force(bench, paths):
     entry = promote(bench)
     undo = bench.undo(entry["n"])

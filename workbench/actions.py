@@ -440,8 +440,18 @@ def _description(row: dict[str, Any]) -> str:
     return f"{row.get('name') or row.get('cluster_id')}: {keywords}".strip(": ")
 
 
+# Cyrillic letters in Latin ones for ids derived from a Russian (or Ukrainian, Belarusian, Kazakh) name
+_LATIN = str.maketrans({
+    **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdezijklmnoprstufye")),
+    "ё": "e", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "", "ю": "yu",
+    "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "u", "ә": "a", "ғ": "g", "қ": "k", "ң": "n",
+    "ө": "o", "ұ": "u", "ү": "u", "һ": "h",
+})
+
+
 def _slug(text: str) -> str:
-    return re.sub(r"[^0-9a-zA-Z]+", "_", text.strip().lower()).strip("_")[:48]
+    """An id from a name: lower case, Cyrillic spelt in Latin letters, anything else as '_'."""
+    return re.sub(r"[^0-9a-z]+", "_", text.strip().lower().translate(_LATIN)).strip("_")[:48]
 
 
 TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")

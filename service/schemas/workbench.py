@@ -23,7 +23,7 @@ class PromoteRequest(ActionBase):
     group: str = Field("other", max_length=120)
     severity: int = Field(2, ge=1, le=4, strict=True, description="1 (low) to 4 (urgent), a whole number.")
     topic_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_]*$",
-                                 description="The new topic's id (from the English name if unset).")
+                                 description="The new topic's id (unset: from name_en, else name_ru in Latin).")
     description: str = Field("", max_length=2000)
 
 
