@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_cli_evaluate_edge_cases import TAXONOMY
 from tests.test_cli_input_errors import (  # noqa: F401  (no_embedding: a fixture the tests use by name)
     SENTIMENT,
     TOPICS,
@@ -20,15 +21,6 @@ from tests.test_cli_input_errors import (  # noqa: F401  (no_embedding: a fixtur
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-TAXONOMY = """name: probe
-version: 1
-owners:
-  - {id: delivery, name: Delivery, queue: q1}
-  - {id: finance, name: Finance, queue: q2}
-topics:
-  - {id: late, names: {en: Late}, owner: delivery, severity: 2, description: "курьер опоздал", examples: ["w1"]}
-  - {id: refund, names: {en: Refund}, owner: finance, severity: 2, description: "my refund", examples: ["w2"]}
-"""
 
 
 def owned_rows(owners):
