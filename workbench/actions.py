@@ -9,17 +9,22 @@ an entry's changes backwards after checking that nothing changed them since.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from core.errors import InvalidTextError
-from core.text import clean_text
 from jobs.decisions import merge_targets
-from topics.taxonomy import UNKNOWN, Taxonomy, Topic
+from topics.taxonomy import UNKNOWN, Taxonomy
+from workbench.arguments import (
+    check_owner,
+    check_text,
+    check_topic_id,
+    clean_texts,
+    new_topic,
+    one_line,
+    shown_text,
+    topic_id_from_name,
+)
 from workbench.atomic import write_atomically
 from workbench.audit import AuditLog
 from workbench.clusters_view import check_cluster, cluster_payloads, current_run
@@ -56,20 +61,21 @@ class WorkbenchActions:
         name_ru, name_en, group, description = name_ru or "", name_en or "", group or "other", description or ""
         for field, value in (("owner", owner), ("name_ru", name_ru), ("name_en", name_en), ("group", group),
                              ("description", description)):
-            _check_text(field, value)
-        _check_topic_id(topic_id)
-        names = {k: visible for k, v in (("ru", name_ru), ("en", name_en)) if (visible := _one_line(v))}
+            check_text(field, value)
+        check_topic_id(topic_id)
+        names = {k: visible for k, v in (("ru", name_ru), ("en", name_en)) if (visible := one_line(v))}
         if not names:
             raise WorkbenchError("name_ru, name_en: give the new topic a name in at least one language")
         if any(len(name) > MAX_NAME for name in names.values()):
             raise WorkbenchError(f"name_ru, name_en: a topic name has at most {MAX_NAME} characters")
-        group = _one_line(group) or "other"
+        group = one_line(group) or "other"
         if isinstance(severity, bool) or not isinstance(severity, int) or not 1 <= severity <= 4:
             raise WorkbenchError(f"severity: must be a whole number 1 … 4, got {severity!r}")
-        new_id = (topic_id or _slug(names.get("en") or names["ru"]) or _slug(f"topic_{cluster_id}")).strip()
+        new_id = (topic_id or topic_id_from_name(names.get("en") or names["ru"])
+                  or topic_id_from_name(f"topic_{cluster_id}")).strip()
 
         def plan(taxonomy: Taxonomy, decisions: dict, payloads: dict) -> list[Change]:
-            _check_owner(taxonomy, owner)
+            check_owner(taxonomy, owner)
             earlier = decisions.get(cluster_id) or {}
             if earlier.get("decision") == "promoted" and _has_topic(taxonomy, earlier.get("topic")):
                 raise WorkbenchError(f"cluster_id: cluster {cluster_id!r} was already promoted to topic "
@@ -83,8 +89,8 @@ class WorkbenchActions:
                 raise WorkbenchError(f"topic_id: {UNKNOWN!r} is reserved for messages no topic covers; choose "
                                      "another id")
             row = _target(cluster_id, decisions, payloads)
-            topic = _new_topic(id=new_id, names=names, group=group, owner=owner, severity=severity,
-                               description=(_visible(description) and description.strip()) or _description(row),
+            topic = new_topic(id=new_id, names=names, group=group, owner=owner, severity=severity,
+                               description=(shown_text(description) and description.strip()) or _description(row),
                                examples=_examples(row, decisions, payloads))
             return [*self._release_examples(cluster_id, earlier, taxonomy),
                     _change("topic", new_id, None, topic.model_dump()),
@@ -151,7 +157,7 @@ class WorkbenchActions:
 
     def rename(self, cluster_id: str, name: str, *, who: str = "analyst", run_id: str | None = None,
                expected_version: int | str | None = None) -> dict[str, Any]:
-        name = _one_line(name)
+        name = one_line(name)
         if not name or len(name) > 120:
             raise WorkbenchError("name: give a name of 1 … 120 characters")
 
@@ -198,7 +204,7 @@ class WorkbenchActions:
         undone = self.log.undone()
         in_force = [e for e in later if e["n"] not in undone]
         for cluster_id in unmerged:
-            own = set(_clean_texts(payloads.get(cluster_id, {}).get("examples", [])))
+            own = set(clean_texts(payloads.get(cluster_id, {}).get("examples", [])))
             for later_entry in in_force:
                 topic = _topic_given_examples(later_entry, own)
                 if topic:
@@ -261,7 +267,7 @@ class WorkbenchActions:
                     updated[change["key"]] = change["after"] or {}
                 self.decisions.write(updated)
             entry = self.log.append({
-                "who": _one_line(who) or "analyst", "action": action, "run_id": run_id, "clusters": clusters,
+                "who": one_line(who) or "analyst", "action": action, "run_id": run_id, "clusters": clusters,
                 "params": params, "changes": changes,
                 "taxonomy_version": {"before": taxonomy.version, "after": new_taxonomy.version}, "undo_of": undo_of})
         except BaseException:
@@ -394,29 +400,6 @@ def _has_topic(taxonomy: Taxonomy, topic_id: str | None) -> bool:
     return any(t.id == topic_id for t in taxonomy.topics)
 
 
-def _one_line(text: str | None) -> str:
-    """``text`` visible (see ``_visible``) on one line: runs of whitespace become one space."""
-    return " ".join(_visible(text).split())
-
-
-def _clean_texts(texts: list[str]) -> list[str]:
-    return [shown for t in texts if (shown := " ".join(_visible(t).split()))]
-
-
-def _visible(text: str | None) -> str:
-    """``text`` without invisible and control characters and surrounding space ('' when nothing is left)."""
-    try:
-        return clean_text(text or "")
-    except InvalidTextError:
-        return ""
-
-
-def _check_owner(taxonomy: Taxonomy, owner: str) -> None:
-    known = [o.id for o in taxonomy.owners]
-    if owner not in known:
-        raise WorkbenchError(f"owner: {owner!r} is not an owner of the taxonomy; owners are {known}")
-
-
 def _target(cluster_id: str, decisions: dict, payloads: dict, field: str = "cluster_id") -> dict[str, Any]:
     if cluster_id not in payloads:
         raise UnknownClusterError(f"{field}: cluster {cluster_id!r} has no record in the run in force")
@@ -432,49 +415,9 @@ def _examples(row: dict[str, Any], decisions: dict, payloads: dict) -> list[str]
     for other, target in merge_targets(payloads, decisions).items():
         if target == row.get("cluster_id"):
             texts.extend(payloads[other].get("examples", []))
-    return list(dict.fromkeys(_clean_texts(texts)))[:MAX_EXAMPLES]
+    return list(dict.fromkeys(clean_texts(texts)))[:MAX_EXAMPLES]
 
 
 def _description(row: dict[str, Any]) -> str:
     keywords = ", ".join(row.get("keywords", [])[:6])
     return f"{row.get('name') or row.get('cluster_id')}: {keywords}".strip(": ")
-
-
-# Cyrillic letters in Latin ones for ids derived from a Russian (or Ukrainian, Belarusian, Kazakh) name
-_LATIN = str.maketrans({
-    **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdezijklmnoprstufye")),
-    "ё": "e", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "", "ю": "yu",
-    "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "u", "ә": "a", "ғ": "g", "қ": "k", "ң": "n",
-    "ө": "o", "ұ": "u", "ү": "u", "һ": "h",
-})
-
-
-def _slug(text: str) -> str:
-    """An id from a name: lower case, Cyrillic spelt in Latin letters, anything else as '_'."""
-    return re.sub(r"[^0-9a-z]+", "_", text.strip().lower().translate(_LATIN)).strip("_")[:48]
-
-
-TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")
-
-
-def _check_topic_id(topic_id: object) -> None:
-    """The rule the HTTP API applies (``PromoteRequest.topic_id``), so that both modes accept the same ids."""
-    if topic_id is None or topic_id == "":
-        return
-    if not isinstance(topic_id, str) or not TOPIC_ID.fullmatch(topic_id):
-        raise WorkbenchError(f"topic_id: {topic_id!r} is not a topic id: use 1 … 64 lowercase Latin letters, digits "
-                             "and '_', starting with a letter or digit (e.g. 'parcel_locker'); leave it out to "
-                             "derive one from name_en")
-
-
-def _check_text(field: str, value: object) -> None:
-    if not isinstance(value, str):
-        raise WorkbenchError(f"{field}: expected text, got {type(value).__name__} {value!r}")
-
-
-def _new_topic(**fields: Any) -> Topic:
-    try:
-        return Topic(**fields)
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise WorkbenchError(f"the new topic {fields.get('id')!r} is not valid: {problems}") from None
