@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import numpy as np
 import typer
@@ -18,6 +18,9 @@ from cli.store_options import Model as StoreModel
 from cli.store_options import ModelsDir as StoreModelsDir
 from clustering.pipeline import ClusterPipeline
 from core.errors import VocError
+
+if TYPE_CHECKING:
+    from jobs.state import RunState
 
 DEFAULTS = ClusterPipeline.DEFAULTS  # one place for the production defaults
 
@@ -149,6 +152,23 @@ def _fail_locked(error: Exception, since: str, until: str) -> NoReturn:
     raise typer.Exit(2) from error
 
 
+def _left_in_force(state_dir: Path | None, before: RunState | None) -> str:
+    """What a run stopped by Ctrl+C left: the run in force before it, or the new one and its write-back."""
+    from jobs.state import read_current
+
+    try:
+        now = read_current(state_dir) if state_dir is not None else None
+    except VocError:
+        now = None
+    if now is None or (before is not None and now.run_id == before.run_id):
+        return (f"the run in force ({before.run_id}) stays" if before is not None
+                else "no run is in force; nothing was changed")
+    if not now.applied:
+        return (f"{now.run_id} is in force but its cluster ids were only partly written to the messages; "
+                "the next run finishes that")
+    return f"{now.run_id} is in force; the next run removes what is left of older runs"
+
+
 def _view(pipeline: ClusterPipeline) -> str:
     if getattr(pipeline.view_, "blended_", False):
         return pipeline.view_.describe()
@@ -201,10 +221,12 @@ def recluster(
     from cli.store_options import store_target
     from embeddings.model_folder import read_model_folder
     from jobs import ReclusterSettings, run_recluster
+    from jobs.state import read_current
     from jobs.timespan import parse_window
     from store import StoreLockedError, open_store
     from workbench.decisions import decisions_in
 
+    state_dir, before = None, None
     try:
         check_fit_options(min_cluster_size, max_fit)
         if json_out is not None:
@@ -215,11 +237,16 @@ def recluster(
         settings = ReclusterSettings(min_cluster_size=min_cluster_size, min_samples=min_samples,
                                      outlier_quantile=outlier_quantile, max_fit=max_fit,
                                      spelling_weight=spelling_weight, seed_previous=not fresh)
+        state_dir = target.data_dir / "clusters"
+        before = read_current(state_dir)
         with (open_store(target.backend, dimension=manifest.dimension, create=False,  # type: ignore[arg-type]
                          **target.options) as store,
               Progress() as progress):
-            report = run_recluster(store, target.data_dir / "clusters", start, end, settings, log=progress.log,
+            report = run_recluster(store, state_dir, start, end, settings, log=progress.log,
                                    progress=progress.update, decisions=decisions_in(target.data_dir))
+    except KeyboardInterrupt:
+        typer.echo(f"error: interrupted; {_left_in_force(state_dir, before)}", err=True)
+        raise typer.Exit(130) from None
     except StoreLockedError as error:
         _fail_locked(error, since, until)
     except (VocError, ValueError) as error:

@@ -26,7 +26,7 @@ from clustering.refine import kmeans_in_reduced_space, refine_in_reduced_space, 
 from clustering.spelling import DEFAULT_WEIGHT as SPELLING_WEIGHT
 from clustering.spelling import SpellingBlend
 from clustering.stages import HdbscanClusterer, UmapReducer
-from clustering.tight import contiguous, tight_groups
+from clustering.tight import contiguous, copies_together, tight_groups
 
 
 class ClusterPipeline:
@@ -89,7 +89,8 @@ class ClusterPipeline:
         say(f"reducing {len(rows)} vectors (UMAP)")
         reduced = self.reducer_.fit_transform(self.view_.fit_transform(vectors[rows], [texts[i] for i in rows]))
         say("finding dense groups (HDBSCAN)")
-        fitted = contiguous(self.clusterer_.fit(reduced).labels_)
+        copies = [texts[i] if texts[i] is not None else ("vector", hash(vectors[i].tobytes())) for i in rows]
+        fitted = copies_together(copies, contiguous(self.clusterer_.fit(reduced).labels_))
         if not (fitted >= 0).any():  # one dense group among diffuse messages is HDBSCAN's root, no cluster
             smallest = getattr(self.clusterer_, "min_cluster_size", self.min_cluster_size)
             fitted = tight_groups(vectors[rows], smallest)
@@ -109,6 +110,8 @@ class ClusterPipeline:
             labels[rows] = kmeans_in_reduced_space(reduced, found, self.refine_restarts, self.random_state)
         elif refine:
             labels[rows] = refine_in_reduced_space(reduced, fitted, self.refine_steps)
+        if refine:  # the copies of a text lie apart in the layout: the refinement may part them again
+            labels[rows] = copies_together(copies, labels[rows])
         self.n_clusters_ = int(labels.max()) + 1 if found else 0
         centroids = centroids_of(vectors, labels, self.n_clusters_)
         if refine:  # a noise point the refinement took, but too far from that centroid, is noise again

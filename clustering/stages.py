@@ -16,6 +16,8 @@ import numpy as np
 
 from clustering.neighbours import ExactCosineIndex
 
+MIN_POINTS = 3  # fewer have no layout to learn: two centred points are opposite, and UMAP drops the edge between them
+
 
 class UmapReducer:
     """UMAP with the cosine metric to a few dimensions; deterministic with ``random_state``.
@@ -30,7 +32,7 @@ class UmapReducer:
     NNDescent. ``n_epochs`` is the number of layout epochs: 100 at every size. UMAP's own
     choice is 500 under 10,000 points and 200 above; with the spelling view in the input, more
     epochs cost time for no gain beyond seed noise (docs/clustering.md, "Layout epochs"); None
-    means UMAP's choice.
+    means UMAP's choice. Fewer than three vectors are passed through, centred.
     """
 
     def __init__(self, n_components: int = 5, n_neighbors: int = 15, min_dist: float = 0.0,
@@ -53,7 +55,8 @@ class UmapReducer:
         return self.embedding_
 
     def transform(self, vectors: np.ndarray) -> np.ndarray:
-        return self.model_.transform(self._centred(np.asarray(vectors, dtype=np.float32)))
+        centred = self._centred(np.asarray(vectors, dtype=np.float32))
+        return centred if self.model_ is None else self.model_.transform(centred)
 
     def _centred(self, vectors: np.ndarray) -> np.ndarray:
         if self.mean_ is None:
@@ -70,6 +73,9 @@ class UmapReducer:
         self.mean_ = vectors.mean(axis=0) if self.centre and len(vectors) > 1 else None
         vectors = self._centred(vectors)
         count = len(vectors)
+        if count < MIN_POINTS:  # passed through centred (UMAP would fail on an empty neighbour graph)
+            self.model_ = None
+            return vectors
         components = min(self.n_components, max(1, count - 2))
         neighbours = min(self.n_neighbors, max(2, count - 1))
         precomputed = (None, None, None)

@@ -18,6 +18,8 @@ row, so none of them is tight: they stay noise.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import numpy as np
 
 from core.neighbours import cosine_neighbours
@@ -68,3 +70,32 @@ def contiguous(labels: np.ndarray) -> np.ndarray:
         if label >= 0:
             out[row] = seen.setdefault(label, len(seen))
     return out
+
+
+def copies_together(keys: Sequence[Hashable], labels: np.ndarray) -> np.ndarray:
+    """``labels`` where rows with the same key (one text sent again and again: the same text, so the
+    same vector) share one cluster: the one most of them are in (the lowest of a tie), when any of
+    them is in one. The layout may spread the copies of a text over a region of their own, which
+    HDBSCAN and the refinement can cut into several clusters (1,000 copies gave 14). Clusters left
+    without members are dropped; the rest keep their order, numbered 0 … k−1. One pass over the
+    keys: no copy of the vectors, whatever the window's size."""
+    labels = np.asarray(labels, dtype=np.int64)
+    if not len(labels) or not (labels >= 0).any():
+        return labels
+    first: dict[Hashable, int] = {}
+    copy = np.fromiter((first.setdefault(key, len(first)) for key in keys), dtype=np.int64, count=len(labels))
+    if len(first) == len(labels):
+        return labels
+    clustered = np.flatnonzero(labels >= 0)
+    width = int(labels.max()) + 1
+    pairs, counts = np.unique(copy[clustered] * width + labels[clustered], return_counts=True)
+    group, label = np.divmod(pairs, width)
+    order = np.lexsort((label, -counts, group))  # per copy group: most members first, then the lowest label
+    first = order[np.r_[True, group[order][1:] != group[order][:-1]]]
+    chosen = np.full(int(copy.max()) + 1, -1, dtype=np.int64)
+    chosen[group[first]] = label[first]
+    together = np.where(chosen[copy] >= 0, chosen[copy], labels)
+    used = np.unique(together[together >= 0])
+    renumber = np.full(width, -1, dtype=np.int64)
+    renumber[used] = np.arange(len(used))
+    return np.where(together >= 0, renumber[np.maximum(together, 0)], -1)

@@ -58,6 +58,13 @@ def growth(daily: Mapping[date, int], today: date, *, recent_days: int = 7, base
     return Growth(recent, baseline, round(expected, 3), round(ratio, 3), round(z, 3), growing, fading)
 
 
+def unmeasured(daily: Mapping[date, int], today: date, *, recent_days: int = 7) -> Growth:
+    """The growth of a window too short for a baseline: the recent count, neither growing nor fading
+    (ratio 1, z 0)."""
+    recent = sum(n for day, n in daily.items() if today - timedelta(days=recent_days) <= day < today)
+    return Growth(recent, 0, float(recent), 1.0, 0.0, False, False)
+
+
 @dataclass(frozen=True)
 class SentimentShift:
     recent: int

@@ -43,8 +43,9 @@ def is_complaint(message) -> bool:
     "жалоба", "претензия", "regulator" or "ombudsman")."""
     if message.source and COMPLAINT_SOURCE.search(message.source):
         return True
-    metadata = (message.extra.get("analysis") or {}).get("metadata") or {}
-    flag = metadata.get("complaint")
+    analysis = message.extra.get("analysis")  # written by other tools too: anything but an object marks nothing
+    metadata = analysis.get("metadata") if isinstance(analysis, dict) else None
+    flag = metadata.get("complaint") if isinstance(metadata, dict) else None
     return (flag.strip().lower() if isinstance(flag, str) else flag) in COMPLAINT_FLAGS
 
 

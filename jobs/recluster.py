@@ -15,7 +15,8 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from clustering.centroids import centroids_of
 from clustering.debt import GroupStats, debt_ranking
 from clustering.matching import Matching, keep_previous, match_clusters, stability
 from clustering.profiles import cluster_profiles
-from clustering.trends import growth, is_emerging, sentiment_shift, status
+from clustering.trends import growth, is_emerging, sentiment_shift, status, unmeasured
 from core.errors import VocError
 from jobs.decisions import Decisions, apply_decisions
 from jobs.state import (
@@ -126,6 +127,11 @@ def _run(store, state_dir: Path, since: datetime, until: datetime, settings: Rec
         random_state=settings.random_state)
     pipeline.fit(window.vectors, window.texts, sample=window.sample,
                  seeds=_previous_labels(previous, window) if settings.seed_previous else None, stage=log)
+    if pipeline.n_clusters_ == 0 and previous is not None and previous.cluster_ids:
+        # an empty registry in force would cost every cluster its id: the next run could match none of them
+        raise ReclusterError(f"no cluster among the {len(window.ids)} messages between {since.isoformat()} and "
+                             f"{until.isoformat()}, so the run in force ({previous.run_id}, "
+                             f"{len(previous.cluster_ids)} clusters) stays")
 
     sequence = previous.sequence + 1 if previous else 1
     run_id = f"r{sequence}"
@@ -144,13 +150,16 @@ def _run(store, state_dir: Path, since: datetime, until: datetime, settings: Rec
     kept = stability([window.previous[i] for i in prev_window], [assigned[i] for i in prev_window])
 
     today = until.astimezone(UTC).date() if until.tzinfo else until.date()
+    baseline_days = growth_baseline(since, today, settings.recent_days, settings.baseline_days)
+    measured = baseline_days >= settings.recent_days
     profiles = cluster_profiles(labels, window.facts, len(ids))
     payloads = []
     for index, profile in enumerate(profiles):
         fitted = int(source[index])
         daily = {date.fromisoformat(d): n for d, n in profile["daily_counts"].items()}
-        trend = growth(daily, today, recent_days=settings.recent_days, baseline_days=settings.baseline_days,
-                       min_recent=settings.min_recent)
+        trend = (growth(daily, today, recent_days=settings.recent_days, baseline_days=baseline_days,
+                        min_recent=settings.min_recent) if measured
+                 else unmeasured(daily, today, recent_days=settings.recent_days))
         negative_daily = {date.fromisoformat(d): n for d, n in profile["daily_negative"].items()}
         shift = sentiment_shift(daily, negative_daily, today, recent_days=settings.recent_days,
                                 baseline_days=settings.baseline_days)
@@ -183,6 +192,7 @@ def _run(store, state_dir: Path, since: datetime, until: datetime, settings: Rec
         "stability": None if kept is None else round(kept, 4), "compared_messages": len(prev_window),
         "kept_ids": len(matching.matched), "new_ids": matching.minted, "gone_ids": matching.gone,
         "merges": matching.merges, "splits": matching.splits,
+        "growth": {"recent_days": settings.recent_days, "baseline_days": baseline_days, "measured": measured},
         "statuses": {s: sum(p["status"] == s for p in payloads) for s in ("new", "growing", "stable", "fading")},
         "emerging": sum(p["emerging"] for p in payloads),
         "sentiment_shifts": sum(p["sentiment_shift"]["shifted"] for p in payloads),
@@ -203,6 +213,16 @@ def _run(store, state_dir: Path, since: datetime, until: datetime, settings: Rec
     report["seconds"] = round(time.perf_counter() - started, 2)
     (folder / "report.json").write_text(_json(report), encoding="utf-8")
     return report
+
+
+def growth_baseline(since: datetime, today: date, recent_days: int, baseline_days: int) -> int:
+    """Days of the growth baseline: at most ``baseline_days``, and only whole days of the window before
+    the recent period. A baseline reaching before the window's start would count days the run never
+    read as days without messages: a steady cluster would look as if it grew (by 28/23 in a 30-day
+    window, hundredfold in a 7-day one)."""
+    since = since.astimezone(UTC)
+    first = since.date() if since.time() == time_of_day.min else since.date() + timedelta(days=1)
+    return max(0, min(baseline_days, (today - timedelta(days=recent_days) - first).days))
 
 
 def _too_few(window: Window, since: datetime, until: datetime, needed: int, previous: RunState | None) -> str:
@@ -325,7 +345,9 @@ def _write(store, changes: dict[str, str | None]) -> int:
 
 
 def _clean(store, state_dir: Path, state: RunState, keep_runs: int) -> None:
-    stale = [item.id for item in store.clusters.all(with_vectors=False) if item.payload.get("run_id") != state.run_id]
+    # older runs' items, and those of an attempt at this run that stopped before the switch (ids it minted)
+    in_force = {item_id(state.run_id, cluster_id) for cluster_id in state.cluster_ids}
+    stale = [item.id for item in store.clusters.all(with_vectors=False) if item.id not in in_force]
     if stale:
         store.clusters.delete(stale)
     runs = sorted((p for p in (state_dir / "runs").iterdir() if p.is_dir() and p.name[1:].isdigit()),
