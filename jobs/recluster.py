@@ -45,6 +45,7 @@ from jobs.window import Window, read_window
 from store.records import as_utc
 
 WRITE_CHUNK = 2048
+RETRIES_WITHOUT_DELETED = 3  # write-back tries that leave out the messages deleted meanwhile
 
 
 class ReclusterError(VocError):
@@ -332,16 +333,21 @@ def _write(store, changes: dict[str, str | None]) -> int:
         return 0
     from store import NotFoundError
 
-    try:
-        return store.messages.set_clusters(changes)
-    except NotFoundError:  # some were deleted meanwhile (retention, erasure): write the rest one by one
-        written = 0
-        for message_id, cluster_id in changes.items():
-            try:
-                written += store.messages.set_clusters({message_id: cluster_id})
-            except NotFoundError:
-                continue
-        return written
+    for _ in range(RETRIES_WITHOUT_DELETED):
+        try:
+            return store.messages.set_clusters(changes)
+        except NotFoundError as error:  # some were deleted meanwhile (retention, erasure): write the rest
+            gone = set(error.missing)
+            changes = {message_id: cluster for message_id, cluster in changes.items() if message_id not in gone}
+            if not changes:
+                return 0
+    written = 0  # deletions keep landing between the check and the write: one message at a time
+    for message_id, cluster_id in changes.items():
+        try:
+            written += store.messages.set_clusters({message_id: cluster_id})
+        except NotFoundError:
+            continue
+    return written
 
 
 def _clean(store, state_dir: Path, state: RunState, keep_runs: int) -> None:

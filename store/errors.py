@@ -38,7 +38,11 @@ class StoreNotFoundError(StoreError):
 
 
 class NotFoundError(StoreError, KeyError):
-    """An update named ids that are not in the store."""
+    """An update named ids that are not in the store (``missing``: those ids)."""
+
+    def __init__(self, message: str, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.missing = tuple(missing)
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""

@@ -86,7 +86,8 @@ class MessageTable:
             found = self._existing(ids)
             missing = [mid for mid in changes if point_id(mid) not in found]
             if missing:
-                raise NotFoundError(f"{len(missing)} messages are not in the store, e.g. {missing[:5]}")
+                raise NotFoundError(f"{len(missing)} messages are not in the store, e.g. {missing[:5]}",
+                                    missing=tuple(missing))
             for values, members in groups.values():
                 for start in range(0, len(members), WRITE_CHUNK):
                     self._collection.set_payload(members[start : start + WRITE_CHUNK], values)

@@ -176,3 +176,18 @@ def test_ctrl_c_says_in_one_line_which_run_is_in_force(tmp_path, tiny_model_dir,
     lines = [line for line in result.stderr.splitlines() if line.strip().startswith("error")]
     assert result.exit_code == 130 and len(lines) == 1 and lines[0].startswith("error: interrupted; ")
     assert words in lines[0] and "Traceback" not in result.output, result.output
+
+
+def test_the_write_back_leaves_out_messages_deleted_meanwhile_without_going_one_by_one(store):
+    from jobs.recluster import _write
+
+    batch, vectors = messages(0, 300, days=3)
+    store.messages.upsert(batch, vectors)
+    store.messages.delete([m.id for m in batch[::50]])  # retention or an erasure since the window was read
+    calls = []
+    write = store.messages.set_clusters
+    store.messages.set_clusters = lambda changes: calls.append(len(changes)) or write(changes)
+    assert _write(store, {m.id: "c1-1" for m in batch}) == 294
+    assert calls == [300, 294]  # the rest in one write, not 294 single ones
+    kept = store.messages.get_many([m.id for m in batch[1:50]]).messages
+    assert {m.cluster_id for m in kept} == {"c1-1"}
