@@ -132,8 +132,14 @@ class ClassKeywords:
 
         keywords: dict[int, list[str]] = {}
         for row, cluster in enumerate(clusters):
-            order = [j for j in np.argsort(-scores[row], kind="stable")[: self.top] if scores[row, j] > 0]
-            keywords[cluster] = [display(vocabulary[j]) for j in order]
+            chosen: list[str] = []
+            for j in np.argsort(-scores[row], kind="stable"):
+                if len(chosen) == self.top or scores[row, j] <= 0:
+                    break
+                if " " in vocabulary[j] and " ".join(reversed(vocabulary[j].split(" "))) in chosen:
+                    continue  # "обмен валюта" after "валюта обмен": one pair of words, shown once
+                chosen.append(vocabulary[j])
+            keywords[cluster] = [display(term) for term in chosen]
         return keywords
 
 

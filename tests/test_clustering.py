@@ -113,6 +113,16 @@ def test_ctfidf_prefers_distinctive_words_and_shows_word_forms():
     assert set(keywords[2]) <= {"payments", "payment", "declined"}
 
 
+def test_a_pair_of_words_in_both_orders_is_one_keyword():
+    texts = ["exchange currencies today", "currencies exchange please", "exchange currencies now",
+             "currencies exchange rate", "exchange currencies fee", "currencies exchange again",
+             "card arrived late", "card arrived broken"]
+    keywords = ClassKeywords(top=6).fit(texts, np.asarray([0] * 6 + [1] * 2)).keywords_[0]
+    pairs = [frozenset(k.split(" ")) for k in keywords if " " in k]
+    assert pairs and len(pairs) == len(set(pairs)), keywords
+    assert len(keywords) == 6  # the place of the dropped order goes to the next keyword
+
+
 def test_short_name_skips_words_already_named():
     assert short_name(["card arrival", "card", "arrival", "delivery", "late"]) == "card arrival / delivery"
     assert short_name(["long", "long take", "long transfer"]) == "long take / transfer"
