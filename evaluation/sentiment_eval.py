@@ -62,7 +62,7 @@ def evaluate_sentiment(data: Path, text_col: str, label_col: str, out: Path, *, 
     prepare_folder(out)
     train, test = split if split is not None else (np.arange(len(texts)), np.arange(len(texts)))
     base = (tfidf_baseline([texts[i] for i in train], labels[train], [texts[i] for i in test]) if split_col
-            else _cross_validated_baseline(texts, labels))
+            else _cross_validated_baseline(texts, labels, partial(progress, "baseline")))
     vectors, rate, _ = embed_all(texts, model, models_dir, cache_dir, progress=partial(progress, "embed"),
                                  max_tokens=max_tokens)
     if given is not None:
@@ -169,8 +169,14 @@ def _train_like(shipped, vectors: np.ndarray, texts: list[str], labels: np.ndarr
     return head, recipe
 
 
-def _cross_validated_baseline(texts, labels) -> np.ndarray:
+def _cross_validated_baseline(texts, labels, progress: Callable[[int, int], None]) -> np.ndarray:
+    """The TF-IDF baseline's answer for every row, from the fold that left it out; ``progress(done,
+    total)`` hears the rows answered so far."""
     guesses = np.empty(len(texts), dtype=object)
+    done = 0
+    progress(done, len(texts))
     for train, test in folds(list(labels), split=None, cv=DEFAULT_FOLDS):
         guesses[test] = tfidf_baseline([texts[i] for i in train], labels[train], [texts[i] for i in test])
+        done += len(test)
+        progress(done, len(texts))
     return guesses

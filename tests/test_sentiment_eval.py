@@ -3,6 +3,7 @@
 import csv
 import json
 
+import numpy as np
 import pytest
 
 from core.errors import ModelError
@@ -59,3 +60,15 @@ def test_without_a_split_a_model_with_no_shipped_head_is_a_clear_error(tmp_path,
     with pytest.raises(ModelError, match="no shipped sentiment head"):
         evaluate_sentiment(data, "text", "label", tmp_path / "out", model=str(tiny_model_dir),
                            models_dir=tiny_model_dir.parent)
+
+
+def test_the_cross_validated_baseline_reports_its_progress():
+    from evaluation.sentiment_eval import _cross_validated_baseline
+
+    texts = [f"{word} {i}" for i in range(10) for word in ("ужас", "отлично", "вопрос")]
+    labels = np.asarray([label for _ in range(10) for label in ("negative", "positive", "neutral")], dtype=object)
+    heard = []
+    guesses = _cross_validated_baseline(texts, labels, lambda done, total: heard.append((done, total)))
+    assert heard[0] == (0, 30) and heard[-1] == (30, 30) and len(heard) == 6  # the start, then each of 5 folds
+    assert [done for done, _ in heard] == sorted(done for done, _ in heard)
+    assert all(guess in {"negative", "positive", "neutral"} for guess in guesses)
