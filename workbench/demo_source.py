@@ -48,12 +48,9 @@ def read_rows(path: Path, text_col: str = "text", date_col: str | None = None, i
     if id_col and id_col not in columns:
         raise WorkbenchError(f"--id-col: {path} has no column {id_col!r}; columns are {sorted(columns)}")
     id_col = id_col or next((c for c in ID_COLUMNS if c in columns and _unique(raw, c)), None)
-    if limit is not None and 0 < limit < len(raw):
-        step = len(raw) / limit
-        raw = [raw[int(i * step)] for i in range(limit)]
     now = datetime.now(UTC)
     rows, seen = [], set()
-    for number, row in enumerate(raw, 1):
+    for number, row in evenly_spaced(list(enumerate(raw, 1)), limit):  # numbers of the file's rows, as given
         text = str(row.get(text_col) or "").strip()
         if not text:
             continue
@@ -66,6 +63,14 @@ def read_rows(path: Path, text_col: str = "text", date_col: str | None = None, i
     if not rows:
         raise WorkbenchError(f"--data: {path} has no non-empty texts in {text_col!r}")
     return rows
+
+
+def evenly_spaced(rows: list, limit: int | None) -> list:
+    """At most ``limit`` of the rows, evenly spaced from the first (all of them without a limit)."""
+    if limit is None or not 0 < limit < len(rows):
+        return rows
+    step = len(rows) / limit
+    return [rows[int(i * step)] for i in range(limit)]
 
 
 def _unique(rows: list[dict[str, Any]], column: str) -> bool:
