@@ -12,6 +12,7 @@ from cli import evaluate as evaluate_cmd
 from cli import models as models_cmd
 from cli import report as report_cmd
 from cli import serve as serve_cmd
+from cli import store_cmd
 from cli import train as train_cmd
 from cli import train_sentiment as train_sentiment_cmd
 
@@ -32,6 +33,7 @@ train_cmd.app.command("sentiment")(train_sentiment_cmd.sentiment)
 app.add_typer(train_cmd.app, name="train")
 app.add_typer(report_cmd.app, name="report")
 app.command("erase")(erase_cmd.erase)
+app.add_typer(store_cmd.app, name="store")
 evaluate_cmd.app.command("clusters")(clusters_cmd.evaluate_clusters)
 app.add_typer(evaluate_cmd.app, name="evaluate")
 

@@ -20,7 +20,7 @@ from service.json_body import UnreadableBody
 from service.limits import LimitsMiddleware
 from service.log_privacy import install_log_redaction, redact
 from service.metrics import REFUSAL_REASONS, LatencyMiddleware, ServiceMetrics
-from service.routes import clusters, embed, erasure, health, messages, topics
+from service.routes import backups, clusters, embed, erasure, health, messages, topics
 from service.routes import workbench as workbench_routes
 from service.state import ServiceState
 from service.store_config import open_configured_store
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(topics.router)
     app.include_router(clusters.router)
     app.include_router(erasure.router)
+    app.include_router(backups.router)
     app.include_router(workbench_routes.router)
 
     @app.get("/metrics", include_in_schema=False)

@@ -25,6 +25,7 @@ from store.errors import (
 from store.factory import open_store
 from store.lock import holding_store_lock
 from store.records import Item, Message, MessageBatch, SearchHit
+from store.snapshot import describe_snapshot
 from store.store import Store
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreNotFoundError",
+    "describe_snapshot",
     "holding_store_lock",
     "open_store",
 ]

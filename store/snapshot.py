@@ -70,6 +70,18 @@ def _write_table(collection: Collection, folder: Path) -> dict[str, int]:
     return {"points": points, "parts": parts}
 
 
+def describe_snapshot(folder: Path) -> dict[str, Any]:
+    """A snapshot folder's name, path, time of writing and points per table, from its manifest."""
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        tables = manifest["tables"]
+        return {"name": folder.name, "path": str(folder), "created_at": str(manifest.get("created_at", "")),
+                "points": {str(table): int(info["points"]) for table, info in tables.items()}}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise SnapshotError(f"{folder} is not a store snapshot: {error}") from None
+
+
 def read_manifest(source: Path, dimension: int, tables: set[str]) -> dict[str, Any]:
     """The manifest, once every part it lists is present and matches the dimension."""
     source = Path(source)
