@@ -17,7 +17,9 @@ Ratios are embedded/local. ``--quantization int8 none`` runs the embedded backen
 vector placement (VOC_STORE_QUANTIZATION) in the same run. ``--search-ef 64 256 512``
 reopens the indexed embedded store once per value (VOC_STORE_SEARCH_EF; 0 = the engine's
 default) and reports search p50/p95 and the near-duplicate source found at 10 for each
-(``search_ef_sweep``), on the same index.
+(``search_ef_sweep``), on the same index. Last, the embedded store is backed up and restored
+from that backup (``backup_s``: what ingest waits for on ``POST /v1/admin/backups``;
+``restore_s``, which first keeps the current contents aside).
 """
 
 from __future__ import annotations
@@ -184,8 +186,28 @@ def measure(backend: str, size: int, workdir: str, build_index: bool, quantizati
         store.close()
         if build_index and search_efs:
             result["search_ef_sweep"] = [_ef_point(path, quantization, ef, size) for ef in search_efs]
+        result["backup_s"], result["restore_s"] = _backup_and_restore(path, quantization)
     shutil.rmtree(path, ignore_errors=True)
     queue.put(result)
+
+
+def _backup_and_restore(path: Path, quantization: str) -> tuple[float, float]:
+    """Seconds for a backup of the whole store (what ingest waits for on POST /v1/admin/backups) and
+    for restoring it (which first keeps the current contents aside)."""
+    from core.settings import STORE_SEARCH_EF
+    from store import open_store
+
+    snapshot = path.with_name(path.name + "-backup")
+    with open_store("embedded", path=path, dimension=DIMENSION, quantization=quantization,
+                    search_ef=STORE_SEARCH_EF) as store:
+        start = time.perf_counter()
+        store.backup(snapshot)
+        backup_s = time.perf_counter() - start
+        start = time.perf_counter()
+        store.restore(snapshot)
+        restore_s = time.perf_counter() - start
+    shutil.rmtree(snapshot, ignore_errors=True)
+    return round(backup_s, 2), round(restore_s, 2)
 
 
 def _ef_point(path: Path, quantization: str, ef: int, size: int) -> dict:
@@ -247,6 +269,8 @@ COLUMNS = [
     "rss_serving_mb",
     "rss_serving_anon_mb",
     "iterate_s_reopened",
+    "backup_s",
+    "restore_s",
 ]
 
 
