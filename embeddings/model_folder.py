@@ -20,8 +20,12 @@ def resolve_model_folder(model: str | Path, models_dir: Path) -> Path:
     path = Path(model)
     if path.is_dir():
         return path
+    if path.exists():
+        raise ModelError(f"model {str(model)!r}: {path} is a file, not a model folder (a built-in name such as "
+                         "'e5-small', or the folder that holds manifest.json or onnx/model.onnx)")
+    places = f"no folder {candidate}" + (f" nor {path}" if path != candidate else "")
     raise ModelError(
-        f"model {str(model)!r} not found: no folder {candidate} nor {path}. "
+        f"model {str(model)!r} not found: {places}. "
         "Build the built-in models with 'voc models build' (or 'make setup')."
     )
 

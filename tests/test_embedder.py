@@ -97,6 +97,17 @@ def test_invalid_manifest_is_refused(tiny_model_dir, tmp_path):
 def test_missing_model_names_the_build_command(tmp_path):
     with pytest.raises(ModelError, match="voc models build"):
         load_embedder("no-such-model", tmp_path)
+    missing = tmp_path / "gone"
+    with pytest.raises(ModelError, match="voc models build") as raised:
+        load_embedder(str(missing), tmp_path / "models")
+    assert str(raised.value).count(str(missing)) == 2  # the name and the one place looked in, not twice the same
+
+
+def test_a_file_given_as_the_model_is_named_as_a_file(tmp_path):
+    weights = tmp_path / "model.onnx"
+    weights.write_bytes(b"onnx")
+    with pytest.raises(ModelError, match="is a file, not a model folder"):
+        load_embedder(str(weights), tmp_path / "models")
 
 
 def test_sentence_transformers_export_without_manifest_loads(tiny_model_dir, tmp_path):
