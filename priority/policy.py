@@ -52,8 +52,11 @@ class Levels(BaseModel):
         return self
 
 
-def _emerging_points() -> dict[ClusterStatus, float]:
-    return {"new": 8.0, "growing": 10.0}
+# The defaults of the mappings below: a file that names some of their keys changes those and keeps
+# the rest (as for every other setting); a 0 takes a key's points away.
+DEFAULT_SEVERITY: dict[int, float] = {1: 0.0, 2: 5.0, 3: 12.0, 4: 20.0}
+DEFAULT_SEGMENTS: dict[str, float] = {"vip": 10.0, "new": 5.0}
+DEFAULT_CLUSTER_STATUS: dict[str, float] = {"new": 8.0, "growing": 10.0}
 
 
 class PriorityPolicy(BaseModel):
@@ -64,14 +67,24 @@ class PriorityPolicy(BaseModel):
     low_rating: Points = Field(20, description="points for the worst rating on its scale")
     low_rating_below: Share = Field(0.5, description="normalised satisfaction under which it counts")
     nps_detractor: Points = Field(5, description="extra points for an NPS detractor (0–6)")
-    severity: dict[Severity, Points] = Field(default_factory=lambda: {1: 0.0, 2: 5.0, 3: 12.0, 4: 20.0})
+    severity: dict[Severity, Points] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     repeat_contact: Points = Field(15, description="same customer, same topic within repeat_window_days")
     repeat_window_days: int = Field(7, ge=1, le=MAX_WINDOW_DAYS)
     frequent_contacter: Points = Field(10, description="extra points from frequent_contacts repeats")
     frequent_contacts: int = Field(3, ge=2)
-    segments: dict[str, Points] = Field(default_factory=lambda: {"vip": 10.0, "new": 5.0})
-    cluster_status: dict[ClusterStatus, Points] = Field(default_factory=_emerging_points)
+    segments: dict[str, Points] = Field(default_factory=lambda: dict(DEFAULT_SEGMENTS))
+    cluster_status: dict[ClusterStatus, Points] = Field(default_factory=lambda: dict(DEFAULT_CLUSTER_STATUS))
     levels: Levels = Field(default_factory=Levels)
+
+    @field_validator("severity", mode="after")
+    @classmethod
+    def _severity_over_defaults(cls, severity: dict[int, float]) -> dict[int, float]:
+        return {**DEFAULT_SEVERITY, **severity}
+
+    @field_validator("cluster_status", mode="after")
+    @classmethod
+    def _cluster_status_over_defaults(cls, statuses: dict[str, float]) -> dict[str, float]:
+        return {**DEFAULT_CLUSTER_STATUS, **statuses}
 
     @field_validator("segments", mode="after")
     @classmethod
@@ -85,7 +98,7 @@ class PriorityPolicy(BaseModel):
             if key in folded:
                 raise ValueError(f"segment {name!r} is given twice (names match whatever their case)")
             folded[key] = points
-        return folded
+        return {**DEFAULT_SEGMENTS, **folded}
 
 
 @dataclass(frozen=True)
@@ -178,7 +191,7 @@ def segment_key(segment: str) -> str:
 def compute_priority(signals: PrioritySignals, policy: PriorityPolicy) -> Priority:
     parts = _components(signals, policy)
     total = sum(points for points, _ in parts)
-    score = int(round(min(float(MAX_SCORE), max(0.0, total))))
+    score = _round_half_up(min(float(MAX_SCORE), max(0.0, total)))
     return Priority(score=score, level=level_for(score, policy), reasons=_reasons(parts, score))
 
 
@@ -234,11 +247,18 @@ def _whole_points(points: list[float]) -> list[int]:
     """Whole numbers, each its value rounded down or up, that add up to the rounded total: the
     largest remainders round up (the earlier component on a tie)."""
     floors = [math.floor(value) for value in points]
-    missing = int(round(sum(points))) - sum(floors)
+    missing = _round_half_up(sum(points)) - sum(floors)
     by_remainder = sorted(range(len(points)), key=lambda index: (-(points[index] - floors[index]), index))
     for index in by_remainder[:max(0, missing)]:
         floors[index] += 1
     return floors
+
+
+def _round_half_up(value: float) -> int:
+    """The nearest whole number, a half always up: round() takes a half to the even number, which
+    would score 22.5 points as 22 but 23.5 as 24, and show a 17.5-point reason as +18 alone but +17
+    beside a 5-point one."""
+    return math.floor(value + 0.5)
 
 
 def level_for(score: float, policy: PriorityPolicy) -> str:

@@ -32,6 +32,13 @@ async def _reply(send: Any, status: int, detail: str, headers: Sequence[tuple[by
     await send({"type": "http.response.body", "body": body})
 
 
+def _declares_more(declared: bytes, limit: int) -> bool:
+    """Whether a Content-Length of digits says more than ``limit`` bytes; one of thousands of digits
+    does without being read as a number (Python refuses to convert one)."""
+    digits = declared.strip().lstrip(b"0")
+    return digits.isdigit() and (len(digits) > len(str(limit)) or int(digits) > limit)
+
+
 class BodyTooLarge(HTTPException):
     """Raised while the body streams in; an HTTPException so the framework's body parsing passes it on as 413."""
 
@@ -55,7 +62,7 @@ class LimitsMiddleware:
             return
         headers = dict(scope.get("headers", []))
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared is not None and _declares_more(declared, self.max_body_bytes):
             self.on_reject("body_too_large")
             await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
             return

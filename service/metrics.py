@@ -7,7 +7,11 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.015, 0.025, 0.04, 0.06, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# up to and past the default request timeout (30 s), so a slow batch call is told apart from one cut off
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.015, 0.025, 0.04, 0.06, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+# the method label takes these as they are and any other method (a server may pass on whatever token
+# a client sends) as OTHER, so no caller can add label values
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # voc_rejected_total's reason for a request a route or the router refused with an HTTPException;
 # 413 is counted as the body streams in (service.limits), 5xx by their own handlers
 REFUSAL_REASONS = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -67,8 +71,6 @@ class LatencyMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            self.metrics.latency.labels(path, scope["method"], str(status["code"])).observe(
-                time.perf_counter() - started
-            )
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.latency.labels(path, method, str(status["code"])).observe(time.perf_counter() - started)

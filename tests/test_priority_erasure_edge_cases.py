@@ -82,6 +82,36 @@ def points(reason):
     return int(re.match(r"([+-]\d+) ", reason).group(1))
 
 
+@pytest.mark.parametrize(("text", "signals", "reasons"), [
+    ("severity: {4: 30}\n", PrioritySignals(negative_probability=0.0, topic_severity=3), ["+12 severity 3"]),
+    ("severity: {4: 30}\n", PrioritySignals(negative_probability=0.0, topic_severity=4), ["+30 severity 4"]),
+    ("severity: {3: 0}\n", PrioritySignals(negative_probability=0.0, topic_severity=3), []),
+    ("segments: {VIP: 20}\n", PrioritySignals(negative_probability=0.0, segment="new"),
+     ["+5 customer segment 'new'"]),
+    ("segments: {VIP: 20}\n", PrioritySignals(negative_probability=0.0, segment="vip"),
+     ["+20 customer segment 'vip'"]),
+    ("segments: {gold: 7}\n", PrioritySignals(negative_probability=0.0, segment="VIP"),
+     ["+10 customer segment 'VIP'"]),
+    ("cluster_status: {new: 12}\n", PrioritySignals(negative_probability=0.0, cluster_status="growing"),
+     ["+10 growing cluster"]),
+])
+def test_a_mapping_given_in_part_keeps_the_default_of_every_key_it_leaves_out(tmp_path, text, signals, reasons):
+    """As the policy file says of every key (and as levels: {P1: 80} already did): raising the points of
+    critical topics must not silently take those of severity 2 and 3 away."""
+    result = compute_priority(signals, load_policy(policy_file(tmp_path, text)))
+    assert result.reasons == reasons
+
+
+def test_half_points_round_up_the_same_in_the_score_and_the_reasons(tmp_path, default_policy):
+    half = PrioritySignals(negative_probability=0.5)  # 17.5 points
+    assert compute_priority(half, default_policy).reasons == ["+18 negative sentiment (50%)"]
+    with_detractor = compute_priority(PrioritySignals(negative_probability=0.5, nps_detractor=True), default_policy)
+    assert with_detractor.score == 23  # 22.5, not taken to the even 22
+    assert with_detractor.reasons == ["+18 negative sentiment (50%)", "+5 NPS detractor"]
+    policy = load_policy(policy_file(tmp_path, "nps_detractor: 44.5\n"))
+    assert compute_priority(PrioritySignals(negative_probability=0.0, nps_detractor=True), policy).level == "P2"
+
+
 def test_reasons_add_up_to_the_score(default_policy):
     grid = product((0.3, 0.55, 0.62, 0.77, 0.93), (None, 0.0, 0.13, 0.37), (None, 2, 3), (0, 1, 2), (None, "vip"),
                    (None, "new", "growing"))

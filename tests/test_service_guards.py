@@ -194,3 +194,52 @@ def test_every_refused_request_is_counted_once_by_reason(make_client):
         assert rejected(client) == {"unauthenticated": 2, "forbidden": 1, "conflict": 1, "invalid_request": 2,
                                     "unsupported_media_type": 1, "not_found": 2, "method_not_allowed": 1,
                                     "body_too_large": 1}
+
+
+def latency_series(client) -> set[tuple[str, str, str]]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = text_string_to_metric_families(client.get("/metrics").text)
+    return {(s.labels["route"], s.labels["method"], s.labels["status"]) for f in families
+            if f.name == "voc_request_seconds" for s in f.samples if s.name == "voc_request_seconds_count"}
+
+
+def test_metric_labels_take_no_value_a_caller_makes_up(make_client):
+    """A made-up method (a server such as uvicorn's h11 passes any token on), ids in paths and
+    unknown paths add no label values: methods outside the standard ones are OTHER."""
+    with make_client() as client:
+        for number in range(3):
+            client.request(f"MADEUP{number}", "/v1/messages")
+            client.request(f"MADEUP{number}", f"/v1/nothing/{number}")
+            client.get(f"/v1/messages/id-{number}")
+            client.get(f"/v1/unknown-{number}")
+        series = latency_series(client)
+    assert series == {("/v1/messages", "OTHER", "405"), ("unmatched", "OTHER", "404"),
+                      ("/v1/messages/{message_id}", "GET", "404"), ("unmatched", "GET", "404")}
+
+
+def test_latency_buckets_reach_past_the_request_timeout():
+    from core.settings import Settings
+    from service.metrics import LATENCY_BUCKETS
+
+    timeout = Settings.model_fields["request_timeout_s"].default
+    assert any(bucket >= timeout for bucket in LATENCY_BUCKETS)  # else every slow call lands in +Inf alone
+
+
+def test_a_declared_length_of_thousands_of_digits_is_413_not_a_server_error():
+    async def app(scope, receive, send):  # never reached
+        raise AssertionError
+
+    reasons: list[str] = []
+    middleware = LimitsMiddleware(app, max_in_flight=2, max_body_bytes=100, timeout_s=1, on_reject=reasons.append)
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "path": "/v1/messages", "method": "POST", "headers": [(b"content-length", b"9" * 5000)]}
+    asyncio.run(middleware(scope, receive, send))
+    assert sent[0]["status"] == 413 and reasons == ["body_too_large"]
