@@ -14,6 +14,10 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.timeofday import parse_daily_at
+
+# The daily re-clustering window: whole days or hours back from now, up to ten years
+WINDOW_SPAN = re.compile(r"[1-9]\d{0,3}d|[1-9]\d{0,4}h")
 # More threads than any machine has cores: a larger count is a typo that would start that many threads
 MAX_THREADS = 1024
 # Settings naming a value that an empty variable (an unset template value) would silently change
@@ -95,6 +99,11 @@ class Settings(BaseSettings):
     store_startup_wait_s: float = Field(
         30.0, ge=0, description="How long start-up keeps retrying an unreachable Qdrant server before it gives up."
     )
+    recluster_daily_at: str = Field(
+        "02:30", description="UTC time of day (HH:MM) the service re-clusters the latest window itself; 'off' "
+                             "when a CronJob or `voc recluster` does it instead."
+    )
+    recluster_window: str = Field("30d", description="The window the daily run reads: a span back from now (30d, 12h).")
 
     # --- service ----------------------------------------------------------------
     host: str = "127.0.0.1"
@@ -127,6 +136,19 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             raise ValueError("is empty; leave the variable unset for the default, or give a value")
         return value
+
+    @field_validator("recluster_daily_at")
+    @classmethod
+    def _daily_time(cls, value: str) -> str:
+        parse_daily_at(value)
+        return value.strip().lower()
+
+    @field_validator("recluster_window")
+    @classmethod
+    def _window_span(cls, value: str) -> str:
+        if not WINDOW_SPAN.fullmatch(value.strip().lower()):
+            raise ValueError(f"expected a span back from now such as 30d or 12h (at most 3650d); got {value!r}")
+        return value.strip().lower()
 
     @field_validator("providers")
     @classmethod

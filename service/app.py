@@ -74,10 +74,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             state.ingest = IngestQueue(_ingest_into(state), max_messages=settings.batch_max_texts)
             state.shared_state = _shared_state_watcher(state, settings).start()
+            state.nightly = _nightly_schedule(state, settings)
             try:
                 with startup_state_frozen():
                     yield
             finally:
+                if state.nightly is not None:
+                    state.nightly.close()
                 state.shared_state.close()
         finally:
             if state.ingest is not None:
@@ -200,6 +203,20 @@ def _ingest_into(state: ServiceState):
         return outcomes
 
     return run
+
+
+def _nightly_schedule(state: ServiceState, settings: Settings):
+    """The daily re-clustering run inside the service, or None when VOC_RECLUSTER_DAILY_AT is off."""
+    from core.timeofday import parse_daily_at
+    from jobs import ReclusterSettings
+    from service.nightly import NightlySchedule
+
+    at = parse_daily_at(settings.recluster_daily_at)
+    if at is None:
+        return None
+    runs = state.clusters
+    return NightlySchedule(at, settings.recluster_window,
+                           lambda since, until: runs.start(since, until, ReclusterSettings())).start()
 
 
 def _shared_state_watcher(state: ServiceState, settings: Settings):

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from analysis.analyzer import Analyzer
     from service.cluster_runs import ClusterRuns
     from service.ingest_queue import IngestQueue
+    from service.nightly import NightlySchedule
     from service.shared_state import SharedStateWatcher
     from store import Store
 from service.metrics import ServiceMetrics
@@ -27,3 +28,4 @@ class ServiceState:
     ingest: IngestQueue | None = None  # every ingest call goes through it
     clusters: ClusterRuns | None = None
     shared_state: SharedStateWatcher | None = None  # reloads the run and the taxonomy when their files change
+    nightly: NightlySchedule | None = None  # starts the daily re-clustering run (None: VOC_RECLUSTER_DAILY_AT=off)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,10 @@ from tests.tiny_model import build_tiny_model
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILT_MODELS = ROOT / "var" / "models"
+
+# A service started by a test does not start the daily re-clustering run (were the suite to run at
+# that time of day, a run would change the clusters under a test); tests of the schedule set it.
+os.environ.setdefault("VOC_RECLUSTER_DAILY_AT", "off")
 
 
 @pytest.fixture(scope="session")

@@ -215,7 +215,11 @@ def start_recluster(
 @router.get("/admin/recluster", dependencies=[AdminScope], response_model=ReclusterStatus,
             summary="The re-clustering run in progress, or the last one's report")
 def recluster_status(state: StateDep) -> dict[str, Any]:
-    return _jsonable(_runs(state).status)
+    status = _jsonable(_runs(state).status)
+    nightly = state.nightly
+    if nightly is not None and nightly.next_at is not None:
+        status["next_scheduled_at"] = nightly.next_at.isoformat()
+    return status
 
 
 def _utc(moment: datetime) -> datetime:

@@ -92,3 +92,5 @@ class ReclusterStatus(BaseModel):
     report: dict[str, Any] | None = Field(None, description="The run report, as `voc recluster --json` writes it.")
     error: str | None = None
     error_type: str | None = None
+    next_scheduled_at: str | None = Field(None, description="When the service starts its next daily run "
+                                                            "(VOC_RECLUSTER_DAILY_AT); null when that is off.")
