@@ -20,6 +20,9 @@ from core.ratings import is_nps_detractor, normalise_rating
 from embeddings.base import Embedder
 from priority.policy import PriorityPolicy, PrioritySignals, compute_priority
 
+# the repeat-contact window ends just after the message's own moment, so that contacts at that same moment count
+SAME_MOMENT = timedelta(microseconds=1)
+
 
 @dataclass
 class IncomingMessage:
@@ -79,8 +82,10 @@ class Analyzer:
             repeats = 0
             if self.history and message.customer_id and topic.topic_id != "unknown":
                 window = timedelta(days=self.policy.repeat_window_days)
-                repeats = self.history.count_contacts(message.customer_id, topic.topic_id, created - window, created,
-                                                      excluding=message.id)
+                # up to and including its own moment: an export that dates contacts by the day alone puts a
+                # customer's two contacts of one day at the same time, and the later one is still a repeat
+                repeats = self.history.count_contacts(message.customer_id, topic.topic_id, created - window,
+                                                      created + SAME_MOMENT, excluding=message.id)
             priority = compute_priority(
                 PrioritySignals(
                     negative_probability=sentiment.probabilities.get("negative", 0.0),

@@ -261,6 +261,16 @@ def test_repeat_contact_raises_priority(client):
     assert any("repeat contact" in reason for reason in second["priority"]["reasons"])
 
 
+def test_two_contacts_at_the_same_moment_make_the_later_one_a_repeat(client):
+    """Exports that date contacts by the day put a customer's contacts of one day at midnight."""
+    late = {"text": "курьер опоздал w1", "customer": {"id": "c-7"}, "created_at": "2026-11-20T00:00:00+00:00"}
+    first = client.post("/v1/messages", json=message(id="d-1", **late)).json()
+    second = client.post("/v1/messages", json=message(id="d-2", **late)).json()
+    assert (first["priority"]["repeat_contacts"], second["priority"]["repeat_contacts"]) == (0, 1)
+    replaced = client.post("/v1/messages?replace=true", json=message(id="d-2", **{**late, "text": "курьер опоздал w2"}))
+    assert replaced.json()["priority"]["repeat_contacts"] == 1  # d-1 still, not itself
+
+
 def test_topics_list_owners_and_queues(client):
     body = client.get("/v1/topics").json()
     assert body["taxonomy"] and all(t["owner"] and t["queue"] for t in body["topics"])
