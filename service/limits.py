@@ -107,6 +107,8 @@ class LimitsMiddleware:
                 return
             self.on_reject("timeout")
             if not started:
-                await _reply(send, 503, f"request took longer than {self.timeout_s:g} s", [(b"retry-after", b"1")])
+                await _reply(send, 503, f"request took longer than {self.timeout_s:g} s; work already begun may "
+                                        "still finish: send the same request again (ids make ingest idempotent)",
+                             [(b"retry-after", b"1")])
         finally:
             self.in_flight -= 1
