@@ -143,13 +143,15 @@ def _fail_locked(error: Exception, since: str, until: str) -> NoReturn:
     import json
 
     from cli.user_errors import describe
+    from core.settings import get_settings
 
     held = describe(error).partition(";")[0]  # where and by which process, without the generic advice
     body = json.dumps({"since": since, "until": until})
+    settings = get_settings()
     typer.echo(f"error: {held}; run it in the process that holds it (the service) instead: curl -H "
                f"'authorization: Bearer TOKEN' -H 'content-type: application/json' -d '{body}' "
-               "localhost:8000/v1/admin/recluster", err=True)
-    raise typer.Exit(2) from error
+               f"http://{settings.host}:{settings.port}/v1/admin/recluster", err=True)
+    raise typer.Exit(3) from error  # as the other commands that find the store held
 
 
 def _left_in_force(state_dir: Path | None, before: RunState | None) -> str:
