@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -24,6 +24,7 @@ from service.routes import backups, clusters, embed, erasure, health, messages, 
 from service.routes import workbench as workbench_routes
 from service.state import ServiceState
 from service.store_config import open_configured_store
+from service.strict_query import refuse_unknown_query
 from store.errors import BackendError, InvalidIdError
 
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Topics with owners, sentiment, emerging clusters and priority for customer messages.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.voc = ServiceState(settings=settings, metrics=metrics)
     app.include_router(health.router)

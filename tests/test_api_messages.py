@@ -391,3 +391,14 @@ def test_a_ukrainian_text_is_other_when_ukrainian_is_not_configured(tiny_setting
         with TestClient(create_app(tiny_settings(taxonomy=taxonomy, languages=languages,
                                                  data_dir=tmp_path / "-".join(languages)))) as client:
             assert client.post("/v1/messages", json=message(text=text)).json()["language"] == expected
+
+
+def test_a_query_parameter_a_route_does_not_take_is_refused_naming_it(client):
+    assert client.post("/v1/messages", json=message(id="q-1", customer={"id": "c-1"})).status_code == 201
+    typo = client.get("/v1/messages/q-1/similar?custmer_id=c-1")
+    assert typo.status_code == 422
+    body = typo.json()
+    assert body["errors"][0]["field"] == "query.custmer_id" and "customer_id" in body["errors"][0]["message"]
+    assert client.get("/v1/messages/q-1/similar?customer_id=c-1&limit=3").status_code == 200
+    assert client.post("/v1/messages?replace=true&dry=1", json=message(id="q-1")).status_code == 422
+    assert client.get("/v1/topics?x=1").status_code == 422
