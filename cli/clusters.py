@@ -22,7 +22,8 @@ from core.errors import VocError
 if TYPE_CHECKING:
     from jobs.state import RunState
 
-DEFAULTS = ClusterPipeline.DEFAULTS  # one place for the production defaults
+# one place for the production defaults (ints and floats: Any, so each option keeps its own type)
+DEFAULTS: dict[str, Any] = ClusterPipeline.DEFAULTS
 
 MinClusterSize = Annotated[int, typer.Option(min=2, help="Smallest group HDBSCAN reports.")]
 MinSamples = Annotated[int, typer.Option(min=1, help="HDBSCAN min_samples (higher = more conservative).")]

@@ -6,12 +6,15 @@ import contextlib
 import json
 import os
 import sys
-from typing import IO, Annotated, NoReturn
+from typing import IO, TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from core.errors import InvalidTextError, ModelError
 from core.settings import get_settings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CHUNK = 64  # texts per embedding call; the vectors do not depend on it (batch invariance)
 PROGRESS_FROM = 2 * CHUNK  # fewer texts than this finish without progress lines
@@ -56,7 +59,7 @@ def embed(
             batch_size=settings.embed_batch_size,
             max_tokens=settings.max_tokens,
         )
-        vectors = []
+        vectors: list[np.ndarray] = []
         with Progress() as progress:
             for start in range(0, len(texts), CHUNK):
                 vectors.extend(embedder.embed(texts[start : start + CHUNK]))
@@ -98,8 +101,8 @@ def read_lines(stream: IO[bytes]) -> list[str]:
     try:
         content = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InvalidTextError(f"stdin line {line}: not UTF-8 (byte 0x{raw[error.start]:02x} at byte offset "
+        line_number = raw[: error.start].count(b"\n") + 1
+        raise InvalidTextError(f"stdin line {line_number}: not UTF-8 (byte 0x{raw[error.start]:02x} at byte offset "
                                f"{error.start}); convert it first, e.g. iconv -f cp1251 -t utf-8") from None
     content = content.removeprefix(BOM)
     lines = content.split("\n")  # not splitlines(): a text may hold U+2028 or a form feed

@@ -60,10 +60,10 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("Aborted!", err=True)
         raise SystemExit(1) from None
     except Exception as error:
-        message = user_error_message(error)
-        if message is None:
+        described = user_error_message(error)
+        if described is None:
             raise
-        typer.echo(f"error: {message}", err=True)
+        typer.echo(f"error: {described}", err=True)
         raise SystemExit(2) from None
     # a command's own exit code, or 0 when it ends (some commands return what they did, for tests)
     raise SystemExit(result if isinstance(result, int) and not isinstance(result, bool) else 0)

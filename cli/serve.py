@@ -39,8 +39,9 @@ def serve(
         _report_startup_failure(error)
         raise typer.Exit(STARTUP_FAILED) from None
     app = StartupErrors(create_app(settings))
+    # uvicorn annotates timeout_keep_alive as int but only hands it to loop.call_later, which takes a float
     config = uvicorn.Config(app, host=host or settings.host, port=port if port is not None else settings.port,
-                            log_level="info", lifespan="on", timeout_keep_alive=settings.keep_alive_s)
+                            log_level="info", lifespan="on", timeout_keep_alive=settings.keep_alive_s)  # type: ignore[arg-type]
     try:
         uvicorn.Server(config).run()
     except SystemExit:  # the server exits when start-up fails

@@ -97,7 +97,7 @@ def _opened(data_dir, models_dir, model, store_backend, qdrant_url):
 
     target = store_target(data_dir, models_dir, model, store_backend, qdrant_url)
     manifest, _ = read_model_folder(target.model_folder, verify=False)
-    return open_store(target.backend, dimension=manifest.dimension, create=False,  # type: ignore[arg-type]
+    return open_store(target.backend, dimension=manifest.dimension, create=False,
                       **target.options)
 
 

@@ -8,7 +8,7 @@ writes to serve it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -44,15 +44,16 @@ def sentiment(
     = None,
     model: Annotated[str | None, typer.Option(help="Embedding model (default VOC_MODEL).")] = None,
     c: Annotated[float, typer.Option(help="Inverse regularisation strength of the logistic regression "
-                                          "(default: the shipped heads' recipe).", min=1e-4)] = DEFAULT_RECIPE["c"],
+                                          "(default: the shipped heads' recipe).", min=1e-4)]
+    = cast(float, DEFAULT_RECIPE["c"]),
     vector_weight: Annotated[float, typer.Option(help="Weight of the vectors against the n-grams (default: the "
                                                       "shipped heads' recipe).", min=0.0)]
-    = DEFAULT_RECIPE["vector_scale"],
+    = cast(float, DEFAULT_RECIPE["vector_scale"]),
     ngrams: Annotated[bool, typer.Option(help="Use word and character n-grams besides the vectors.")] = True,
     class_weight: Annotated[str, typer.Option(
         help=f"How the classes are weighted: {', '.join(CLASS_WEIGHTINGS)} (balanced: each class by the inverse of "
              "its share; sqrt-balanced: by its square root; none: as the data has them; default: the shipped "
-             "heads' recipe).")] = DEFAULT_RECIPE["class_weight"],
+             "heads' recipe).")] = cast(str, DEFAULT_RECIPE["class_weight"]),
 ) -> None:
     """Train a sentiment head (negative / neutral / positive) on labelled messages."""
     from collections import Counter

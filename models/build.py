@@ -6,6 +6,7 @@ import importlib.metadata
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from core.errors import ModelError
 from core.model_manifest import ModelManifest, SourceInfo, sha256_file
@@ -90,7 +91,7 @@ def _build_e5(spec: ModelSpec, source: Path, folder: Path, say: Progress) -> Mod
     from models.e5_graph import build_e5_graph
     from models.e5_tokenizer import CHAR_MAP_FILE, SENTENCEPIECE_FILE, write_sentencepiece, write_tokenizer
 
-    options = dict(spec.options)
+    options: dict[str, Any] = dict(spec.options)
     packed = E5File(source)
     say(f"{spec.name}: writing the ONNX graph ({options['weights']})")
     onnx.save(build_e5_graph(packed, **options), str(folder / "model.onnx"))

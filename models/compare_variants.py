@@ -15,6 +15,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -123,8 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     for name in names:
         path = write_variant(name, source, args.work, calibration=calibration)
         row = measure(path, sequences, short, args.threads)
-        vectors = row.pop("vectors")
-        reference = rows["fp32"]["_vectors"] if name != "fp32" else vectors
+        vectors = cast(np.ndarray, row.pop("vectors"))
+        reference = cast(np.ndarray, rows["fp32"]["_vectors"]) if name != "fp32" else vectors
         cosine = (vectors * reference).sum(axis=1)
         row.update(cos_fp32_min=round(float(cosine.min()), 6), cos_fp32_mean=round(float(cosine.mean()), 6))
         rows[name] = {**row, "_vectors": vectors}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -84,7 +85,7 @@ class E5File:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._data = np.memmap(self.path, dtype=np.uint8, mode="r")
-        buffer = self._data
+        buffer = cast(Any, self._data)  # numpy's stubs: a memmap is no Buffer for struct before 3.12
         if bytes(buffer[:4]) != MAGIC:
             raise E5FormatError(f"{self.path} is not an e5 model file (bad magic)")
         self.version = struct.unpack_from("<I", buffer, 4)[0]
@@ -95,7 +96,7 @@ class E5File:
         self.tensors = self._read_directory(offset)
 
     def _read_vocabulary(self, offset: int) -> tuple[E5Vocabulary, int]:
-        buffer = self._data
+        buffer = cast(Any, self._data)  # numpy's stubs: a memmap is no Buffer for struct before 3.12
         count, bos, eos, pad, unk = struct.unpack_from("<5i", buffer, offset)
         offset += 20
         (blob_length,) = struct.unpack_from("<Q", buffer, offset)
@@ -122,7 +123,7 @@ class E5File:
         return vocabulary, end
 
     def _read_directory(self, offset: int) -> dict[str, TensorEntry]:
-        buffer = self._data
+        buffer = cast(Any, self._data)  # numpy's stubs: a memmap is no Buffer for struct before 3.12
         (count,) = struct.unpack_from("<i", buffer, offset)
         offset += 4
         entries: dict[str, TensorEntry] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,7 @@ class _GraphBuilder:
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
-    def op(self, op_type: str, inputs: list[str], stem: str | None = None, **attrs: object) -> str:
+    def op(self, op_type: str, inputs: list[str], stem: str | None = None, **attrs: Any) -> str:
         from onnx import helper
 
         output = self.name(stem or op_type.lower())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from models.e5_format import E5Vocabulary
 
@@ -24,7 +25,9 @@ def write_sentencepiece(vocabulary: E5Vocabulary, folder: Path) -> Path:
     """The same unigram model as a sentencepiece file: a sixth of the memory of ``tokenizer.json``
     once loaded (47 MB vs 287 MB), the same ids. Normalisation is ``identity`` because the
     exact character map is applied before it; runs of spaces are collapsed by the model."""
-    from sentencepiece import sentencepiece_model_pb2 as pb
+    from sentencepiece import sentencepiece_model_pb2
+
+    pb: Any = sentencepiece_model_pb2  # generated protobuf module: its classes are unknown to mypy
 
     model = pb.ModelProto()
     model.trainer_spec.model_type = pb.TrainerSpec.UNIGRAM

@@ -217,6 +217,7 @@ def _nightly_schedule(state: ServiceState, settings: Settings):
     if at is None:
         return None
     runs = state.clusters
+    assert runs is not None  # set by the lifespan before the schedule is made
     return NightlySchedule(at, settings.recluster_window,
                            lambda since, until: runs.start(since, until, ReclusterSettings())).start()
 
@@ -235,8 +236,10 @@ def _shared_state_watcher(state: ServiceState, settings: Settings):
         if state.analyzer is not None:
             state.analyzer = with_taxonomy(state.analyzer, taxonomy_path(), topic_head=settings.topic_head)
 
+    clusters = state.clusters
+    assert clusters is not None  # set by the lifespan before the watcher is made
     return SharedStateWatcher({
-        "clustering run": (lambda: settings.data_dir / "clusters" / POINTER, state.clusters.matcher.reload),
+        "clustering run": (lambda: settings.data_dir / "clusters" / POINTER, clusters.matcher.reload),
         "taxonomy": (taxonomy_path, reload_topics),
     }, settings.shared_state_poll_s)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -59,8 +59,8 @@ class LiveClusters:
         if not decided:
             return matches
         return [match if match is None or match.cluster_id not in decided
-                else replace(match, **dict(zip(("cluster_id", "name", "status"), decided[match.cluster_id],
-                                               strict=True)))
+                else replace(match, **cast(dict[str, Any], dict(zip(("cluster_id", "name", "status"),
+                                                                    decided[match.cluster_id], strict=True))))
                 for match in matches]
 
     def _decided_view(self, current: CurrentClusters) -> dict[str, tuple[str, str, str]]:
@@ -68,6 +68,7 @@ class LiveClusters:
         again only when the decisions file or the run in force changed."""
         if self.decisions_path is None:
             return {}
+        key: tuple[int, int | None, int | None]
         try:
             stat = self.decisions_path.stat()
             key = (id(current), stat.st_mtime_ns, stat.st_size)

@@ -35,7 +35,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found = dict(pairs)
     if len(found) != len(pairs):
         seen: set[str] = set()
-        twice = [key for key, _ in pairs if key in seen or seen.add(key)]
+        # seen.add(key) returns None (falsy): it only marks the key seen
+        twice = [key for key, _ in pairs if key in seen or seen.add(key)]  # type: ignore[func-returns-value]
         raise _DuplicateKeys(list(dict.fromkeys(twice)))
     return found
 

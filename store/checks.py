@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -36,7 +36,7 @@ def check_vectors(vectors: object, count: int, dimension: int) -> np.ndarray:
     finite = np.isfinite(array).all(axis=1)
     if not finite.all():
         row = int(np.argmin(finite))
-        given = np.asarray(vectors)[row] if np.ndim(vectors) == 2 else np.asarray(vectors)
+        given = np.asarray(vectors)[row] if np.ndim(cast(Any, vectors)) == 2 else np.asarray(vectors)
         if np.issubdtype(np.asarray(given).dtype, np.number) and np.isfinite(given).all():
             raise InvalidVectorError(f"vector {row} has values beyond the range of float32 (about ±3.4e38); "
                                      "scale it down (only its direction counts)")

@@ -47,7 +47,7 @@ def to_filter(conditions: Conditions) -> qe.Filter | None:
         if isinstance(condition, Match):
             values = list(condition.values)
             match = qe.MatchValue(values[0]) if len(values) == 1 else qe.MatchAny(values)
-            field = qe.FieldCondition(condition.field, match=match)
+            field: qe.FieldCondition | qe.Filter = qe.FieldCondition(condition.field, match=match)
             if condition.or_missing:
                 field = qe.Filter(should=[field, qe.IsEmptyCondition(condition.field)])
             must.append(field)
@@ -74,7 +74,7 @@ class _PointIds(Sequence[str]):
     def __len__(self) -> int:
         return len(self._records)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         return self._all()[index]
 
     def __iter__(self) -> Iterator[str]:

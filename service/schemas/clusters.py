@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -78,8 +78,8 @@ class ReclusterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     since: str = Field("30d", description="Window start: a span back from `until` (30d, 12h) or an ISO date/time.")
     until: str = Field("now", description="Window end (excluded): 'now' or an ISO date/time.")
-    min_cluster_size: int = Field(JOB_DEFAULTS["min_cluster_size"], ge=2, le=10_000)
-    max_fit: int = Field(JOB_DEFAULTS["max_fit"], ge=100,
+    min_cluster_size: int = Field(cast(int, JOB_DEFAULTS["min_cluster_size"]), ge=2, le=10_000)
+    max_fit: int = Field(cast(int, JOB_DEFAULTS["max_fit"]), ge=100,
                          description="Fit on a sample of this many; assign the rest by centroid.")
 
 
