@@ -46,7 +46,7 @@ def erase(
       voc erase --id m-17 --id m-18
     """
     from cli.store_options import store_target
-    from cli.user_errors import describe
+    from cli.user_errors import confirm_or_stop, describe
     from embeddings.model_folder import read_model_folder
     from jobs.erasure import erase_ids, erase_where
     from jobs.state import RunLockedError
@@ -69,7 +69,7 @@ def erase(
         with open_store(target.backend, dimension=manifest.dimension, create=False,  # type: ignore[arg-type]
                         **target.options) as store:
             if not yes:
-                _confirm(_question(customer, limit, message_id))
+                confirm_or_stop(_question(customer, limit, message_id), "erase")
             erasure = (erase_ids(store, state_dir, message_id) if message_id
                        else erase_where(store, state_dir, customer_id=customer, before=limit))
     except StoreLockedError as error:
@@ -107,18 +107,6 @@ def _question(customer: str | None, limit: datetime | None, ids: list[str] | Non
     parts = [f"of customer {customer!r}" if customer is not None else "",
              f"created before {limit.isoformat()}" if limit is not None else ""]
     return f"Erase every message {' '.join(part for part in parts if part)} for good?"
-
-
-def _confirm(question: str) -> None:
-    """Ask; a no ends the command with code 1, no answer at all (no terminal, no --yes) with one error line."""
-    try:
-        answer = typer.confirm(question, err=True)
-    except typer.Abort:
-        typer.echo("", err=True)
-        typer.echo("error: no answer, nothing erased; give --yes to erase without being asked", err=True)
-        raise typer.Exit(2) from None
-    if not answer:
-        raise typer.Exit(1)
 
 
 def _service_call(customer: str | None, limit: datetime | None, ids: list[str] | None) -> str:

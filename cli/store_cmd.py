@@ -76,12 +76,13 @@ def restore(
 
       voc store restore /backups/voc-2026-12-07
     """
+    from cli.user_errors import confirm_or_stop
     from store import StoreLockedError
 
     try:
         with _opened(data_dir, models_dir, model, store_backend, qdrant_url) as store:
             if not yes:
-                _confirm(f"Replace everything in the store with {source}?")
+                confirm_or_stop(f"Replace everything in the store with {source}?", "restore")
             restored = store.restore(source)
     except StoreLockedError as error:
         _held(error, None, "stop the service first: a restore replaces everything it serves")
@@ -119,14 +120,3 @@ def _refused(error: Exception) -> NoReturn:
 
     typer.echo(f"error: {describe(error)}", err=True)
     raise typer.Exit(2) from error
-
-
-def _confirm(question: str) -> None:
-    try:
-        answer = typer.confirm(question, err=True)
-    except typer.Abort:
-        typer.echo("", err=True)
-        typer.echo("error: no answer, nothing restored; give --yes to restore without being asked", err=True)
-        raise typer.Exit(2) from None
-    if not answer:
-        raise typer.Exit(1)

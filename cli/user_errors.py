@@ -48,3 +48,18 @@ def same_column(**options: str | None) -> str | None:
                 return (f"--{name.replace('_', '-')} and --{other.replace('_', '-')} are both {value!r}: "
                         f"each must name a column of its own")
     return None
+
+
+def confirm_or_stop(question: str, verb: str) -> None:
+    """Ask ``question`` on stderr; a no ends the command with code 1, no answer at all (no terminal and
+    no --yes) with one error line and code 2. ``verb``: what --yes does without asking ("erase")."""
+    import typer
+
+    try:
+        answer = typer.confirm(question, err=True)
+    except typer.Abort:
+        typer.echo("", err=True)
+        typer.echo(f"error: no answer, nothing {verb}d; give --yes to {verb} without being asked", err=True)
+        raise typer.Exit(2) from None
+    if not answer:
+        raise typer.Exit(1)
