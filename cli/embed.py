@@ -12,6 +12,7 @@ import typer
 
 from core.errors import InvalidTextError, ModelError
 from core.settings import get_settings
+from core.text import not_utf8_at
 
 if TYPE_CHECKING:
     import numpy as np
@@ -101,9 +102,9 @@ def read_lines(stream: IO[bytes]) -> list[str]:
     try:
         content = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line_number = raw[: error.start].count(b"\n") + 1
-        raise InvalidTextError(f"stdin line {line_number}: not UTF-8 (byte 0x{raw[error.start]:02x} at byte offset "
-                               f"{error.start}); convert it first, e.g. iconv -f cp1251 -t utf-8") from None
+        byte, offset, line_number = not_utf8_at(raw, error)
+        raise InvalidTextError(f"stdin line {line_number}: not UTF-8 (byte 0x{byte:02x} at byte offset {offset}); "
+                               "convert it first, e.g. iconv -f cp1251 -t utf-8") from None
     content = content.removeprefix(BOM)
     lines = content.split("\n")  # not splitlines(): a text may hold U+2028 or a form feed
     if lines and lines[-1] == "":

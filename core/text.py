@@ -60,3 +60,10 @@ def is_unicode(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def not_utf8_at(raw: bytes, error: UnicodeDecodeError, skipped: int = 0) -> tuple[int, int, int]:
+    """Where ``raw`` stops being UTF-8, for an error message: (the byte, its offset, its line number).
+    ``skipped``: bytes left out before decoding (a byte-order mark)."""
+    offset = skipped + error.start
+    return raw[offset], offset, raw[:offset].count(b"\n") + 1

@@ -12,7 +12,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from core.errors import InvalidTextError, VocError
-from core.text import clean_text
+from core.text import clean_text, not_utf8_at
 
 DEFAULT_TAXONOMY = Path(__file__).with_name("default_taxonomy.yaml")
 UNKNOWN = "unknown"
@@ -214,7 +214,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise TaxonomyError(f"{path}: not UTF-8 (byte 0x{raw[error.start]:02x} at byte offset {error.start}, "
-                            f"line {line}); save the taxonomy as UTF-8") from error
+        byte, offset, line = not_utf8_at(raw, error)
+        raise TaxonomyError(f"{path}: not UTF-8 (byte 0x{byte:02x} at byte offset {offset}, line {line}); save the "
+                            "taxonomy as UTF-8") from error
     return parse_taxonomy(text, str(path))

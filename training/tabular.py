@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from core.errors import VocError
+from core.text import not_utf8_at
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 BOM = b"\xef\xbb\xbf"
@@ -49,10 +50,9 @@ def _read_utf8(path: Path) -> str:
     try:
         return raw[skipped:].decode("utf-8")
     except UnicodeDecodeError as error:
-        offset = skipped + error.start
-        line = raw[:offset].count(b"\n") + 1
+        byte, offset, line = not_utf8_at(raw, error, skipped)
         source, convert = ("UTF-16", "utf-16") if _utf16(raw) else ("Windows-1251", "cp1251")
-        raise DataError(f"{path}: not UTF-8 (byte 0x{raw[offset]:02x} at byte offset {offset}, line {line}); "
+        raise DataError(f"{path}: not UTF-8 (byte 0x{byte:02x} at byte offset {offset}, line {line}); "
                         "the file must be UTF-8: save it as 'CSV UTF-8' or convert it "
                         f"(from {source}: iconv -f {convert} -t utf-8)") from error
 
