@@ -80,3 +80,21 @@ def test_voc_store_restore_asks_first_and_refuses_what_is_no_snapshot(voc, tmp_p
     assert remaining(folder) == ["m-1", "m-2"]
     accepted = voc("store", "restore", tmp_path / "b", "--yes", "--data-dir", folder)
     assert accepted.exit_code == 0 and remaining(folder) == ["m-0", "m-1", "m-2"]
+
+
+def test_backups_are_deleted_by_their_listed_name_only(tiny_settings, tmp_path):
+    settings = tiny_settings()
+    with TestClient(create_app(settings)) as client:
+        first = client.post("/v1/admin/backups").json()
+        second = client.post("/v1/admin/backups").json()
+        damaged = settings.data_dir / "backups" / "20200101T000000Z"
+        damaged.mkdir()
+        (damaged / "manifest.json").write_text("{not json", encoding="utf-8")
+        assert [b["name"] for b in client.get("/v1/admin/backups").json()] == sorted(
+            [first["name"], second["name"]], reverse=True)  # the damaged one is left out, not a 500
+        assert client.delete(f"/v1/admin/backups/{first['name']}").status_code == 204
+        assert [b["name"] for b in client.get("/v1/admin/backups").json()] == [second["name"]]
+        assert client.delete(f"/v1/admin/backups/{first['name']}").status_code == 404
+        for name in ("..", "store", "%2E%2E%2Fstore", "backups"):
+            assert client.delete(f"/v1/admin/backups/{name}").status_code == 404
+        assert (settings.data_dir / "store").is_dir() and (settings.data_dir / "backups" / second["name"]).is_dir()

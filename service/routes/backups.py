@@ -9,12 +9,13 @@ so it is done with the service stopped: ``voc store restore FOLDER``.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel
 
 from service.auth import AdminScope
@@ -61,12 +62,36 @@ def take_backup(store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
 @router.get("/backups", dependencies=[AdminScope], response_model=list[Backup],
             summary="The backups taken so far, newest first")
 def list_backups(settings: SettingsDep) -> list[dict[str, Any]]:
-    from store import describe_snapshot
+    from store import SnapshotError, describe_snapshot
 
-    folder = backups_folder(settings.data_dir)
-    found = [describe_snapshot(entry) for entry in folder.iterdir() if (entry / "manifest.json").is_file()] \
-        if folder.is_dir() else []
+    found = []
+    for entry in _backups(settings.data_dir):
+        try:
+            found.append(describe_snapshot(entry))
+        except SnapshotError as error:  # a damaged manifest: left out of the list, named in the log
+            logger.warning("backup %s left out of the list: %s", entry.name, error)
     return sorted(found, key=lambda backup: backup["name"], reverse=True)
+
+
+@router.delete("/backups/{name}", dependencies=[AdminScope], status_code=204,
+               responses={404: {"description": "no backup of that name"}},
+               summary="Delete a backup (one of those GET /v1/admin/backups lists)")
+def delete_backup(name: str, settings: SettingsDep) -> Response:
+    known = {entry.name: entry for entry in _backups(settings.data_dir)}
+    if name not in known:  # only a listed backup's own name: no path reaches outside the folder
+        raise HTTPException(404, f"no backup named {name!r} in {backups_folder(settings.data_dir)}")
+    shutil.rmtree(known[name])
+    logger.info("backup %s deleted", name)
+    return Response(status_code=204)
+
+
+def _backups(data_dir: Path) -> list[Path]:
+    """The complete backups (folders with a manifest) under the data folder."""
+    folder = backups_folder(data_dir)
+    if not folder.is_dir():
+        return []
+    return [entry for entry in folder.iterdir()
+            if entry.is_dir() and not entry.is_symlink() and (entry / "manifest.json").is_file()]
 
 
 def _free_name(folder: Path) -> Path:
